@@ -1,0 +1,1 @@
+"""The sentiment service: serves a bundle from models/ with onnxruntime (never TensorFlow)."""

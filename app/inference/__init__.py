@@ -1,0 +1,1 @@
+"""Bundle loading and the preprocess -> forward -> postprocess pipeline."""

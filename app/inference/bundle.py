@@ -1,0 +1,153 @@
+"""The model bundle: a folder that describes itself.
+
+``models/<name>/`` holds ``model.onnx``, ``tokenizer.json``, ``manifest.json`` and ``report/``.
+The manifest names the graph's inputs and outputs, the labels and threshold, the max length and
+pad id, the metrics, and the sha256 of every file. Training writes it (``training.export``);
+serving reads it here and refuses a bundle that does not match what it says of itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from tokenizers import Tokenizer
+
+MANIFEST_FILE = "manifest.json"
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+FORMAT_VERSION = 1
+
+
+class BundleError(RuntimeError):
+    """A bundle that cannot be served; the message names the file and the problem."""
+
+
+class TensorSpec(BaseModel):
+    """One graph input or output: its name, element type and shape (str = dynamic axis)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    dtype: Literal["int32", "int64", "float32"]
+    shape: list[int | str]
+
+
+class RecurrentLayer(BaseModel):
+    """How the recurrent layer runs in ONNX: one fused op, or tf2onnx's generic Loop."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cell: Literal["lstm", "gru", "rnn"]
+    bidirectional: bool
+    onnx_op: Literal["LSTM", "Loop"]
+    uses_sequence_lens: bool
+
+
+class Manifest(BaseModel):
+    """Everything a server needs to know to serve the bundle, and to check it."""
+
+    model_config = ConfigDict(frozen=True, protected_namespaces=())
+
+    format_version: int = FORMAT_VERSION
+    name: str
+    version: str
+    created: str
+    task: Literal["binary-sentiment"] = "binary-sentiment"
+    labels: list[str] = Field(min_length=2, max_length=2)
+    threshold: float = Field(ge=0.0, le=1.0)
+    max_length: int = Field(gt=0)
+    pad_id: int = Field(ge=0)
+    vocab_size: int = Field(gt=1)
+    inputs: list[TensorSpec] = Field(min_length=1, max_length=1)
+    outputs: list[TensorSpec] = Field(min_length=1, max_length=1)
+    recurrent: RecurrentLayer
+    config: dict[str, Any]
+    metrics: dict[str, Any]
+    dataset: dict[str, Any]
+    libraries: dict[str, str]
+    files: dict[str, str]
+
+    @property
+    def input(self) -> TensorSpec:
+        return self.inputs[0]
+
+    @property
+    def output(self) -> TensorSpec:
+        return self.outputs[0]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(bundle_dir: Path) -> Manifest:
+    """Parse ``manifest.json``; raise BundleError naming what is missing or malformed."""
+    path = bundle_dir / MANIFEST_FILE
+    if not bundle_dir.is_dir():
+        raise BundleError(f"{bundle_dir}: bundle directory not found")
+    if not path.is_file():
+        raise BundleError(f"{path}: manifest not found")
+    try:
+        return Manifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise BundleError(f"{path}: not valid JSON ({error})") from error
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+        )
+        raise BundleError(f"{path}: invalid manifest ({problems})") from error
+
+
+def verify_checksums(bundle_dir: Path, manifest: Manifest) -> None:
+    """Every file the manifest lists exists and has the sha256 it records."""
+    for required in (MODEL_FILE, TOKENIZER_FILE):
+        if required not in manifest.files:
+            raise BundleError(f"{bundle_dir / MANIFEST_FILE}: no checksum recorded for {required}")
+    for relative, expected in manifest.files.items():
+        path = bundle_dir / relative
+        if not path.is_file():
+            raise BundleError(f"{path}: listed in the manifest but missing")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise BundleError(
+                f"{path}: checksum mismatch (manifest {expected[:12]}..., file {actual[:12]}...);"
+                " the file is corrupt or was changed after export"
+            )
+
+
+def load_tokenizer(bundle_dir: Path, manifest: Manifest) -> Tokenizer:
+    """Load the bundle's tokenizer and check it truncates and pads as the manifest says."""
+    path = bundle_dir / TOKENIZER_FILE
+    try:
+        tokenizer = Tokenizer.from_file(str(path))
+    except Exception as error:  # tokenizers raises a bare Exception on bad files
+        raise BundleError(f"{path}: not a valid tokenizers file ({error})") from error
+    truncation = tokenizer.truncation
+    if truncation is None or truncation["max_length"] != manifest.max_length:
+        found = None if truncation is None else truncation["max_length"]
+        raise BundleError(
+            f"{path}: truncates at {found}, but the manifest says max_length={manifest.max_length}"
+        )
+    if truncation["direction"] != "right":
+        raise BundleError(f"{path}: must keep the first tokens (truncation direction 'right')")
+    padding = tokenizer.padding
+    if padding is None or padding["pad_id"] != manifest.pad_id or padding["direction"] != "right":
+        raise BundleError(
+            f"{path}: must post-pad with pad id {manifest.pad_id} (found padding {padding})"
+        )
+    if padding["length"] is not None:
+        raise BundleError(f"{path}: must pad to the longest row, not to a fixed length")
+    if tokenizer.get_vocab_size() != manifest.vocab_size:
+        raise BundleError(
+            f"{path}: vocabulary of {tokenizer.get_vocab_size()} tokens,"
+            f" the manifest says {manifest.vocab_size}"
+        )
+    return tokenizer

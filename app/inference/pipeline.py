@@ -1,0 +1,170 @@
+"""Text in, sentiment out: preprocess -> forward -> postprocess.
+
+- ``encode`` (preprocess): texts -> the bundle's tokenizer (normalise, tokenise, truncate at
+  max length) -> int64 ids post-padded with the pad id to the longest row of the batch, plus the
+  number of tokens used and whether each text was truncated.
+- ``SentimentClassifier.forward``: ids -> probability of the positive label; only
+  ``session.run``.
+- ``postprocess``: probabilities -> label by threshold.
+
+Training vectorises its data with the same ``encode`` on the same ``tokenizer.json``, so what
+the model learnt from and what it serves are one code path (no train/serve skew).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
+
+from app.inference.bundle import (
+    MODEL_FILE,
+    BundleError,
+    Manifest,
+    load_tokenizer,
+    read_manifest,
+    verify_checksums,
+)
+
+_ORT_TYPES = {"int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
+
+
+@dataclass(frozen=True)
+class EncodedBatch:
+    """Token ids of a batch: ``input_ids`` [batch, width] int64, post-padded."""
+
+    input_ids: np.ndarray
+    lengths: np.ndarray
+    truncated: np.ndarray
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: str
+    score: float
+    tokens: int
+    truncated: bool
+
+
+def encode(tokenizer: Tokenizer, texts: Sequence[str], pad_id: int) -> EncodedBatch:
+    """Tokenise a batch; rows are padded to the longest row (at least one column).
+
+    Refuses to run on a tokenizer that does not pad: padding is part of the bundle's contract.
+    """
+    if tokenizer.padding is None or tokenizer.padding["pad_id"] != pad_id:
+        raise ValueError(f"tokenizer must pad with pad id {pad_id}")
+    encodings = tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+    if not encodings:
+        empty = np.zeros((0, 1), dtype=np.int64)
+        return EncodedBatch(empty, np.zeros(0, np.int64), np.zeros(0, bool))
+    input_ids = np.array([encoding.ids for encoding in encodings], dtype=np.int64)
+    if input_ids.shape[1] == 0:  # every text empty: keep one pad column so shapes stay valid
+        input_ids = np.full((len(encodings), 1), pad_id, dtype=np.int64)
+    lengths = np.count_nonzero(input_ids != pad_id, axis=1)
+    truncated = np.fromiter(
+        (len(encoding.overflowing) > 0 for encoding in encodings), dtype=bool, count=len(encodings)
+    )
+    return EncodedBatch(input_ids, lengths, truncated)
+
+
+def postprocess(
+    probabilities: np.ndarray, batch: EncodedBatch, labels: Sequence[str], threshold: float
+) -> list[Prediction]:
+    """Probability of the positive label (``labels[1]``) -> label by threshold."""
+    negative, positive = labels
+    return [
+        Prediction(
+            label=positive if probability >= threshold else negative,
+            score=float(probability),
+            tokens=int(tokens),
+            truncated=bool(truncated),
+        )
+        for probability, tokens, truncated in zip(
+            probabilities.tolist(), batch.lengths, batch.truncated, strict=True
+        )
+    ]
+
+
+def create_session(
+    model_path: Path, intra_op_threads: int = 1, inter_op_threads: int = 1
+) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = intra_op_threads
+    options.inter_op_num_threads = inter_op_threads
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    try:
+        return ort.InferenceSession(
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    except Exception as error:  # onnxruntime raises its own exception types per failure
+        raise BundleError(f"{model_path}: onnxruntime cannot load the graph ({error})") from error
+
+
+def verify_signature(session: ort.InferenceSession, manifest: Manifest, model_path: Path) -> None:
+    """The graph's inputs and outputs are exactly those the manifest declares."""
+    for kind, actual, declared in (
+        ("input", session.get_inputs(), manifest.inputs),
+        ("output", session.get_outputs(), manifest.outputs),
+    ):
+        actual_desc = [(a.name, a.type, len(a.shape)) for a in actual]
+        declared_desc = [(d.name, _ORT_TYPES[d.dtype], len(d.shape)) for d in declared]
+        if actual_desc != declared_desc:
+            raise BundleError(
+                f"{model_path}: graph {kind}s {actual_desc} do not match the manifest's"
+                f" {declared_desc}"
+            )
+
+
+class SentimentClassifier:
+    """A loaded, verified bundle: tokenizer + onnxruntime session + manifest."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        tokenizer: Tokenizer,
+        session: ort.InferenceSession,
+        bundle_dir: Path,
+    ) -> None:
+        self.manifest = manifest
+        self.tokenizer = tokenizer
+        self.session = session
+        self.bundle_dir = bundle_dir
+        self._input_name = manifest.input.name
+        self._output_names = [manifest.output.name]
+
+    @classmethod
+    def from_bundle(
+        cls, bundle_dir: Path, intra_op_threads: int = 1, inter_op_threads: int = 1
+    ) -> SentimentClassifier:
+        """Load and verify a bundle; raise BundleError naming the file at fault."""
+        manifest = read_manifest(bundle_dir)
+        verify_checksums(bundle_dir, manifest)
+        tokenizer = load_tokenizer(bundle_dir, manifest)
+        model_path = bundle_dir / MODEL_FILE
+        session = create_session(model_path, intra_op_threads, inter_op_threads)
+        verify_signature(session, manifest, model_path)
+        return cls(manifest, tokenizer, session, bundle_dir)
+
+    def encode(self, texts: Sequence[str]) -> EncodedBatch:
+        return encode(self.tokenizer, texts, self.manifest.pad_id)
+
+    def forward(self, input_ids: np.ndarray) -> np.ndarray:
+        """[batch, width] int64 ids -> [batch] probabilities of the positive label."""
+        (probabilities,) = self.session.run(self._output_names, {self._input_name: input_ids})
+        return np.asarray(probabilities, dtype=np.float32).reshape(len(input_ids))
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        batch = self.encode(texts)
+        if len(batch.input_ids) == 0:
+            return []
+        probabilities = self.forward(batch.input_ids)
+        return postprocess(probabilities, batch, self.manifest.labels, self.manifest.threshold)
+
+    def warm_up(self) -> None:
+        """Run the graph once at a short and at the full length so first requests are fast."""
+        self.predict(["warm up", "warm up " * self.manifest.max_length, ""])
