@@ -1,0 +1,66 @@
+"""Fixtures that make their own small data; nothing here reads the real IMDB archive."""
+
+from __future__ import annotations
+
+import io
+import random
+import tarfile
+from pathlib import Path
+
+import pytest
+
+POSITIVE = ["great", "wonderful", "brilliant", "loved", "fantastic", "superb", "moving", "fun"]
+NEGATIVE = ["awful", "boring", "terrible", "hated", "dull", "worst", "waste", "bad"]
+FILLER = ["the", "movie", "film", "plot", "acting", "was", "and", "a", "story", "really", "it"]
+
+
+def synthetic_review(rng: random.Random, positive: bool) -> str:
+    """A review whose sentiment words give its label away, with <br /> and punctuation."""
+    cue = POSITIVE if positive else NEGATIVE
+    words = [rng.choice(cue if rng.random() < 0.3 else FILLER) for _ in range(rng.randint(3, 60))]
+    text = " ".join(words)
+    return f"{text.capitalize()}!<br /><br />{rng.choice(cue).title()}, really."
+
+
+def synthetic_reviews(count: int, seed: int = 0) -> list[tuple[str, int]]:
+    rng = random.Random(seed)
+    return [(synthetic_review(rng, i % 2 == 1), i % 2) for i in range(count)]
+
+
+def write_aclimdb_tree(root: Path, per_class: int = 20, seed: int = 0) -> Path:
+    """aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt with ``per_class`` files each."""
+    rng = random.Random(seed)
+    base = root / "aclImdb"
+    for split in ("train", "test"):
+        for polarity in ("pos", "neg"):
+            folder = base / split / polarity
+            folder.mkdir(parents=True)
+            for index in range(per_class):
+                rating = rng.choice([7, 8, 9, 10] if polarity == "pos" else [1, 2, 3, 4])
+                text = synthetic_review(rng, polarity == "pos")
+                (folder / f"{index}_{rating}.txt").write_text(text, encoding="utf-8")
+    (base / "README").write_text("synthetic aclImdb for tests\n")
+    return base
+
+
+def write_archive(tree: Path, archive: Path) -> Path:
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tree, arcname="aclImdb")
+    return archive
+
+
+def add_to_archive(archive: Path, name: str, data: bytes) -> None:
+    """Rewrite ``archive`` with one more member (tar.gz cannot be appended to)."""
+    with tarfile.open(archive) as source:
+        members = [(m, source.extractfile(m).read() if m.isfile() else None) for m in source]
+    with tarfile.open(archive, "w:gz") as target:
+        for member, content in members:
+            target.addfile(member, io.BytesIO(content) if content is not None else None)
+        info = tarfile.TarInfo(name)
+        info.size = len(data)
+        target.addfile(info, io.BytesIO(data))
+
+
+@pytest.fixture
+def aclimdb_tree(tmp_path: Path) -> Path:
+    return write_aclimdb_tree(tmp_path)

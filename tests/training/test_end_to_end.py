@@ -1,0 +1,210 @@
+"""A tiny run through the whole pipeline: CLI -> train -> export -> parity checks -> bundle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+from app.inference.bundle import read_manifest, sha256_file
+from app.inference.pipeline import SentimentClassifier
+from tests.conftest import write_aclimdb_tree, write_archive
+from training.cli import main
+
+pytestmark = pytest.mark.slow
+
+TINY = [
+    "--epochs",
+    "1",
+    "--vocab-size",
+    "300",
+    "--max-length",
+    "40",
+    "--embedding-dim",
+    "8",
+    "--units",
+    "4",
+    "--batch-size",
+    "16",
+    "--verbose",
+    "0",
+]
+REPORT_FILES = {
+    "model_card.md",
+    "accuracy.png",
+    "loss.png",
+    "roc.png",
+    "confusion_matrix.png",
+    "model_summary.txt",
+    "trials.json",
+}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("data")
+    return write_archive(write_aclimdb_tree(root, per_class=100), root / "aclImdb_v1.tar.gz")
+
+
+def train_tiny(archive: Path, work: Path, name: str, *extra: str) -> Path:
+    code = main(
+        [
+            "train",
+            "--data",
+            str(archive),
+            "--preset",
+            "recipe",
+            "--name",
+            name,
+            "--models-dir",
+            str(work / "models"),
+            "--runs-dir",
+            str(work / "runs"),
+            "--trials",
+            str(work / "trials.jsonl"),
+            *TINY,
+            *extra,
+        ]
+    )
+    assert code == 0
+    return work / "models" / name
+
+
+@pytest.fixture(scope="module")
+def lstm_bundle(archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_tiny(archive, tmp_path_factory.mktemp("work"), "tiny-lstm")
+
+
+def test_bundle_holds_graph_tokenizer_manifest_and_report(lstm_bundle: Path) -> None:
+    manifest = read_manifest(lstm_bundle)
+    assert (lstm_bundle / "model.onnx").is_file() and (lstm_bundle / "tokenizer.json").is_file()
+    assert {p.name for p in (lstm_bundle / "report").iterdir()} == REPORT_FILES
+    files = {p.relative_to(lstm_bundle).as_posix() for p in lstm_bundle.rglob("*") if p.is_file()}
+    assert set(manifest.files) == files - {"manifest.json"}
+    for relative, digest in manifest.files.items():
+        assert sha256_file(lstm_bundle / relative) == digest
+    assert manifest.max_length == 40 and manifest.pad_id == 0
+    assert manifest.labels == ["negative", "positive"]
+    assert manifest.inputs[0].name == "input_ids" and manifest.inputs[0].shape == [
+        "batch",
+        "sequence",
+    ]
+    assert manifest.dataset["train"] == 200 and manifest.dataset["test"] == 200
+    assert manifest.dataset["validation"] == 20
+    assert {"tensorflow-cpu", "tf2onnx", "onnxruntime", "tokenizers"} <= set(manifest.libraries)
+
+
+def test_tokenizer_in_bundle_is_the_one_training_used(lstm_bundle: Path) -> None:
+    run_tokenizer = lstm_bundle.parent.parent / "runs" / "tiny-lstm" / "tokenizer.json"
+    assert (lstm_bundle / "tokenizer.json").read_bytes() == run_tokenizer.read_bytes()
+
+
+def test_lstm_exports_as_one_fused_node_fed_sequence_lens(lstm_bundle: Path) -> None:
+    graph = onnx.load(lstm_bundle / "model.onnx").graph
+    ops = [node.op_type for node in graph.node]
+    assert ops.count("LSTM") == 1 and "Loop" not in ops
+    (lstm,) = [node for node in graph.node if node.op_type == "LSTM"]
+    assert lstm.input[4] == "sequence_lens" and lstm.output[0] == ""
+    recurrent = read_manifest(lstm_bundle).recurrent
+    assert recurrent.onnx_op == "LSTM" and recurrent.uses_sequence_lens
+
+
+def test_parity_recorded_within_limits(lstm_bundle: Path) -> None:
+    metrics = read_manifest(lstm_bundle).metrics
+    parity = metrics["export_parity"]
+    assert parity["reviews"] == 200
+    assert parity["keras_onnx_max_abs_diff"] <= 1e-5
+    assert parity["alone_vs_batch_max_abs_diff"] <= 1e-6
+    assert 0.0 <= parity["empty_text_score"] <= 1.0
+    test = metrics["test"]
+    assert test["examples"] == 200 and 0.0 <= test["accuracy"] <= 1.0
+    assert sum(test["confusion_matrix"].values()) == 200
+    assert 0.0 <= metrics["baseline_tfidf_logreg"]["accuracy"] <= 1.0
+    assert metrics["training"]["epochs_run"] == 1
+
+
+def test_served_scores_do_not_depend_on_batch_or_padding(lstm_bundle: Path) -> None:
+    classifier = SentimentClassifier.from_bundle(lstm_bundle)
+    texts = ["great", "the movie was awful and boring " * 3, "", "Fantastic! " * 50, "dull"]
+    together = [p.score for p in classifier.predict(texts)]
+    alone = [classifier.predict([text])[0].score for text in texts]
+    np.testing.assert_allclose(together, alone, atol=1e-6, rtol=0)
+    assert classifier.predict(["Fantastic! " * 50])[0].truncated
+
+
+def test_trials_log_and_model_card(lstm_bundle: Path) -> None:
+    trials = [
+        json.loads(line)
+        for line in (lstm_bundle.parent.parent / "trials.jsonl").read_text().splitlines()
+    ]
+    assert trials[-1]["name"] == "tiny-lstm"
+    card = (lstm_bundle / "report" / "model_card.md").read_text()
+    for needle in (
+        "# Model card: tiny-lstm",
+        "TF-IDF",
+        "Tuning trials",
+        "text past that is ignored",
+        "roc.png",
+        "accuracy.png",
+    ):
+        assert needle in card
+
+
+def test_export_command_re_exports_a_run(lstm_bundle: Path, archive: Path) -> None:
+    work = lstm_bundle.parent.parent
+    code = main(
+        [
+            "export",
+            "--run",
+            str(work / "runs" / "tiny-lstm"),
+            "--data",
+            str(archive),
+            "--name",
+            "again",
+            "--models-dir",
+            str(work / "models"),
+            "--trials",
+            str(work / "t.jsonl"),
+        ]
+    )
+    assert code == 0
+    texts = ["great fun", "awful, boring film", ""]
+    original = SentimentClassifier.from_bundle(lstm_bundle).predict(texts)
+    again = SentimentClassifier.from_bundle(work / "models" / "again").predict(texts)
+    np.testing.assert_allclose([p.score for p in again], [p.score for p in original], atol=1e-6)
+
+
+def test_parity_check_catches_a_graph_that_is_not_the_model(
+    lstm_bundle: Path, archive: Path
+) -> None:
+    import keras
+
+    from training.config import TrainConfig
+    from training.export import ExportError, check_parity
+    from training.model import build_model
+
+    config = TrainConfig(
+        **json.loads((lstm_bundle.parent.parent / "runs" / "tiny-lstm" / "config.json").read_text())
+    )
+    keras.utils.set_random_seed(123)
+    other = build_model(config)  # same shape, different (random) weights
+    classifier = SentimentClassifier.from_bundle(lstm_bundle)
+    with pytest.raises(ExportError, match="Keras and ONNX disagree"):
+        check_parity(other, classifier, ["great movie", "awful film, boring"] * 10)
+
+
+@pytest.mark.parametrize(
+    ("extra", "op"),
+    [(["--bidirectional"], "LSTM"), (["--cell", "gru"], "Loop"), (["--cell", "rnn"], "Loop")],
+)
+def test_other_cells_export_with_parity(
+    archive: Path, tmp_path: Path, extra: list[str], op: str
+) -> None:
+    bundle = train_tiny(archive, tmp_path, "tiny-other", *extra)
+    manifest = read_manifest(bundle)
+    assert manifest.recurrent.onnx_op == op
+    assert manifest.metrics["export_parity"]["keras_onnx_max_abs_diff"] <= 1e-5
+    assert manifest.metrics["export_parity"]["alone_vs_batch_max_abs_diff"] <= 1e-6

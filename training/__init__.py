@@ -1,0 +1,1 @@
+"""Offline training pipeline: raw reviews -> tokenizer -> Keras model -> ONNX bundle in models/."""

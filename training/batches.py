@@ -1,0 +1,50 @@
+"""Training batches of similar length, so short reviews are not padded to the longest one.
+
+With the padding mask the model's output does not depend on padding, so grouping reviews of
+similar length changes no result, only how many padded time steps the LSTM runs through:
+at max length 400 about a third fewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import tensorflow as tf
+
+
+def length_bucketed_batches(
+    input_ids: np.ndarray,
+    labels: np.ndarray,
+    lengths: np.ndarray,
+    batch_size: int,
+    seed: int,
+    pool_batches: int = 64,
+) -> tf.data.Dataset:
+    """Each epoch: shuffle, sort within pools of ``pool_batches`` batches by length, cut into
+    batches trimmed to their longest row, and shuffle the batch order. Seeded."""
+    rng = np.random.default_rng(seed)
+    targets = labels.astype(np.float32)
+    pool_size = batch_size * pool_batches
+
+    def epoch() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        order = rng.permutation(len(input_ids))
+        batches: list[np.ndarray] = []
+        for start in range(0, len(order), pool_size):
+            pool = order[start : start + pool_size]
+            pool = pool[np.argsort(lengths[pool], kind="stable")]
+            batches.extend(pool[i : i + batch_size] for i in range(0, len(pool), batch_size))
+        for index in rng.permutation(len(batches)):
+            rows = batches[index]
+            width = max(1, int(lengths[rows].max()))
+            yield input_ids[rows, :width], targets[rows]
+
+    batch_count = -(-len(input_ids) // batch_size)
+    dataset = tf.data.Dataset.from_generator(
+        epoch,
+        output_signature=(
+            tf.TensorSpec((None, None), tf.int64),
+            tf.TensorSpec((None,), tf.float32),
+        ),
+    )
+    return dataset.apply(tf.data.experimental.assert_cardinality(batch_count)).prefetch(2)

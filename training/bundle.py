@@ -1,0 +1,193 @@
+"""Turn a trained run into a served bundle: ``models/<name>/``.
+
+Export the graph, load it back through the serving code, prove it matches Keras, evaluate it on
+the full test split, measure the TF-IDF yardstick, draw the plots, write the model card and,
+last, the manifest with the sha256 of every file. The bundle is assembled beside its target and
+moved into place only when every check has passed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+
+from app.inference.bundle import (
+    MANIFEST_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    Manifest,
+    RecurrentLayer,
+    TensorSpec,
+    sha256_file,
+)
+from app.inference.pipeline import SentimentClassifier
+from training import model_card
+from training.baseline import tfidf_logistic_regression
+from training.data import LABELS
+from training.evaluate import binary_metrics, plot_confusion, plot_history, plot_roc, score_split
+from training.export import OPSET, PARITY_REVIEWS, check_parity, to_onnx
+from training.model import INPUT_NAME, OUTPUT_NAME
+from training.tokenizer import PAD_ID
+from training.train import SUMMARY_FILE, TrainedRun
+from training.train import TOKENIZER_FILE as RUN_TOKENIZER_FILE
+
+log = logging.getLogger(__name__)
+
+REPORT_DIR = "report"
+THRESHOLD = 0.5
+_LIBRARIES = ("tensorflow-cpu", "keras", "tf2onnx", "onnx", "onnxruntime", "tokenizers", "numpy")
+
+
+def export_bundle(
+    run: TrainedRun,
+    bundle_dir: Path,
+    name: str,
+    version: str,
+    preset: str | None = None,
+    trials_path: Path | None = None,
+) -> Manifest:
+    staging = bundle_dir.with_name(bundle_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    report_dir = staging / REPORT_DIR
+    report_dir.mkdir(parents=True)
+
+    # Export and load back exactly as the server will.
+    proto, recurrent = to_onnx(run.model, run.config, PAD_ID)
+    onnx.save(proto, staging / MODEL_FILE)
+    shutil.copyfile(run.run_dir / RUN_TOKENIZER_FILE, staging / TOKENIZER_FILE)
+    fields = _manifest_fields(run, name, version, recurrent, preset)
+    _write_manifest(staging, fields, metrics={})
+    classifier = SentimentClassifier.from_bundle(staging)
+
+    # Prove the graph is the model: Keras vs ONNX, alone vs batched, the empty text.
+    test = run.dataset.test
+    sample = np.random.default_rng(run.config.seed).permutation(len(test))[:PARITY_REVIEWS]
+    parity = check_parity(run.model, classifier, [test.texts[i] for i in sample])
+
+    # Evaluate what will be served, on the whole test split, beside the yardstick.
+    log.info("evaluating the bundle on %d test reviews", len(test))
+    scores = score_split(classifier, test, progress=_progress("test"))
+    test_metrics = binary_metrics(test.labels, scores, THRESHOLD)
+    log.info("test accuracy %.4f, ROC-AUC %.4f", test_metrics["accuracy"], test_metrics["roc_auc"])
+    log.info("fitting the TF-IDF + logistic regression yardstick")
+    baseline = tfidf_logistic_regression(run.dataset.train, test, run.config.seed)
+    log.info("yardstick test accuracy %.4f", baseline["accuracy"])
+
+    validation_scores = score_split(classifier, run.validation)
+    metrics: dict[str, Any] = {
+        "test": test_metrics,
+        "validation": binary_metrics(run.validation.labels, validation_scores, THRESHOLD),
+        "baseline_tfidf_logreg": baseline,
+        "export_parity": parity.as_dict(),
+        "training": {
+            "epochs_run": len(run.history["loss"]),
+            "best_epoch": run.best_epoch,
+            "train_seconds": round(run.train_seconds, 1),
+            "history": run.history,
+        },
+    }
+
+    # Report: plots, summary, trials, model card.
+    plot_history(run.history, report_dir)
+    plot_roc(test.labels, scores, report_dir, test_metrics["roc_auc"])
+    plot_confusion(test_metrics["confusion_matrix"], report_dir)
+    shutil.copyfile(run.run_dir / SUMMARY_FILE, report_dir / SUMMARY_FILE)
+    trials = _record_trial(trials_path, fields, metrics)
+    (report_dir / "trials.json").write_text(json.dumps(trials, indent=2) + "\n")
+    manifest = _write_manifest(staging, fields, metrics)  # checksums of model and tokenizer
+    (report_dir / "model_card.md").write_text(model_card.render(manifest, trials))
+    manifest = _write_manifest(staging, fields, metrics)  # and now of the report too
+
+    if bundle_dir.exists():
+        shutil.rmtree(bundle_dir)
+    staging.rename(bundle_dir)
+    log.info("bundle written to %s", bundle_dir)
+    return manifest
+
+
+def _manifest_fields(
+    run: TrainedRun, name: str, version: str, recurrent: RecurrentLayer, preset: str | None
+) -> dict[str, Any]:
+    config = run.config
+    return {
+        "name": name,
+        "version": version,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "labels": list(LABELS),
+        "threshold": THRESHOLD,
+        "max_length": config.max_length,
+        "pad_id": PAD_ID,
+        "vocab_size": run.tokenizer.get_vocab_size(),
+        "inputs": [TensorSpec(name=INPUT_NAME, dtype="int64", shape=["batch", "sequence"])],
+        "outputs": [TensorSpec(name=OUTPUT_NAME, dtype="float32", shape=["batch", 1])],
+        "recurrent": recurrent,
+        "config": {"preset": preset, **config.to_dict(), "onnx_opset": OPSET},
+        "dataset": {
+            **run.dataset.describe(),
+            "validation": len(run.validation),
+            "validation_fraction": config.validation_fraction,
+        },
+        "libraries": _library_versions(),
+    }
+
+
+def _write_manifest(bundle_dir: Path, fields: dict[str, Any], metrics: dict[str, Any]) -> Manifest:
+    files = {
+        path.relative_to(bundle_dir).as_posix(): sha256_file(path)
+        for path in sorted(bundle_dir.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE
+    }
+    manifest = Manifest(**fields, metrics=metrics, files=files)
+    (bundle_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
+    return manifest
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in _LIBRARIES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _record_trial(
+    trials_path: Path | None, fields: dict[str, Any], metrics: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Append this run to the trials log and return every trial recorded so far."""
+    trial = {
+        "name": fields["name"],
+        "created": fields["created"],
+        "config": fields["config"],
+        "epochs_run": metrics["training"]["epochs_run"],
+        "best_epoch": metrics["training"]["best_epoch"],
+        "train_seconds": metrics["training"]["train_seconds"],
+        "validation_accuracy": metrics["validation"]["accuracy"],
+        "test_accuracy": metrics["test"]["accuracy"],
+        "test_roc_auc": metrics["test"]["roc_auc"],
+    }
+    if trials_path is None:
+        return [trial]
+    trials_path.parent.mkdir(parents=True, exist_ok=True)
+    with trials_path.open("a", encoding="utf-8") as stream:
+        stream.write(json.dumps(trial) + "\n")
+    return [json.loads(line) for line in trials_path.read_text().splitlines() if line.strip()]
+
+
+def _progress(what: str) -> Callable[[int, int], None]:
+    def report(done: int, total: int) -> None:
+        if done == total or done % 5120 < 256:
+            log.info("scoring %s: %d/%d", what, done, total)
+
+    return report

@@ -1,0 +1,226 @@
+"""``python -m training``: train, export and evaluate bundles from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from training.config import CELLS, PRESETS, TrainConfig
+
+log = logging.getLogger("training")
+
+DEFAULT_DATA = Path("../shared/data/aclImdb_v1_labeled.tar.gz")
+DEFAULT_NAME = "imdb-sentiment"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.command(args))
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        # Data, bundle and export errors already name the culprit: one line, no traceback.
+        log.error("%s", error)
+        return 1
+
+
+def _train(args: argparse.Namespace) -> int:
+    from training.bundle import export_bundle
+    from training.train import train
+
+    config = _config_from(args)
+    name = args.name or (
+        DEFAULT_NAME if args.preset == "default" else f"{DEFAULT_NAME}-{args.preset}"
+    )
+    log.info("training %s with %s", name, json.dumps(config.to_dict()))
+    run = train(config, args.data, args.runs_dir / name, verbose=args.verbose)
+    manifest = export_bundle(
+        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
+    )
+    _print_summary(manifest.metrics)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from training.bundle import export_bundle
+    from training.train import load_run
+
+    run = load_run(args.run, args.data)
+    name = args.name or args.run.name
+    manifest = export_bundle(
+        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
+    )
+    _print_summary(manifest.metrics)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from app.inference.pipeline import SentimentClassifier
+    from training.data import load_dataset
+    from training.evaluate import binary_metrics, plot_confusion, plot_roc, score_split
+
+    classifier = SentimentClassifier.from_bundle(args.bundle, intra_op_threads=args.threads)
+    dataset = load_dataset(args.data)
+    split = dataset.test if args.split == "test" else dataset.train
+    log.info("scoring %d %s reviews of %s", len(split), args.split, dataset.source)
+    scores = score_split(
+        classifier,
+        split,
+        progress=lambda done, total: (
+            log.info("scored %d/%d", done, total) if done == total else None
+        ),
+    )
+    result = binary_metrics(split.labels, scores, classifier.manifest.threshold)
+    result["bundle"] = {"name": classifier.manifest.name, "version": classifier.manifest.version}
+    result["dataset"] = {"source": dataset.source, "sha256": dataset.sha256, "split": args.split}
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        plot_roc(split.labels, scores, args.out, result["roc_auc"])
+        plot_confusion(result["confusion_matrix"], args.out)
+        (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))  # noqa: T201 - the command's output
+    return 0
+
+
+def _print_summary(metrics: dict[str, Any]) -> None:
+    test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
+    parity = metrics["export_parity"]
+    print(  # noqa: T201 - the command's output
+        f"test accuracy {test['accuracy']:.4f} (yardstick {baseline['accuracy']:.4f}),"
+        f" ROC-AUC {test['roc_auc']:.4f};"
+        f" trained {metrics['training']['train_seconds'] / 60:.1f} min;"
+        f" Keras vs ONNX {parity['keras_onnx_max_abs_diff']:.1e},"
+        f" alone vs batch {parity['alone_vs_batch_max_abs_diff']:.1e}"
+    )
+
+
+def _config_from(args: argparse.Namespace) -> TrainConfig:
+    overrides = {
+        field.name: getattr(args, field.name)
+        for field in dataclasses.fields(TrainConfig)
+        if getattr(args, field.name, None) is not None
+    }
+    return PRESETS[args.preset].replace(**overrides)
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("hyperparameters (override the preset)")
+    for field in dataclasses.fields(TrainConfig):
+        flag = "--" + field.name.replace("_", "-")
+        default = getattr(PRESETS["recipe"], field.name)
+        if field.type == "bool":
+            group.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=None, help=f"recipe: {default}"
+            )
+        elif field.name == "cell":
+            group.add_argument(flag, choices=CELLS, default=None, help=f"recipe: {default}")
+        else:
+            kind = float if isinstance(default, float) else int
+            group.add_argument(flag, type=kind, default=None, help=f"recipe: {default}")
+
+
+def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="aclImdb folder or .tar.gz, or a CSV/JSONL of text,label[,split]"
+        " (default: %(default)s)",
+    )
+    parser.add_argument("--name", help=f"bundle name (default: {DEFAULT_NAME}[-PRESET])")
+    parser.add_argument("--version", default="1.0.0", help="bundle version (default: %(default)s)")
+    parser.add_argument(
+        "--models-dir",
+        type=Path,
+        default=Path("models"),
+        help="where bundles go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--trials",
+        type=Path,
+        default=Path("runs/trials.jsonl"),
+        help="trials log the model card lists (default: %(default)s)",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m training",
+        description="Train the sentiment classifier on reviews and export it as a served bundle.",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    train = commands.add_parser(
+        "train",
+        help="train, export to ONNX, check, evaluate and write models/NAME",
+        description="Train on --data, then export, check parity, evaluate on the test split and"
+        " write the bundle with its model card. Keras progress bars show each epoch.",
+    )
+    train.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        default="default",
+        help="hyperparameter preset (default: %(default)s)",
+    )
+    _add_bundle_flags(train)
+    train.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=Path("runs"),
+        help="work folder for the Keras model and history (default: %(default)s)",
+    )
+    train.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=1,
+        help="Keras: 1 progress bar, 2 one line per epoch (default: %(default)s)",
+    )
+    _add_config_flags(train)
+    train.set_defaults(command=_train)
+
+    export = commands.add_parser(
+        "export",
+        help="export a finished run (runs/NAME) again as a bundle",
+        description="Re-export a run's Keras model: ONNX, parity checks, evaluation, model card.",
+    )
+    export.add_argument(
+        "--run", type=Path, required=True, help="run folder, e.g. runs/imdb-sentiment"
+    )
+    export.add_argument("--preset", default=None, help="preset name to record in the manifest")
+    _add_bundle_flags(export)
+    export.set_defaults(command=_export)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score a bundle on a labelled dataset (no TensorFlow needed)",
+        description="Score a bundle with onnxruntime on a dataset's test (or train) split.",
+    )
+    evaluate.add_argument(
+        "--bundle",
+        type=Path,
+        default=Path("models") / DEFAULT_NAME,
+        help="bundle folder (default: %(default)s)",
+    )
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="aclImdb folder or .tar.gz, or CSV/JSONL (default: %(default)s)",
+    )
+    evaluate.add_argument("--split", choices=("test", "train"), default="test")
+    evaluate.add_argument("--threads", type=int, default=2, help="onnxruntime threads")
+    evaluate.add_argument("--out", type=Path, help="also write metrics.json and plots here")
+    evaluate.set_defaults(command=_evaluate)
+    return parser

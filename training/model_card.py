@@ -1,0 +1,156 @@
+"""The bundle's model card (Markdown): what it is, how it was made, how good it is, its limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.inference.bundle import Manifest
+from training.config import PRESETS
+
+_RECIPE = PRESETS["recipe"].to_dict()
+_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+
+
+def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
+    metrics = manifest.metrics
+    test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
+    training, parity = metrics["training"], metrics["export_parity"]
+    data, config = manifest.dataset, manifest.config
+    recurrent = manifest.recurrent
+    cell = f"{'bidirectional ' if recurrent.bidirectional else ''}{recurrent.cell.upper()}"
+    lines = [
+        f"# Model card: {manifest.name} {manifest.version}",
+        "",
+        f"A binary sentiment classifier for English movie reviews: word embedding -> {cell}"
+        f" ({config['units']} units) -> sigmoid. It scores a review's probability of being"
+        f" **{manifest.labels[1]}**; at or above {manifest.threshold} the label is"
+        f" {manifest.labels[1]}, below it {manifest.labels[0]}.",
+        "",
+        f"Test accuracy **{test['accuracy']:.2%}** on {test['examples']:,} held-out reviews"
+        f" (TF-IDF + logistic regression yardstick: {baseline['accuracy']:.2%}).",
+        "",
+        "## Intended use and limits",
+        "",
+        "- English movie reviews of the kind found on IMDB. Other domains (products, tweets),"
+        " other languages, sarcasm and mixed opinions will be scored less reliably.",
+        f"- Only the first {manifest.max_length} tokens (words and punctuation) are read; text"
+        " past that is ignored, and a verdict stated only at the end of a long review is missed."
+        " Responses say how many tokens were used and whether the text was truncated.",
+        f"- The vocabulary has {manifest.vocab_size:,} tokens learnt from the training reviews;"
+        " rarer words are all one unknown token.",
+        "- Scores are not calibrated probabilities beyond what the sigmoid output gives; the"
+        " training data has equal classes, so on skewed real traffic adjust the threshold.",
+        "- Labels in the data come from star ratings (<= 4 negative, >= 7 positive); neutral"
+        " reviews were left out of it, so a neutral review gets an arbitrary side.",
+        "",
+        "## Data",
+        "",
+        f"- Source: `{data['source']}` (sha256 of its reviews `{data['sha256']}`).",
+        f"- Train {data['train']:,} reviews ({data['train_positive']:,} positive), of which a"
+        f" seeded, stratified {data['validation_fraction']:.0%} ({data['validation']:,}) is"
+        f" held out for validation; test {data['test']:,} ({data['test_positive']:,} positive).",
+        "- Tokenizer (`tokenizer.json`, fitted on the training rows only): drop `<br />`, Unicode"
+        " NFKC, lower-case, split words from punctuation; id 0 pads, id 1 is unknown.",
+        "",
+        "## Configuration",
+        "",
+        f"Preset `{config.get('preset')}`; differences from the published recipe are in bold.",
+        "",
+        "| setting | value | recipe |",
+        "|---|---|---|",
+    ]
+    for key, recipe_value in _RECIPE.items():
+        value = config.get(key)
+        shown = f"**{value}**" if value != recipe_value else str(value)
+        lines.append(f"| {key} | {shown} | {recipe_value} |")
+    lines += [
+        "",
+        "## Training",
+        "",
+        f"{training['epochs_run']} epochs in {training['train_seconds'] / 60:.1f} minutes on"
+        f" {_machine(manifest)}; weights of epoch {training['best_epoch']} kept.",
+        "",
+        "![accuracy per epoch](accuracy.png) ![loss per epoch](loss.png)",
+        "",
+        "| epoch | loss | accuracy | validation loss | validation accuracy |",
+        "|---|---|---|---|---|",
+    ]
+    history = training["history"]
+    for epoch, row in enumerate(
+        zip(
+            history["loss"],
+            history["accuracy"],
+            history["val_loss"],
+            history["val_accuracy"],
+            strict=True,
+        ),
+        start=1,
+    ):
+        lines.append(f"| {epoch} | " + " | ".join(f"{value:.4f}" for value in row) + " |")
+    lines += [
+        "",
+        f"## Evaluation on the test split ({test['examples']:,} reviews)",
+        "",
+        "Scored through the exported bundle with onnxruntime, as the service scores them.",
+        "",
+        "| metric | this model | TF-IDF + logistic regression |",
+        "|---|---|---|",
+    ]
+    for key in _METRICS:
+        lines.append(f"| {key} | {test[key]:.4f} | {baseline[key]:.4f} |")
+    confusion = test["confusion_matrix"]
+    lines += [
+        "",
+        f"Confusion: {confusion['tn']:,} true negatives, {confusion['fp']:,} false positives,"
+        f" {confusion['fn']:,} false negatives, {confusion['tp']:,} true positives."
+        f" The yardstick uses word uni- and bigrams ({baseline['features']:,} features).",
+        "",
+        "![ROC curve](roc.png) ![confusion matrix](confusion_matrix.png)",
+        "",
+        "## Export",
+        "",
+        f"ONNX opset {config['onnx_opset']}; the recurrent layer runs as ONNX"
+        f" `{recurrent.onnx_op}`"
+        + (" with per-row `sequence_lens`." if recurrent.uses_sequence_lens else ".")
+        + f" Checked on {parity['reviews']:,} test reviews: Keras vs ONNX max |difference|"
+        f" {parity['keras_onnx_max_abs_diff']:.2e} (limit {parity['keras_onnx_tolerance']:g});"
+        f" a review alone vs in a padded batch {parity['alone_vs_batch_max_abs_diff']:.2e}"
+        f" (limit {parity['batch_invariance_tolerance']:g}); the empty text scores"
+        f" {parity['empty_text_score']:.4f}.",
+        "",
+        "## Tuning trials",
+        "",
+        "Every training run recorded in the trials log, in order; test accuracy through ONNX.",
+        "",
+        "| # | name | preset | changes from the recipe | epochs (best) | minutes |"
+        " validation acc. | test acc. |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for number, trial in enumerate(trials, start=1):
+        changes = ", ".join(
+            f"{key}={value}"
+            for key, value in trial["config"].items()
+            if key in _RECIPE and value != _RECIPE[key]
+        )
+        lines.append(
+            f"| {number} | {trial['name']} | {trial['config'].get('preset')} | {changes or '-'} |"
+            f" {trial['epochs_run']} ({trial['best_epoch']}) | {trial['train_seconds'] / 60:.1f} |"
+            f" {trial['validation_accuracy']:.4f} | {trial['test_accuracy']:.4f} |"
+        )
+    lines += [
+        "",
+        "## Files",
+        "",
+        "`model.onnx`, `tokenizer.json`, `manifest.json` (interface, metrics, sha256 of every"
+        " file), `report/` (this card, plots, `model_summary.txt`, `trials.json`).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _machine(manifest: Manifest) -> str:
+    libraries = manifest.libraries
+    return (
+        f"CPU (TensorFlow {libraries.get('tensorflow-cpu', '?')},"
+        f" Keras {libraries.get('keras', '?')}, Python {libraries.get('python', '?')})"
+    )
