@@ -126,6 +126,7 @@ def _manifest_fields(
         "labels": list(LABELS),
         "threshold": THRESHOLD,
         "max_length": config.max_length,
+        "truncation": config.truncation,
         "pad_id": PAD_ID,
         "vocab_size": run.tokenizer.get_vocab_size(),
         "inputs": [TensorSpec(name=INPUT_NAME, dtype="int64", shape=["batch", "sequence"])],

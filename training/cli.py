@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from training.config import CELLS, PRESETS, TrainConfig
+from training.config import CELLS, PRESETS, TRUNCATIONS, TrainConfig
 
 log = logging.getLogger("training")
 
 DEFAULT_DATA = Path("../shared/data/aclImdb_v1_labeled.tar.gz")
 DEFAULT_NAME = "imdb-sentiment"
+_CHOICES = {"cell": CELLS, "truncation": TRUNCATIONS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -123,8 +124,10 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             group.add_argument(
                 flag, action=argparse.BooleanOptionalAction, default=None, help=f"recipe: {default}"
             )
-        elif field.name == "cell":
-            group.add_argument(flag, choices=CELLS, default=None, help=f"recipe: {default}")
+        elif field.name in _CHOICES:
+            group.add_argument(
+                flag, choices=_CHOICES[field.name], default=None, help=f"recipe: {default}"
+            )
         else:
             kind = float if isinstance(default, float) else int
             group.add_argument(flag, type=kind, default=None, help=f"recipe: {default}")

@@ -8,13 +8,16 @@ from typing import Any, Literal
 
 Cell = Literal["lstm", "gru", "rnn"]
 CELLS: tuple[Cell, ...] = ("lstm", "gru", "rnn")
+Truncation = Literal["first", "last"]
+TRUNCATIONS: tuple[Truncation, ...] = ("first", "last")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     # Defaults are the Keras tutorial's recipe.
     vocab_size: int = 10_000  # most frequent tokens, pad and unknown included
-    max_length: int = 200  # tokens kept from the start of a review
+    max_length: int = 200  # tokens kept of a review
+    truncation: Truncation = "first"  # which max_length tokens a longer review keeps
     embedding_dim: int = 128
     cell: Cell = "lstm"  # lstm runs as one fused ONNX op; gru and rnn export as a Loop
     units: int = 64
@@ -23,13 +26,19 @@ class TrainConfig:
     batch_size: int = 32
     epochs: int = 5
     learning_rate: float = 1e-3  # Adam's default
+    clipnorm: float = 0.0  # 0 = off; else clip each gradient's norm (long sequences diverge)
     validation_fraction: float = 0.1  # seeded, stratified hold-out of the training split
-    early_stopping_patience: int = 0  # 0 = off; else stop and restore the best validation loss
+    early_stopping_patience: int = 0  # 0 = off; else stop after this many epochs without gain
+    restore_best_epoch: bool = False  # keep the weights of the epoch with the best val. loss
     seed: int = 42
 
     def __post_init__(self) -> None:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
+        if self.truncation not in TRUNCATIONS:
+            raise ValueError(f"truncation must be one of {TRUNCATIONS}, got {self.truncation!r}")
+        if self.clipnorm < 0:
+            raise ValueError("clipnorm must be >= 0")
         for name in ("vocab_size", "max_length", "embedding_dim", "units", "batch_size", "epochs"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
@@ -47,13 +56,21 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
 
+# The Keras tutorial as published (85-88% claimed on the IMDB test split). Its
+# pad_sequences(maxlen=200) keeps the *last* 200 tokens of a longer review.
+PUBLISHED_RECIPE = TrainConfig(truncation="last")
+
 PRESETS: dict[str, TrainConfig] = {
-    # The Keras tutorial, as published: 85-88% claimed on the IMDB test split.
-    "recipe": TrainConfig(),
-    # The shipped default, chosen by the trials recorded in the model card.
+    # The recipe, trained 5 epochs, keeping the weights of its best validation epoch: its
+    # validation accuracy swings by 1-2 points from epoch to epoch as it overfits.
+    "recipe": PUBLISHED_RECIPE.replace(restore_best_epoch=True),
+    # The shipped default, chosen by the trials recorded in its model card.
     "default": TrainConfig(
-        max_length=400,  # most reviews fit whole; the recipe's 200 cuts off half of them
+        max_length=500,  # 90% of reviews fit whole, so keeping the first tokens loses little
+        bidirectional=True,  # one direction ends at the review's end, the other at its start
+        clipnorm=1.0,  # without it, training on 500 steps diverges in some epochs
+        epochs=5,
         early_stopping_patience=1,
-        epochs=6,
+        restore_best_epoch=True,
     ),
 }

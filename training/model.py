@@ -32,7 +32,9 @@ def build_model(config: TrainConfig, *, mask_padding: bool = True) -> keras.Mode
     probability = layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)(x)
     model = keras.Model(ids, probability, name=f"sentiment_{config.cell}")
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+        optimizer=keras.optimizers.Adam(
+            learning_rate=config.learning_rate, clipnorm=config.clipnorm or None
+        ),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )

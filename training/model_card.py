@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.inference.bundle import Manifest
-from training.config import PRESETS
+from training.config import PUBLISHED_RECIPE
 
-_RECIPE = PRESETS["recipe"].to_dict()
+_RECIPE = PUBLISHED_RECIPE.to_dict()
 _METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 
 
@@ -33,9 +33,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         "",
         "- English movie reviews of the kind found on IMDB. Other domains (products, tweets),"
         " other languages, sarcasm and mixed opinions will be scored less reliably.",
-        f"- Only the first {manifest.max_length} tokens (words and punctuation) are read; text"
-        " past that is ignored, and a verdict stated only at the end of a long review is missed."
-        " Responses say how many tokens were used and whether the text was truncated.",
+        *_truncation_limit(manifest),
         f"- The vocabulary has {manifest.vocab_size:,} tokens learnt from the training reviews;"
         " rarer words are all one unknown token.",
         "- Scores are not calibrated probabilities beyond what the sigmoid output gives; the"
@@ -154,3 +152,17 @@ def _machine(manifest: Manifest) -> str:
         f"CPU (TensorFlow {libraries.get('tensorflow-cpu', '?')},"
         f" Keras {libraries.get('keras', '?')}, Python {libraries.get('python', '?')})"
     )
+
+
+def _truncation_limit(manifest: Manifest) -> list[str]:
+    if manifest.truncation == "first":
+        return [
+            f"- Only the first {manifest.max_length} tokens (words and punctuation) are read; text"
+            " past that is ignored, so a verdict given only at the end of a longer review is"
+            " missed. Responses say how many tokens were used and whether the text was truncated."
+        ]
+    return [
+        f"- Only the last {manifest.max_length} tokens (words and punctuation) are read; the"
+        " beginning of a longer review is ignored. Responses say how many tokens were used and"
+        " whether the text was truncated."
+    ]

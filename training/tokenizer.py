@@ -2,8 +2,9 @@
 
 Normalise (drop ``<br />``, Unicode NFKC, lower-case), split words from punctuation
 ("fantastic!" -> "fantastic", "!"), keep the most frequent tokens; id 0 pads, id 1 is unknown.
-Truncation keeps the first ``max_length`` tokens; padding goes after the text, to the longest
-row of a batch. Both settings live in the file, so serving cannot drift from them.
+Truncation keeps the first ``max_length`` tokens (or the last, for the recipe preset);
+padding goes after the text, to the longest row of a batch. Both settings live in the file,
+so serving cannot drift from them.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
 from tokenizers.trainers import WordLevelTrainer
+
+from training.config import Truncation
 
 PAD_TOKEN, PAD_ID = "[PAD]", 0
 UNK_TOKEN, UNK_ID = "[UNK]", 1
@@ -32,7 +35,9 @@ def _empty_tokenizer(vocab: dict[str, int]) -> Tokenizer:
     return tokenizer
 
 
-def fit_tokenizer(texts: Sequence[str], vocab_size: int, max_length: int) -> Tokenizer:
+def fit_tokenizer(
+    texts: Sequence[str], vocab_size: int, max_length: int, truncation: Truncation = "first"
+) -> Tokenizer:
     """Learn the ``vocab_size`` most frequent tokens (pad and unknown included) from ``texts``.
 
     The pad and unknown tokens are ids in the vocabulary, not "added tokens": added tokens are
@@ -49,6 +54,7 @@ def fit_tokenizer(texts: Sequence[str], vocab_size: int, max_length: int) -> Tok
     for word, _rank in by_frequency:
         vocab.setdefault(word, len(vocab))
     tokenizer = _empty_tokenizer(vocab)
-    tokenizer.enable_truncation(max_length=max_length, direction="right")
+    direction = "right" if truncation == "first" else "left"  # tokenizers cuts on that side
+    tokenizer.enable_truncation(max_length=max_length, direction=direction)
     tokenizer.enable_padding(direction="right", pad_id=PAD_ID, pad_token=PAD_TOKEN)
     return tokenizer

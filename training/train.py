@@ -69,7 +69,9 @@ def train(config: TrainConfig, data_path: Path, run_dir: Path, verbose: int = 1)
     # Vectorise: the tokenizer learns from the fit rows only; we save it, read it back and encode
     # with the serving code, so training sees exactly what the server will compute.
     tokenizer_path = run_dir / TOKENIZER_FILE
-    fit_tokenizer(fit_split.texts, config.vocab_size, config.max_length).save(str(tokenizer_path))
+    fit_tokenizer(fit_split.texts, config.vocab_size, config.max_length, config.truncation).save(
+        str(tokenizer_path)
+    )
     tokenizer = Tokenizer.from_file(str(tokenizer_path))
     # A small corpus may have fewer distinct tokens than asked for: size the embedding to fit.
     config = config.replace(vocab_size=tokenizer.get_vocab_size())
@@ -86,14 +88,14 @@ def train(config: TrainConfig, data_path: Path, run_dir: Path, verbose: int = 1)
     log.info("model summary:\n%s", "\n".join(summary))
 
     # Train: batches of similar length (the mask makes padding irrelevant to the result);
-    # optionally stop early on validation loss and keep the best epoch's weights.
+    # optionally stop early on validation loss, and/or keep the best epoch's weights.
     callbacks: list[keras.callbacks.Callback] = []
-    if config.early_stopping_patience:
+    if config.early_stopping_patience or config.restore_best_epoch:
         callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor="val_loss",
-                patience=config.early_stopping_patience,
-                restore_best_weights=True,
+                patience=config.early_stopping_patience or config.epochs,
+                restore_best_weights=config.restore_best_epoch,
                 verbose=verbose,
             )
         )
@@ -111,11 +113,8 @@ def train(config: TrainConfig, data_path: Path, run_dir: Path, verbose: int = 1)
     )
     train_seconds = time.perf_counter() - started
     curves = {key: [float(v) for v in values] for key, values in history.history.items()}
-    best_epoch = (
-        int(np.argmin(curves["val_loss"])) + 1
-        if config.early_stopping_patience
-        else len(curves["val_loss"])
-    )
+    epochs_run = len(curves["val_loss"])
+    best_epoch = int(np.argmin(curves["val_loss"])) + 1 if config.restore_best_epoch else epochs_run
     log.info(
         "trained %d epochs in %.0f s; kept epoch %d", len(curves["loss"]), train_seconds, best_epoch
     )

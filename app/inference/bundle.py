@@ -60,6 +60,7 @@ class Manifest(BaseModel):
     labels: list[str] = Field(min_length=2, max_length=2)
     threshold: float = Field(ge=0.0, le=1.0)
     max_length: int = Field(gt=0)
+    truncation: Literal["first", "last"] = "first"  # which max_length tokens a long text keeps
     pad_id: int = Field(ge=0)
     vocab_size: int = Field(gt=1)
     inputs: list[TensorSpec] = Field(min_length=1, max_length=1)
@@ -136,8 +137,12 @@ def load_tokenizer(bundle_dir: Path, manifest: Manifest) -> Tokenizer:
         raise BundleError(
             f"{path}: truncates at {found}, but the manifest says max_length={manifest.max_length}"
         )
-    if truncation["direction"] != "right":
-        raise BundleError(f"{path}: must keep the first tokens (truncation direction 'right')")
+    direction = "right" if manifest.truncation == "first" else "left"
+    if truncation["direction"] != direction:
+        raise BundleError(
+            f"{path}: truncation direction {truncation['direction']!r}, but the manifest says"
+            f" keep the {manifest.truncation} tokens (direction {direction!r})"
+        )
     padding = tokenizer.padding
     if padding is None or padding["pad_id"] != manifest.pad_id or padding["direction"] != "right":
         raise BundleError(

@@ -208,3 +208,27 @@ def test_other_cells_export_with_parity(
     assert manifest.recurrent.onnx_op == op
     assert manifest.metrics["export_parity"]["keras_onnx_max_abs_diff"] <= 1e-5
     assert manifest.metrics["export_parity"]["alone_vs_batch_max_abs_diff"] <= 1e-6
+
+
+def test_evaluate_command_reproduces_the_bundles_test_metrics(
+    lstm_bundle: Path, archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["evaluate", "--bundle", str(lstm_bundle), "--data", str(archive), "--out", str(tmp_path)]
+    )
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    written = json.loads((tmp_path / "metrics.json").read_text())
+    recorded = read_manifest(lstm_bundle).metrics["test"]
+    assert printed == written
+    assert written["accuracy"] == recorded["accuracy"]
+    assert written["confusion_matrix"] == recorded["confusion_matrix"]
+    assert (tmp_path / "roc.png").is_file() and (tmp_path / "confusion_matrix.png").is_file()
+
+
+def test_bad_data_path_exits_with_one_clear_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    code = main(["train", "--data", str(tmp_path / "missing.tar.gz"), "--runs-dir", str(tmp_path)])
+    assert code == 1
+    assert "missing.tar.gz: no such file or directory" in caplog.text

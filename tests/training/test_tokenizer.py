@@ -83,3 +83,9 @@ def test_only_empty_texts_keep_one_pad_column(tokenizer: Tokenizer) -> None:
 def test_fitting_is_deterministic() -> None:
     first = fit_tokenizer(CORPUS, vocab_size=30, max_length=8).to_str()
     assert fit_tokenizer(CORPUS, vocab_size=30, max_length=8).to_str() == first
+
+
+def test_truncation_can_keep_the_last_tokens_as_the_recipe_does() -> None:
+    tokenizer = fit_tokenizer(CORPUS, vocab_size=30, max_length=3, truncation="last")
+    encoding = tokenizer.encode("the worst film was boring")
+    assert encoding.tokens == ["film", "was", "boring"] and encoding.overflowing
