@@ -30,7 +30,7 @@ from app.inference.bundle import (
     TensorSpec,
     sha256_file,
 )
-from app.inference.pipeline import SentimentClassifier
+from app.inference.pipeline import SentimentClassifier, encode
 from training import model_card
 from training.baseline import tfidf_logistic_regression
 from training.data import LABELS
@@ -45,6 +45,21 @@ log = logging.getLogger(__name__)
 
 REPORT_DIR = "report"
 THRESHOLD = 0.5
+TOKEN_FIXTURES_FILE = "token_fixtures.json"
+# Strings whose token ids training records, so serving can prove it tokenises identically.
+TOKEN_FIXTURES = (
+    "This movie was absolutely fantastic! The acting was brilliant and the plot was thrilling.",
+    "This was the worst film I have ever seen. Boring, badly acted and far too long.",
+    "Great!<br /><br />Loved it...<br/>10/10",
+    "\uff26\uff35\uff2c\uff2c-width \uff54\uff45\uff58\uff54, café and cafe\u0301, straße",
+    "I didn't like it; it wasn't good -- \"meh\" (4/10)",
+    "[PAD] [UNK] <script>alert('x')</script> &amp;",
+    "😀🎬 emoji, zero\u200bwidth and שלום עולם right-to-left",
+    "?!... ,,, ;;;",
+    "zyzzyva quokka floccinaucinihilipilification",
+    "",
+    "long " * 600,
+)
 _LIBRARIES = ("tensorflow-cpu", "keras", "tf2onnx", "onnx", "onnxruntime", "tokenizers", "numpy")
 
 
@@ -102,6 +117,7 @@ def export_bundle(
     plot_roc(test.labels, scores, report_dir, test_metrics["roc_auc"])
     plot_confusion(test_metrics["confusion_matrix"], report_dir)
     shutil.copyfile(run.run_dir / SUMMARY_FILE, report_dir / SUMMARY_FILE)
+    (report_dir / TOKEN_FIXTURES_FILE).write_text(_token_fixtures(run) + "\n", encoding="utf-8")
     trials = _record_trial(trials_path, fields, metrics)
     (report_dir / "trials.json").write_text(json.dumps(trials, indent=2) + "\n")
     manifest = _write_manifest(staging, fields, metrics)  # checksums of model and tokenizer
@@ -153,6 +169,15 @@ def _write_manifest(bundle_dir: Path, fields: dict[str, Any], metrics: dict[str,
     return manifest
 
 
+def _token_fixtures(run: TrainedRun) -> str:
+    """Ids of TOKEN_FIXTURES as the training code path computes them (one text at a time)."""
+    fixtures = [
+        {"text": text, "ids": encode(run.tokenizer, [text], PAD_ID).input_ids[0].tolist()}
+        for text in TOKEN_FIXTURES
+    ]
+    return json.dumps(fixtures, ensure_ascii=False, indent=1)
+
+
 def _library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for package in _LIBRARIES:
@@ -166,7 +191,8 @@ def _library_versions() -> dict[str, str]:
 def _record_trial(
     trials_path: Path | None, fields: dict[str, Any], metrics: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """Append this run to the trials log and return every trial recorded so far."""
+    """Append this run to the trials log (once: re-exporting a run adds no trial) and return
+    every trial recorded so far."""
     trial = {
         "name": fields["name"],
         "created": fields["created"],
@@ -181,9 +207,16 @@ def _record_trial(
     if trials_path is None:
         return [trial]
     trials_path.parent.mkdir(parents=True, exist_ok=True)
-    with trials_path.open("a", encoding="utf-8") as stream:
-        stream.write(json.dumps(trial) + "\n")
-    return [json.loads(line) for line in trials_path.read_text().splitlines() if line.strip()]
+    recorded = []
+    if trials_path.is_file():
+        lines = trials_path.read_text(encoding="utf-8").splitlines()
+        recorded = [json.loads(line) for line in lines if line.strip()]
+    same_run = ("name", "config", "epochs_run", "train_seconds")
+    if not any(all(old.get(key) == trial[key] for key in same_run) for old in recorded):
+        with trials_path.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps(trial) + "\n")
+        recorded.append(trial)
+    return recorded
 
 
 def _progress(what: str) -> Callable[[int, int], None]:

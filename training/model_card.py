@@ -118,11 +118,14 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         "",
         "## Tuning trials",
         "",
-        "Every training run recorded in the trials log, in order; test accuracy through ONNX.",
+        "Every training run recorded in the trials log, in order. Pipeline runs score the test"
+        " split through ONNX; exploratory runs (with a note) scored it with Keras after each"
+        " epoch, and their test figure is at the epoch of lowest validation loss. Changes are"
+        " relative to the published recipe.",
         "",
-        "| # | name | preset | changes from the recipe | epochs (best) | minutes |"
-        " validation acc. | test acc. |",
-        "|---|---|---|---|---|---|---|---|",
+        "| # | name | preset | changes | epochs (best) | minutes | validation acc. | test acc. |"
+        " note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for number, trial in enumerate(trials, start=1):
         changes = ", ".join(
@@ -134,6 +137,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
             f"| {number} | {trial['name']} | {trial['config'].get('preset')} | {changes or '-'} |"
             f" {trial['epochs_run']} ({trial['best_epoch']}) | {trial['train_seconds'] / 60:.1f} |"
             f" {trial['validation_accuracy']:.4f} | {trial['test_accuracy']:.4f} |"
+            f" {trial.get('note', '')} |"
         )
     lines += [
         "",

@@ -33,6 +33,7 @@ TINY = [
     "0",
 ]
 REPORT_FILES = {
+    "token_fixtures.json",
     "model_card.md",
     "accuracy.png",
     "loss.png",
@@ -155,22 +156,24 @@ def test_trials_log_and_model_card(lstm_bundle: Path) -> None:
 
 def test_export_command_re_exports_a_run(lstm_bundle: Path, archive: Path) -> None:
     work = lstm_bundle.parent.parent
-    code = main(
-        [
-            "export",
-            "--run",
-            str(work / "runs" / "tiny-lstm"),
-            "--data",
-            str(archive),
-            "--name",
-            "again",
-            "--models-dir",
-            str(work / "models"),
-            "--trials",
-            str(work / "t.jsonl"),
-        ]
-    )
-    assert code == 0
+    export = [
+        "export",
+        "--run",
+        str(work / "runs" / "tiny-lstm"),
+        "--data",
+        str(archive),
+        "--name",
+        "again",
+        "--models-dir",
+        str(work / "models"),
+        "--trials",
+        str(work / "t.jsonl"),
+    ]
+    assert main(export) == 0
+    trials = (work / "t.jsonl").read_text().splitlines()
+    assert len(trials) == 1
+    assert main(export) == 0
+    assert (work / "t.jsonl").read_text().splitlines() == trials  # a re-export is no new trial
     texts = ["great fun", "awful, boring film", ""]
     original = SentimentClassifier.from_bundle(lstm_bundle).predict(texts)
     again = SentimentClassifier.from_bundle(work / "models" / "again").predict(texts)
