@@ -66,11 +66,15 @@ PRESETS: dict[str, TrainConfig] = {
     "recipe": PUBLISHED_RECIPE.replace(restore_best_epoch=True),
     # The shipped default, chosen by the trials recorded in its model card.
     "default": TrainConfig(
+        vocab_size=20_000,  # twice the recipe's words: 2.0% of tokens unknown instead of 4.3%
+        embedding_dim=64,  # halved so the bigger vocabulary keeps the bundle near 5 MB
         max_length=500,  # 90% of reviews fit whole, so keeping the first tokens loses little
         bidirectional=True,  # one direction ends at the review's end, the other at its start
+        dropout=0.5,  # validation shares movies with training, the test split does not
+        learning_rate=5e-4,  # at 1e-3 validation accuracy swings by 4 points between epochs
         clipnorm=1.0,  # without it, training on 500 steps diverges in some epochs
-        epochs=5,
-        early_stopping_patience=1,
+        epochs=6,
+        early_stopping_patience=2,
         restore_best_epoch=True,
     ),
 }
