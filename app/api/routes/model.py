@@ -1,0 +1,35 @@
+"""The served model's description."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from app.api.deps import ClassifierDep
+from app.api.schemas import ErrorOut, ModelInfo
+
+router = APIRouter(prefix="/model", tags=["model"])
+
+_SUMMARY_METRICS = ("test", "validation", "baseline_tfidf_logreg", "export_parity")
+
+
+@router.get("", response_model=ModelInfo, responses={503: {"model": ErrorOut}})
+async def describe_model(classifier: ClassifierDep) -> ModelInfo:
+    """Name, version, labels, threshold, max length, vocabulary, signature and metrics."""
+    manifest = classifier.manifest
+    return ModelInfo(
+        name=manifest.name,
+        version=manifest.version,
+        created=manifest.created,
+        task=manifest.task,
+        labels=manifest.labels,
+        threshold=manifest.threshold,
+        max_length=manifest.max_length,
+        truncation=manifest.truncation,
+        vocab_size=manifest.vocab_size,
+        pad_id=manifest.pad_id,
+        inputs=[spec.model_dump() for spec in manifest.inputs],
+        outputs=[spec.model_dump() for spec in manifest.outputs],
+        recurrent=manifest.recurrent.model_dump(),
+        metrics={key: manifest.metrics[key] for key in _SUMMARY_METRICS if key in manifest.metrics},
+        dataset=manifest.dataset,
+    )

@@ -1,0 +1,96 @@
+"""Sentiment of one or more reviews."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+
+from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
+from app.api.schemas import ErrorOut, ModelRef, PredictionOut, PredictRequest, PredictResponse
+from app.core.config import Settings
+from app.inference.batcher import BatcherClosedError, QueueFullError
+
+
+async def require_json(request: Request) -> None:
+    """415 unless the body is declared JSON (otherwise FastAPI would not parse it at all)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"send the body as JSON with Content-Type: application/json (got {media_type!r})",
+        )
+
+
+router = APIRouter(prefix="/predict", tags=["predict"], dependencies=[Depends(require_json)])
+
+
+@router.post(
+    "",
+    response_model=PredictResponse,
+    responses={
+        413: {"model": ErrorOut, "description": "request body over the byte limit"},
+        415: {"model": ErrorOut, "description": "body not declared as JSON"},
+        503: {"model": ErrorOut, "description": "loading, shutting down, or the queue is full"},
+    },
+)
+async def predict(
+    body: PredictRequest,
+    request: Request,
+    classifier: ClassifierDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
+) -> PredictResponse:
+    """Label and probability of being positive for each text, in input order."""
+    texts = body.all_texts
+    _check_limits(body, settings)
+    request.state.text_count = len(texts)
+    if settings.log_texts:
+        request.state.logged_texts = texts
+    try:
+        predictions = await batcher.predict(texts)
+    except QueueFullError as error:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the service is at capacity ({error}); retry shortly",
+            headers={"Retry-After": "1"},
+        ) from None
+    except BatcherClosedError:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the service is shutting down",
+            headers={"Retry-After": "1"},
+        ) from None
+    manifest = classifier.manifest
+    return PredictResponse(
+        predictions=[
+            PredictionOut(label=p.label, score=p.score, tokens=p.tokens, truncated=p.truncated)
+            for p in predictions
+        ],
+        model=ModelRef(name=manifest.name, version=manifest.version),
+    )
+
+
+def _check_limits(body: PredictRequest, settings: Settings) -> None:
+    """The request limits that depend on settings, as 422s in the validation-error shape."""
+    texts = body.all_texts
+    errors = []
+    if len(texts) > settings.max_texts_per_request:
+        errors.append(
+            {
+                "type": "too_long",
+                "loc": ("body", "texts"),
+                "msg": f"{len(texts)} texts; at most {settings.max_texts_per_request} per request",
+            }
+        )
+    for index, text in enumerate(texts):
+        if len(text) > settings.max_text_chars:
+            where = "text" if body.text is not None else f"texts[{index}]"
+            errors.append(
+                {
+                    "type": "string_too_long",
+                    "loc": ("body", where),
+                    "msg": f"{where} has {len(text)} characters; at most {settings.max_text_chars}",
+                }
+            )
+    if errors:
+        raise RequestValidationError(errors)

@@ -1,0 +1,1 @@
+"""Settings, logging, middleware and service state."""

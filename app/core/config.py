@@ -1,0 +1,45 @@
+"""Every setting of the service, read once from ``SENTIMENT_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "imdb-sentiment"
+
+
+class Settings(BaseSettings):
+    """Typed, validated settings; code receives this object and never reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SENTIMENT_", frozen=True, extra="ignore")
+
+    bundle_path: Path = Field(DEFAULT_BUNDLE, description="model bundle folder to serve")
+    host: str = Field("127.0.0.1", description="interface to listen on (0.0.0.0 in containers)")
+    port: int = Field(8000, ge=1, le=65_535)
+
+    max_batch_size: int = Field(64, ge=1, le=1024, description="texts per session.run at most")
+    max_wait_ms: float = Field(
+        0.0,
+        ge=0.0,
+        le=100.0,
+        description="how long a batch that is not full waits for more texts once the model is"
+        " free; 0 = run at once (batches still form from texts that arrive while it is busy)",
+    )
+    max_queue_texts: int = Field(
+        2048, ge=1, description="texts waiting for the model at most; beyond, 503 + Retry-After"
+    )
+
+    max_texts_per_request: int = Field(256, ge=1, le=10_000)
+    max_text_chars: int = Field(100_000, ge=1, le=1_000_000)
+    max_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="request body limit (413)"
+    )
+
+    onnx_intra_op_threads: int = Field(
+        1, ge=1, le=64, description="onnxruntime threads; 1 leaves a core to the event loop"
+    )
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    log_texts: bool = Field(False, description="include review text in request logs")

@@ -1,0 +1,136 @@
+"""Dynamic batching: texts of concurrent requests share one ``session.run``.
+
+Requests put their texts on one bounded queue. A single worker takes up to ``max_batch_size``
+texts at a time and runs the classifier in one background thread, off the event loop. While
+the model is busy new texts queue up, so under load batches form with no idle waiting; when the
+model is free a batch starts at once (or after ``max_wait`` if that is set). Each request gets
+exactly its own predictions, in its own order. Because the model's scores do not depend on the
+rest of the batch (``SentimentClassifier`` pads per batch and feeds ``sequence_lens``),
+batching changes no result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from app.inference.pipeline import Prediction
+
+log = logging.getLogger(__name__)
+
+Predict = Callable[[Sequence[str]], list[Prediction]]
+
+
+class QueueFullError(RuntimeError):
+    """The queue cannot take these texts now; the client should retry later."""
+
+
+class BatcherClosedError(RuntimeError):
+    """The batcher is shutting down and takes no new work."""
+
+
+@dataclass(eq=False)
+class _Job:
+    """One request's texts and where its predictions go."""
+
+    texts: Sequence[str]
+    future: asyncio.Future[list[Prediction]]
+    results: list[Prediction | None] = field(init=False)
+    remaining: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.results = [None] * len(self.texts)
+        self.remaining = len(self.texts)
+
+    def deliver(self, index: int, prediction: Prediction) -> None:
+        self.results[index] = prediction
+        self.remaining -= 1
+        if self.remaining == 0 and not self.future.done():
+            self.future.set_result([p for p in self.results if p is not None])
+
+
+class DynamicBatcher:
+    def __init__(
+        self,
+        predict: Predict,
+        max_batch_size: int,
+        max_queue_texts: int,
+        max_wait_seconds: float = 0.0,
+    ) -> None:
+        self._predict = predict
+        self._max_batch_size = max_batch_size
+        self._max_queue_texts = max_queue_texts
+        self._max_wait = max_wait_seconds
+        self._queue: deque[tuple[_Job, int]] = deque()
+        self._has_work = asyncio.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+        self._worker: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @property
+    def queued_texts(self) -> int:
+        return len(self._queue)
+
+    def start(self) -> None:
+        self._worker = asyncio.get_running_loop().create_task(self._run(), name="batcher")
+
+    async def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Predictions for ``texts``, in order. Raises QueueFullError or BatcherClosedError."""
+        if self._closed:
+            raise BatcherClosedError("the service is shutting down")
+        if not texts:
+            return []
+        if len(self._queue) + len(texts) > self._max_queue_texts:
+            raise QueueFullError(
+                f"{len(self._queue)} texts are queued; the limit is {self._max_queue_texts}"
+            )
+        job = _Job(texts, asyncio.get_running_loop().create_future())
+        self._queue.extend((job, index) for index in range(len(texts)))
+        self._has_work.set()
+        return await job.future
+
+    async def close(self) -> None:
+        """Take no new work, finish everything queued or running, then stop the worker."""
+        self._closed = True
+        self._has_work.set()  # wake the worker so it sees the queue drain and returns
+        if self._worker is not None:
+            await self._worker
+        self._executor.shutdown(wait=True)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._queue:
+                if self._closed:
+                    return
+                self._has_work.clear()
+                await self._has_work.wait()
+                continue
+            if self._max_wait and len(self._queue) < self._max_batch_size:
+                await asyncio.sleep(self._max_wait)
+            batch = self._take_batch()
+            if not batch:
+                continue
+            texts = [job.texts[index] for job, index in batch]
+            try:
+                predictions = await loop.run_in_executor(self._executor, self._predict, texts)
+            except Exception as error:  # one bad batch must not stop the worker
+                log.exception("inference failed for a batch of %d texts", len(texts))
+                for job, _index in batch:
+                    if not job.future.done():
+                        job.future.set_exception(error)
+                continue
+            for (job, index), prediction in zip(batch, predictions, strict=True):
+                job.deliver(index, prediction)
+
+    def _take_batch(self) -> list[tuple[_Job, int]]:
+        batch: list[tuple[_Job, int]] = []
+        while self._queue and len(batch) < self._max_batch_size:
+            job, index = self._queue.popleft()
+            if not job.future.done():  # skip texts of requests that were cancelled or failed
+                batch.append((job, index))
+        return batch

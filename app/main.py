@@ -1,0 +1,103 @@
+"""The ASGI app: settings, lifespan, middleware and routers. ``uvicorn app.main:app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
+from starlette.middleware import Middleware
+
+from app.api.routes import health, model, predict
+from app.core.config import Settings
+from app.core.logging import configure_logging
+from app.core.middleware import AccessLog, BodySizeLimit
+from app.core.state import ServiceState
+from app.inference.batcher import DynamicBatcher
+from app.inference.pipeline import SentimentClassifier
+
+log = logging.getLogger("app")
+
+
+def load_classifier(settings: Settings) -> SentimentClassifier:
+    """Load and verify the bundle (raises BundleError naming the file at fault)."""
+    return SentimentClassifier.from_bundle(
+        settings.bundle_path, intra_op_threads=settings.onnx_intra_op_threads
+    )
+
+
+def create_app(
+    settings: Settings | None = None, classifier: SentimentClassifier | None = None
+) -> FastAPI:
+    """Build the app; ``classifier`` may be loaded beforehand (``python -m app`` does, to fail
+    fast before the server binds its port)."""
+    settings = settings or Settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state: ServiceState = app.state.service
+        loaded = classifier or load_classifier(settings)
+        loaded.warm_up()
+        batcher = DynamicBatcher(
+            loaded.predict,
+            max_batch_size=settings.max_batch_size,
+            max_queue_texts=settings.max_queue_texts,
+            max_wait_seconds=settings.max_wait_ms / 1000,
+        )
+        batcher.start()
+        state.classifier, state.batcher, state.ready = loaded, batcher, True
+        manifest = loaded.manifest
+        log.info(
+            "ready: %s %s from %s (test accuracy %.4f)",
+            manifest.name,
+            manifest.version,
+            settings.bundle_path,
+            manifest.metrics.get("test", {}).get("accuracy", float("nan")),
+        )
+        try:
+            yield
+        finally:
+            state.ready, state.stopping = False, True
+            await batcher.close()
+            log.info("stopped")
+
+    app = FastAPIOffline(
+        title="Sentiment API",
+        summary="Is a movie review positive or negative? An embedding-LSTM on onnxruntime.",
+        version="1.0.0",
+        lifespan=lifespan,
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        ],
+    )
+    app.state.settings = settings
+    app.state.service = ServiceState()
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for router in (predict.router, health.router, model.router):
+        app.include_router(router)
+    return app
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    """422 listing each problem's location, message and type, without echoing the input."""
+    assert isinstance(error, RequestValidationError)
+    problems: list[dict[str, Any]] = []
+    for problem in error.errors():
+        message = problem.get("msg", "invalid")
+        context = problem.get("ctx") or {}
+        if problem.get("type") == "json_invalid" and "error" in context:
+            message = f"{message}: {context['error']}"
+        problems.append(
+            {"loc": list(problem.get("loc", ())), "msg": message, "type": problem.get("type")}
+        )
+    return JSONResponse(status_code=422, content={"detail": problems})
+
+
+app = create_app()

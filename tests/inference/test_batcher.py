@@ -1,0 +1,135 @@
+"""The dynamic batcher, with a stand-in model that records the batches it sees."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Sequence
+
+import pytest
+
+from app.inference.batcher import BatcherClosedError, DynamicBatcher, QueueFullError
+from app.inference.pipeline import Prediction
+
+
+class RecordingModel:
+    """Scores a text by its length; can be held busy to let a queue build up."""
+
+    def __init__(self, seconds: float = 0.0, fail_on: str | None = None) -> None:
+        self.batches: list[list[str]] = []
+        self.seconds = seconds
+        self.fail_on = fail_on
+        self.release = threading.Event()
+        self.release.set()
+
+    def __call__(self, texts: Sequence[str]) -> list[Prediction]:
+        self.release.wait(5)
+        time.sleep(self.seconds)
+        self.batches.append(list(texts))
+        if self.fail_on is not None and self.fail_on in texts:
+            raise RuntimeError("model failure")
+        return [Prediction("positive", len(text) / 1000, len(text), False) for text in texts]
+
+
+def run(coroutine):  # type: ignore[no-untyped-def]
+    return asyncio.run(coroutine)
+
+
+async def _with_batcher(model: RecordingModel, work, **options):  # type: ignore[no-untyped-def]
+    batcher = DynamicBatcher(model, **{"max_batch_size": 4, "max_queue_texts": 100, **options})
+    batcher.start()
+    try:
+        return await work(batcher)
+    finally:
+        await batcher.close()
+
+
+def test_each_request_gets_its_own_results_in_order() -> None:
+    model = RecordingModel(seconds=0.002)
+    requests = [[f"{'x' * (i + 1)}{'y' * j}" for j in range(i % 5 + 1)] for i in range(30)]
+
+    async def work(batcher: DynamicBatcher) -> list[list[Prediction]]:
+        return await asyncio.gather(*(batcher.predict(texts) for texts in requests))
+
+    results = run(_with_batcher(model, work))
+    for texts, predictions in zip(requests, results, strict=True):
+        assert [p.tokens for p in predictions] == [len(t) for t in texts]
+    assert max(len(batch) for batch in model.batches) == 4  # batches formed, capped
+    assert sum(len(batch) for batch in model.batches) == sum(len(t) for t in requests)
+
+
+def test_no_waiting_when_the_model_is_free() -> None:
+    model = RecordingModel()
+
+    async def work(batcher: DynamicBatcher) -> float:
+        started = time.perf_counter()
+        await batcher.predict(["alone"])
+        return time.perf_counter() - started
+
+    assert run(_with_batcher(model, work, max_wait_seconds=0.0)) < 0.05
+    assert model.batches == [["alone"]]
+
+
+def test_queue_is_bounded() -> None:
+    model = RecordingModel()
+    model.release.clear()  # hold the model busy
+
+    async def work(batcher: DynamicBatcher) -> None:
+        first = asyncio.ensure_future(batcher.predict(["a"] * 4))
+        await asyncio.sleep(0.05)  # the worker has taken the first batch and is blocked
+        queued = asyncio.ensure_future(batcher.predict(["b"] * 5))
+        await asyncio.sleep(0)
+        with pytest.raises(QueueFullError, match="5 texts are queued; the limit is 6"):
+            await batcher.predict(["c"] * 2)
+        model.release.set()
+        assert len(await first) == 4 and len(await queued) == 5
+
+    run(_with_batcher(model, work, max_queue_texts=6))
+
+
+def test_a_failing_batch_fails_only_its_requests() -> None:
+    model = RecordingModel(fail_on="boom")
+
+    async def work(batcher: DynamicBatcher) -> None:
+        with pytest.raises(RuntimeError, match="model failure"):
+            await batcher.predict(["boom"])
+        assert [p.tokens for p in await batcher.predict(["fine"])] == [4]
+
+    run(_with_batcher(model, work))
+
+
+def test_cancelled_requests_are_skipped() -> None:
+    model = RecordingModel()
+    model.release.clear()
+
+    async def work(batcher: DynamicBatcher) -> None:
+        busy = asyncio.ensure_future(batcher.predict(["first"]))
+        await asyncio.sleep(0.05)
+        abandoned = asyncio.ensure_future(batcher.predict(["abandoned"]))
+        await asyncio.sleep(0)
+        abandoned.cancel()
+        kept = asyncio.ensure_future(batcher.predict(["kept"]))
+        await asyncio.sleep(0)
+        model.release.set()
+        await busy
+        assert [p.tokens for p in await kept] == [4]
+
+    run(_with_batcher(model, work))
+    assert ["abandoned"] not in model.batches and all("abandoned" not in b for b in model.batches)
+
+
+def test_close_finishes_queued_work_then_refuses() -> None:
+    model = RecordingModel(seconds=0.01)
+
+    async def scenario() -> None:
+        batcher = DynamicBatcher(model, max_batch_size=2, max_queue_texts=100)
+        batcher.start()
+        pending = [asyncio.ensure_future(batcher.predict([str(i)])) for i in range(6)]
+        await asyncio.sleep(0)
+        await batcher.close()
+        assert all(task.done() and len(task.result()) == 1 for task in pending)
+        with pytest.raises(BatcherClosedError):
+            await batcher.predict(["late"])
+
+    run(scenario())

@@ -1,0 +1,103 @@
+"""The service as a process: ``python -m app`` and ``uvicorn app.main:app``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.inference.conftest import SHIPPED_BUNDLE
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    port = env.get("SENTIMENT_PORT") or str(free_port())
+    env = {**os.environ, "SENTIMENT_PORT": port, **env}
+    process = subprocess.Popen(
+        [c.replace("{port}", port) for c in command],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            process.kill()
+            raise AssertionError(f"not ready in 30 s:\n{process.communicate()[0]}")
+        yield process, base
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_python_m_app_serves_and_stops_on_sigterm() -> None:
+    with serving([sys.executable, "-m", "app"], {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}) as (
+        process,
+        base,
+    ):
+        response = httpx.post(f"{base}/predict", json={"text": "A wonderful, moving film."})
+        assert response.status_code == 200
+        assert response.json()["predictions"][0]["label"] == "positive"
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=10)
+    # uvicorn shuts down gracefully, then re-raises the signal: the conventional exit status.
+    assert process.returncode in (0, -signal.SIGTERM), output
+    assert '"path": "/predict", "status": 200' in output  # one access line per request
+    assert "A wonderful, moving film" not in output  # review text is not logged
+
+
+def test_uvicorn_import_string_works() -> None:
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", "{port}"]
+    with serving(command, {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}) as (_process, base):
+        assert httpx.get(f"{base}/model").json()["name"] == "imdb-sentiment"
+
+
+def start_and_fail(bundle: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m app`` on a bundle it must refuse; returns the finished process."""
+    env = {**os.environ, "SENTIMENT_BUNDLE_PATH": str(bundle), "SENTIMENT_PORT": str(free_port())}
+    return subprocess.run(
+        [sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+    )
+
+
+def test_corrupt_bundle_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    bundle = Path(shutil.copytree(SHIPPED_BUNDLE, tmp_path / "bundle"))
+    (bundle / "model.onnx").write_bytes(b"not a graph")
+    result = start_and_fail(bundle)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "model.onnx: checksum mismatch" in lines[0] and str(bundle) in lines[0]
+
+
+def test_missing_bundle_names_the_path(tmp_path: Path) -> None:
+    result = start_and_fail(tmp_path / "nope")
+    assert result.returncode == 1
+    assert f"{tmp_path / 'nope'}: bundle directory not found" in result.stderr
