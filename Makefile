@@ -1,13 +1,15 @@
-# Set-up and everyday commands. Each target creates or updates .venv from pyproject.toml first.
+# Set-up and everyday commands. Each target creates or updates its virtualenv first:
+# .venv-serve holds the serving dependencies only (no TensorFlow); .venv holds everything.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+SERVE_VENV := .venv-serve
 DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
 
-.PHONY: train test lint typecheck clean
+.PHONY: serve train test clean
 
-# One virtualenv; the stamp records which extras are installed so edits to pyproject re-install.
+# Stamp files record the installs, so an edit to pyproject.toml re-installs.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -15,6 +17,16 @@ $(BIN)/python:
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[serve,train,dev]'
 	touch $@
+
+$(SERVE_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SERVE_VENV)/bin/python -m pip install --quiet -e '.[serve]'
+	touch $@
+
+## Serve the shipped model on http://127.0.0.1:8000 (settings: SENTIMENT_* variables, see README).
+serve: $(SERVE_VENV)/.installed
+	$(SERVE_VENV)/bin/python -m app
 
 ## Train the default preset on the IMDB archive into models/imdb-sentiment (about 25 min on 2 cores).
 train: $(VENV)/.dev-installed
@@ -28,4 +40,4 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest; status=$$?; [ $$status -eq 5 ] && echo "pytest collected no tests" && exit 1; exit $$status
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SERVE_VENV) .pytest_cache .mypy_cache .ruff_cache
