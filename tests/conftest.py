@@ -64,3 +64,13 @@ def add_to_archive(archive: Path, name: str, data: bytes) -> None:
 @pytest.fixture
 def aclimdb_tree(tmp_path: Path) -> Path:
     return write_aclimdb_tree(tmp_path)
+
+
+def write_unlabeled_tree(root: Path, count: int = 60, seed: int = 1) -> Path:
+    """aclImdb/train/unsup/<id>_0.txt, as in aclImdb_v1_unsup.tar.gz."""
+    rng = random.Random(seed)
+    folder = root / "aclImdb" / "train" / "unsup"
+    folder.mkdir(parents=True)
+    for index in range(count):
+        (folder / f"{index}_0.txt").write_text(synthetic_review(rng, index % 2 == 0))
+    return root / "aclImdb"

@@ -153,6 +153,7 @@ def _manifest_fields(
             **run.dataset.describe(),
             "validation": len(run.validation),
             "validation_fraction": config.validation_fraction,
+            "unlabeled_for_embeddings": run.unlabeled,
         },
         "libraries": _library_versions(),
     }

@@ -16,6 +16,7 @@ from training.config import CELLS, PRESETS, TRUNCATIONS, TrainConfig
 log = logging.getLogger("training")
 
 DEFAULT_DATA = Path("../shared/data/aclImdb_v1_labeled.tar.gz")
+DEFAULT_UNLABELED = Path("../shared/data/aclImdb_v1_unsup.tar.gz")
 DEFAULT_NAME = "imdb-sentiment"
 _CHOICES = {"cell": CELLS, "truncation": TRUNCATIONS}
 
@@ -45,7 +46,13 @@ def _train(args: argparse.Namespace) -> int:
         DEFAULT_NAME if args.preset == "default" else f"{DEFAULT_NAME}-{args.preset}"
     )
     log.info("training %s with %s", name, json.dumps(config.to_dict()))
-    run = train(config, args.data, args.runs_dir / name, verbose=args.verbose)
+    run = train(
+        config,
+        args.data,
+        args.runs_dir / name,
+        verbose=args.verbose,
+        unlabeled_path=args.unlabeled_data,
+    )
     manifest = export_bundle(
         run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
     )
@@ -177,6 +184,13 @@ def _parser() -> argparse.ArgumentParser:
         help="hyperparameter preset (default: %(default)s)",
     )
     _add_bundle_flags(train)
+    train.add_argument(
+        "--unlabeled-data",
+        type=Path,
+        default=DEFAULT_UNLABELED,
+        help="unlabelled reviews for embedding pretraining: aclImdb train/unsup folder or"
+        " archive, or CSV/JSONL with a text column (default: %(default)s)",
+    )
     train.add_argument(
         "--runs-dir",
         type=Path,

@@ -19,6 +19,7 @@ class TrainConfig:
     max_length: int = 200  # tokens kept of a review
     truncation: Truncation = "first"  # which max_length tokens a longer review keeps
     embedding_dim: int = 128
+    embedding_pretraining_epochs: int = 0  # 0 = off; else word2vec epochs on unlabelled reviews
     cell: Cell = "lstm"  # lstm runs as one fused ONNX op; gru and rnn export as a Loop
     units: int = 64
     bidirectional: bool = False
@@ -46,6 +47,8 @@ class TrainConfig:
             raise ValueError("dropout must be in [0, 1)")
         if not 0.0 < self.validation_fraction < 0.5:
             raise ValueError("validation_fraction must be in (0, 0.5)")
+        if self.embedding_pretraining_epochs < 0:
+            raise ValueError("embedding_pretraining_epochs must be >= 0")
         if self.early_stopping_patience < 0:
             raise ValueError("early_stopping_patience must be >= 0")
 

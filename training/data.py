@@ -38,6 +38,7 @@ _LABEL_NAMES = {
     "true": 1,
 }
 _ACLIMDB_FILE = re.compile(r"(?:^|/)(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
+_UNLABELED_FILE = re.compile(r"(?:^|/)train/unsup/\d+_\d+\.txt$")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 TEST_FRACTION_WITHOUT_SPLIT = 0.2
 
@@ -269,3 +270,35 @@ def validation_split(train: Split, fraction: float, seed: int) -> tuple[Split, S
     mask[held_out] = False
     kept = rng.permutation(np.flatnonzero(mask))
     return train.take(kept), train.take(rng.permutation(held_out))
+
+
+def load_unlabeled_texts(path: Path) -> list[str]:
+    """Reviews without labels, to pretrain embeddings: aclImdb's ``train/unsup/`` (folder or
+    archive), or the ``text`` column of a CSV / JSONL file. Never the test reviews."""
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file or directory")
+    name = path.name.lower()
+    if name.endswith(".csv"):
+        rows = csv.DictReader(io.StringIO(_decode(path.read_bytes(), str(path)), newline=""))
+        return [row["text"] for row in rows if row.get("text")]
+    if name.endswith((".jsonl", ".ndjson")):
+        lines = _decode(path.read_bytes(), str(path)).splitlines()
+        return [json.loads(line)["text"] for line in lines if line.strip()]
+    texts = []
+    if path.is_dir():
+        for file in sorted(path.rglob("*.txt")):
+            if _UNLABELED_FILE.search(file.as_posix()):
+                texts.append(_decode(file.read_bytes(), str(file)))
+    else:
+        try:
+            with tarfile.open(path) as archive:
+                for member in archive:
+                    if member.isfile() and _UNLABELED_FILE.search(member.name):
+                        stream = archive.extractfile(member)
+                        if stream is not None:
+                            texts.append(_decode(stream.read(), f"{path}:{member.name}"))
+        except (tarfile.TarError, EOFError, OSError) as error:
+            raise DatasetError(f"{path}: not a readable tar archive ({error})") from error
+    if not texts:
+        raise DatasetError(f"{path}: no unlabelled reviews (aclImdb/train/unsup/*.txt)")
+    return texts

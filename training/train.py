@@ -23,7 +23,8 @@ from tokenizers import Tokenizer
 from app.inference.pipeline import encode
 from training.batches import length_bucketed_batches
 from training.config import TrainConfig
-from training.data import Dataset, Split, load_dataset, validation_split
+from training.data import Dataset, Split, load_dataset, load_unlabeled_texts, validation_split
+from training.embeddings import pretrain_embeddings
 from training.model import build_model
 from training.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
 
@@ -47,9 +48,16 @@ class TrainedRun:
     history: dict[str, list[float]]
     best_epoch: int
     train_seconds: float
+    unlabeled: dict[str, object] | None = None  # what pretrained the embeddings, if anything
 
 
-def train(config: TrainConfig, data_path: Path, run_dir: Path, verbose: int = 1) -> TrainedRun:
+def train(
+    config: TrainConfig,
+    data_path: Path,
+    run_dir: Path,
+    verbose: int = 1,
+    unlabeled_path: Path | None = None,
+) -> TrainedRun:
     # Setup: one seed for Python, NumPy and TensorFlow, so a run can be repeated.
     keras.utils.set_random_seed(config.seed)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -87,6 +95,23 @@ def train(config: TrainConfig, data_path: Path, run_dir: Path, verbose: int = 1)
     (run_dir / SUMMARY_FILE).write_text("\n".join(summary) + "\n")
     log.info("model summary:\n%s", "\n".join(summary))
 
+    # Optionally start the embedding from word2vec on unlabelled reviews plus the fit rows
+    # (never validation or test text).
+    unlabeled = None
+    if config.embedding_pretraining_epochs:
+        if unlabeled_path is None:
+            raise ValueError("embedding pretraining needs unlabelled reviews (--unlabeled-data)")
+        extra = load_unlabeled_texts(unlabeled_path)
+        weights = pretrain_embeddings(
+            tokenizer,
+            [*fit_split.texts, *extra],
+            config.embedding_dim,
+            config.embedding_pretraining_epochs,
+            config.seed,
+        )
+        model.get_layer("embedding").set_weights([weights])
+        unlabeled = {"source": unlabeled_path.name, "reviews": len(extra)}
+
     # Train: batches of similar length (the mask makes padding irrelevant to the result);
     # optionally stop early on validation loss, and/or keep the best epoch's weights.
     callbacks: list[keras.callbacks.Callback] = []
@@ -122,12 +147,27 @@ def train(config: TrainConfig, data_path: Path, run_dir: Path, verbose: int = 1)
     model.save(run_dir / KERAS_FILE, include_optimizer=False)
     (run_dir / HISTORY_FILE).write_text(
         json.dumps(
-            {"history": curves, "best_epoch": best_epoch, "train_seconds": train_seconds}, indent=2
+            {
+                "history": curves,
+                "best_epoch": best_epoch,
+                "train_seconds": train_seconds,
+                "unlabeled": unlabeled,
+            },
+            indent=2,
         )
         + "\n"
     )
     return TrainedRun(
-        run_dir, config, model, tokenizer, dataset, validation, curves, best_epoch, train_seconds
+        run_dir,
+        config,
+        model,
+        tokenizer,
+        dataset,
+        validation,
+        curves,
+        best_epoch,
+        train_seconds,
+        unlabeled,
     )
 
 
@@ -171,4 +211,5 @@ def load_run(run_dir: Path, data_path: Path) -> TrainedRun:
         history=record["history"],
         best_epoch=record["best_epoch"],
         train_seconds=record["train_seconds"],
+        unlabeled=record.get("unlabeled"),
     )

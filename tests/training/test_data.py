@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import add_to_archive, write_aclimdb_tree, write_archive
-from training.data import DatasetError, load_dataset, validation_split
+from tests.conftest import add_to_archive, write_aclimdb_tree, write_archive, write_unlabeled_tree
+from training.data import DatasetError, load_dataset, load_unlabeled_texts, validation_split
 
 
 def test_reads_aclimdb_tree_with_official_split(aclimdb_tree: Path) -> None:
@@ -142,3 +142,15 @@ def test_validation_split_is_seeded_stratified_and_disjoint(aclimdb_tree: Path) 
     assert not set(fit.texts) & set(validation.texts)
     again_fit, again_validation = validation_split(train, 0.1, seed=7)
     assert again_validation.texts == validation.texts and again_fit.texts == fit.texts
+
+
+def test_unlabeled_reviews_from_tree_archive_and_csv(tmp_path: Path) -> None:
+    tree = write_unlabeled_tree(tmp_path / "u")
+    archive = write_archive(tree, tmp_path / "aclImdb_v1_unsup.tar.gz")
+    from_tree, from_archive = load_unlabeled_texts(tree), load_unlabeled_texts(archive)
+    assert len(from_tree) == 60 and sorted(from_tree) == sorted(from_archive)
+    csv_path = tmp_path / "more.csv"
+    csv_path.write_text('text\n"one, review"\ntwo\n', encoding="utf-8")
+    assert load_unlabeled_texts(csv_path) == ["one, review", "two"]
+    with pytest.raises(DatasetError, match="no unlabelled reviews"):
+        load_unlabeled_texts(write_archive(write_aclimdb_tree(tmp_path / "l"), tmp_path / "l.tgz"))

@@ -11,7 +11,7 @@ import pytest
 
 from app.inference.bundle import read_manifest, sha256_file
 from app.inference.pipeline import SentimentClassifier
-from tests.conftest import write_aclimdb_tree, write_archive
+from tests.conftest import write_aclimdb_tree, write_archive, write_unlabeled_tree
 from training.cli import main
 
 pytestmark = pytest.mark.slow
@@ -197,6 +197,43 @@ def test_parity_check_catches_a_graph_that_is_not_the_model(
     classifier = SentimentClassifier.from_bundle(lstm_bundle)
     with pytest.raises(ExportError, match="Keras and ONNX disagree"):
         check_parity(other, classifier, ["great movie", "awful film, boring"] * 10)
+
+
+def test_embedding_pretrained_on_unlabelled_reviews(archive: Path, tmp_path: Path) -> None:
+    unlabeled = write_archive(write_unlabeled_tree(tmp_path / "u"), tmp_path / "unsup.tar.gz")
+    bundle = train_tiny(
+        archive,
+        tmp_path,
+        "tiny-pretrained",
+        "--embedding-pretraining-epochs",
+        "2",
+        "--unlabeled-data",
+        str(unlabeled),
+    )
+    manifest = read_manifest(bundle)
+    assert manifest.dataset["unlabeled_for_embeddings"] == {"source": "unsup.tar.gz", "reviews": 60}
+    assert manifest.config["embedding_pretraining_epochs"] == 2
+    assert manifest.metrics["export_parity"]["keras_onnx_max_abs_diff"] <= 1e-5
+
+
+def test_pretraining_without_unlabelled_data_is_refused(archive: Path, tmp_path: Path) -> None:
+    code = main(
+        [
+            "train",
+            "--data",
+            str(archive),
+            "--unlabeled-data",
+            str(tmp_path / "none.tgz"),
+            "--runs-dir",
+            str(tmp_path),
+            "--models-dir",
+            str(tmp_path),
+            *TINY,
+            "--embedding-pretraining-epochs",
+            "1",
+        ]
+    )
+    assert code == 1
 
 
 @pytest.mark.parametrize(
