@@ -101,3 +101,12 @@ def test_missing_bundle_names_the_path(tmp_path: Path) -> None:
     result = start_and_fail(tmp_path / "nope")
     assert result.returncode == 1
     assert f"{tmp_path / 'nope'}: bundle directory not found" in result.stderr
+
+
+def test_healthcheck_command_follows_readiness() -> None:
+    port = str(free_port())
+    check = [sys.executable, "-m", "app.healthcheck"]
+    env = {**os.environ, "SENTIMENT_PORT": port}
+    assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 1  # nothing there
+    with serving([sys.executable, "-m", "app"], {"SENTIMENT_PORT": port}):
+        assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 0

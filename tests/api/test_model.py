@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from tokenizers import Tokenizer
+
+from tests.inference.conftest import SHIPPED_BUNDLE
 
 
 def test_model_description(client: TestClient) -> None:
@@ -11,7 +14,8 @@ def test_model_description(client: TestClient) -> None:
     info = response.json()
     assert info["name"] == "imdb-sentiment" and info["version"] == "1.0.0"
     assert info["labels"] == ["negative", "positive"] and info["threshold"] == 0.5
-    assert info["vocab_size"] == 10_000 and info["pad_id"] == 0
+    tokenizer = Tokenizer.from_file(str(SHIPPED_BUNDLE / "tokenizer.json"))
+    assert info["vocab_size"] == tokenizer.get_vocab_size() and info["pad_id"] == 0
     assert info["max_length"] > 0 and info["truncation"] == "first"
     assert info["inputs"] == [
         {"name": "input_ids", "dtype": "int64", "shape": ["batch", "sequence"]}
