@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from training.config import CELLS, PRESETS, TRUNCATIONS, TrainConfig
+from training.config import CELLS, POOLINGS, PRESETS, TRUNCATIONS, TrainConfig
 
 log = logging.getLogger("training")
 
 DEFAULT_DATA = Path("../shared/data/aclImdb_v1_labeled.tar.gz")
 DEFAULT_UNLABELED = Path("../shared/data/aclImdb_v1_unsup.tar.gz")
 DEFAULT_NAME = "imdb-sentiment"
-_CHOICES = {"cell": CELLS, "truncation": TRUNCATIONS}
+_CHOICES = {"cell": CELLS, "truncation": TRUNCATIONS, "pooling": POOLINGS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

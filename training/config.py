@@ -10,6 +10,8 @@ Cell = Literal["lstm", "gru", "rnn"]
 CELLS: tuple[Cell, ...] = ("lstm", "gru", "rnn")
 Truncation = Literal["first", "last"]
 TRUNCATIONS: tuple[Truncation, ...] = ("first", "last")
+Pooling = Literal["last", "mean"]
+POOLINGS: tuple[Pooling, ...] = ("last", "mean")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class TrainConfig:
     cell: Cell = "lstm"  # lstm runs as one fused ONNX op; gru and rnn export as a Loop
     units: int = 64
     bidirectional: bool = False
+    pooling: Pooling = "last"  # classify from the last state, or the mean over all time steps
     dropout: float = 0.2  # before and after the recurrent layer
     batch_size: int = 32
     epochs: int = 5
@@ -38,6 +41,8 @@ class TrainConfig:
             raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
         if self.truncation not in TRUNCATIONS:
             raise ValueError(f"truncation must be one of {TRUNCATIONS}, got {self.truncation!r}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
         if self.clipnorm < 0:
             raise ValueError("clipnorm must be >= 0")
         for name in ("vocab_size", "max_length", "embedding_dim", "units", "batch_size", "epochs"):

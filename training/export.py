@@ -55,7 +55,7 @@ def to_onnx(
         source, input_signature=signature, opset=OPSET, output_path=None
     )
     if fused:
-        _feed_sequence_lens(proto.graph, pad_id)
+        _feed_sequence_lens(proto.graph, pad_id, config.pooling)
     _name_dynamic_axes(proto.graph)
     proto.graph.output[0].name = _rename_output(proto.graph, OUTPUT_NAME)
     onnx.checker.check_model(proto, full_check=True)
@@ -64,7 +64,11 @@ def to_onnx(
     if op not in ops or (fused and "Loop" in ops):
         raise ExportError(f"expected the recurrent layer as ONNX {op}, graph has ops {sorted(ops)}")
     layer = RecurrentLayer(
-        cell=config.cell, bidirectional=config.bidirectional, onnx_op=op, uses_sequence_lens=fused
+        cell=config.cell,
+        bidirectional=config.bidirectional,
+        onnx_op=op,
+        uses_sequence_lens=fused,
+        pooling=config.pooling,
     )
     return proto, layer
 
@@ -76,8 +80,9 @@ def _single(graph: onnx.GraphProto, op_type: str) -> onnx.NodeProto:
     return nodes[0]
 
 
-def _feed_sequence_lens(graph: onnx.GraphProto, pad_id: int) -> None:
-    """Make the fused LSTM stop at each row's last real token, and classify from ``Y_h``."""
+def _feed_sequence_lens(graph: onnx.GraphProto, pad_id: int, pooling: str) -> None:
+    """Make the fused LSTM stop at each row's last real token, and classify from ``Y_h``
+    (pooling "last") or from the mean of ``Y`` over each row's real tokens (pooling "mean")."""
     lstm = _single(graph, "LSTM")
     classifier = _single(graph, "MatMul")  # the Dense layer; the embedding is a Gather
     graph.initializer.extend(
@@ -85,6 +90,9 @@ def _feed_sequence_lens(graph: onnx.GraphProto, pad_id: int) -> None:
             helper.make_tensor("pad_id", TensorProto.INT64, [], [pad_id]),
             helper.make_tensor("time_axis", TensorProto.INT64, [1], [1]),
             helper.make_tensor("batch_by_features", TensorProto.INT64, [2], [0, -1]),
+            helper.make_tensor("time_axis_0", TensorProto.INT64, [1], [0]),
+            helper.make_tensor("mask_axes", TensorProto.INT64, [2], [1, 3]),
+            helper.make_tensor("one_int32", TensorProto.INT32, [], [1]),
         ]
     )
     graph.node.extend(
@@ -95,19 +103,47 @@ def _feed_sequence_lens(graph: onnx.GraphProto, pad_id: int) -> None:
             helper.make_node(
                 "ReduceSum", ["is_token_int32", "time_axis"], ["sequence_lens"], keepdims=0
             ),
-            # Y_h is [directions, batch, units]; Keras concatenates [forward, backward].
-            helper.make_node("Transpose", [lstm.output[1]], ["last_states"], perm=[1, 0, 2]),
-            helper.make_node(
-                "Reshape", ["last_states", "batch_by_features"], ["recurrent_features"]
-            ),
         ]
     )
+    if pooling == "mean":
+        graph.node.extend(_mean_over_tokens(lstm.output[0]))
+        states = "summed_states"
+    else:
+        states = lstm.output[1]
+        lstm.output[0] = ""  # the full sequence Y is not read: don't materialise it
+    graph.node.extend(
+        [
+            # [directions, batch, units]; Keras concatenates [forward, backward].
+            helper.make_node("Transpose", [states], ["states_by_row"], perm=[1, 0, 2]),
+            helper.make_node("Reshape", ["states_by_row", "batch_by_features"], ["features"]),
+        ]
+    )
+    features = "features"
+    if pooling == "mean":
+        graph.node.append(helper.make_node("Div", ["features", "token_counts"], ["mean"]))
+        features = "mean"
     while len(lstm.input) < 5:
         lstm.input.append("")
     lstm.input[4] = "sequence_lens"
-    lstm.output[0] = ""  # the full sequence Y is no longer read: don't materialise it
-    classifier.input[0] = "recurrent_features"
+    classifier.input[0] = features
     _prune_and_sort(graph)
+
+
+def _mean_over_tokens(sequence: str) -> list[onnx.NodeProto]:
+    """Sum ``Y`` [time, directions, batch, units] over each row's real tokens, and the counts
+    to divide by (at least 1, so a text with no tokens gets zeros, as MaskedMean does)."""
+    return [
+        helper.make_node("Cast", ["is_token"], ["is_token_float"], to=TensorProto.FLOAT),
+        helper.make_node("Transpose", ["is_token_float"], ["mask_by_time"], perm=[1, 0]),
+        helper.make_node("Unsqueeze", ["mask_by_time", "mask_axes"], ["mask_4d"]),
+        helper.make_node("Mul", [sequence, "mask_4d"], ["masked_sequence"]),
+        helper.make_node(
+            "ReduceSum", ["masked_sequence", "time_axis_0"], ["summed_states"], keepdims=0
+        ),
+        helper.make_node("Max", ["sequence_lens", "one_int32"], ["at_least_one"]),
+        helper.make_node("Cast", ["at_least_one"], ["count_float"], to=TensorProto.FLOAT),
+        helper.make_node("Unsqueeze", ["count_float", "time_axis"], ["token_counts"]),
+    ]
 
 
 def _prune_and_sort(graph: onnx.GraphProto) -> None:

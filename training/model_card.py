@@ -136,7 +136,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {number} | {trial['name']} | {trial['config'].get('preset')} | {changes or '-'} |"
             f" {trial['epochs_run']} ({trial['best_epoch']}) | {trial['train_seconds'] / 60:.1f} |"
-            f" {trial['validation_accuracy']:.4f} | {trial['test_accuracy']:.4f} |"
+            f" {_score(trial['validation_accuracy'])} | {_score(trial['test_accuracy'])} |"
             f" {trial.get('note', '')} |"
         )
     lines += [
@@ -170,3 +170,7 @@ def _truncation_limit(manifest: Manifest) -> list[str]:
         " beginning of a longer review is ignored. Responses say how many tokens were used and"
         " whether the text was truncated."
     ]
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"

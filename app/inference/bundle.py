@@ -45,6 +45,7 @@ class RecurrentLayer(BaseModel):
     bidirectional: bool
     onnx_op: Literal["LSTM", "Loop"]
     uses_sequence_lens: bool
+    pooling: Literal["last", "mean"] = "last"  # last state, or mean over the text's steps
 
 
 class Manifest(BaseModel):

@@ -238,7 +238,14 @@ def test_pretraining_without_unlabelled_data_is_refused(archive: Path, tmp_path:
 
 @pytest.mark.parametrize(
     ("extra", "op"),
-    [(["--bidirectional"], "LSTM"), (["--cell", "gru"], "Loop"), (["--cell", "rnn"], "Loop")],
+    [
+        (["--bidirectional"], "LSTM"),
+        (["--pooling", "mean"], "LSTM"),
+        (["--bidirectional", "--pooling", "mean"], "LSTM"),
+        (["--cell", "gru"], "Loop"),
+        (["--cell", "gru", "--pooling", "mean"], "Loop"),
+        (["--cell", "rnn"], "Loop"),
+    ],
 )
 def test_other_cells_export_with_parity(
     archive: Path, tmp_path: Path, extra: list[str], op: str
