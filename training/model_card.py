@@ -18,11 +18,12 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
     data, config = manifest.dataset, manifest.config
     recurrent = manifest.recurrent
     cell = f"{'bidirectional ' if recurrent.bidirectional else ''}{recurrent.cell.upper()}"
+    pooled = " -> mean over the text's tokens" if recurrent.pooling == "mean" else ""
     lines = [
         f"# Model card: {manifest.name} {manifest.version}",
         "",
         f"A binary sentiment classifier for English movie reviews: word embedding -> {cell}"
-        f" ({config['units']} units) -> sigmoid. It scores a review's probability of being"
+        f" ({config['units']} units){pooled} -> sigmoid. It scores a review's probability of being"
         f" **{manifest.labels[1]}**; at or above {manifest.threshold} the label is"
         f" {manifest.labels[1]}, below it {manifest.labels[0]}.",
         "",
@@ -49,6 +50,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         f" held out for validation; test {data['test']:,} ({data['test_positive']:,} positive).",
         "- Tokenizer (`tokenizer.json`, fitted on the training rows only): drop `<br />`, Unicode"
         " NFKC, lower-case, split words from punctuation; id 0 pads, id 1 is unknown.",
+        *_pretraining(data),
         "",
         "## Configuration",
         "",
@@ -174,3 +176,13 @@ def _truncation_limit(manifest: Manifest) -> list[str]:
 
 def _score(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
+
+
+def _pretraining(data: dict[str, Any]) -> list[str]:
+    unlabeled = data.get("unlabeled_for_embeddings")
+    if not unlabeled:
+        return []
+    return [
+        f"- The embedding started from word2vec vectors learnt on {unlabeled['reviews']:,}"
+        f" unlabelled reviews (`{unlabeled['source']}`) plus the training rows; never on test text."
+    ]
