@@ -92,6 +92,7 @@ def postprocess(
 def create_session(
     model_path: Path, intra_op_threads: int = 1, inter_op_threads: int = 1
 ) -> ort.InferenceSession:
+    ort.disable_telemetry_events()  # it would try to persist a device id (read-only in images)
     options = ort.SessionOptions()
     options.intra_op_num_threads = intra_op_threads
     options.inter_op_num_threads = inter_op_threads
