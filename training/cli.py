@@ -159,7 +159,7 @@ def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--trials",
         type=Path,
-        default=Path("runs/trials.jsonl"),
+        default=Path("models/trials.jsonl"),
         help="trials log the model card lists (default: %(default)s)",
     )
 

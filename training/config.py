@@ -76,9 +76,10 @@ PRESETS: dict[str, TrainConfig] = {
     "default": TrainConfig(
         vocab_size=20_000,  # twice the recipe's words: 2.0% of tokens unknown instead of 4.3%
         embedding_dim=64,  # halved so the bigger vocabulary keeps the bundle near 5 MB
+        embedding_pretraining_epochs=5,  # word2vec on the 50,000 unlabelled reviews first
         max_length=500,  # 90% of reviews fit whole, so keeping the first tokens loses little
         bidirectional=True,  # one direction ends at the review's end, the other at its start
-        dropout=0.5,  # validation shares movies with training, the test split does not
+        pooling="mean",  # the mean over all steps, not one state, carries a 500-token review
         learning_rate=5e-4,  # at 1e-3 validation accuracy swings by 4 points between epochs
         clipnorm=1.0,  # without it, training on 500 steps diverges in some epochs
         epochs=6,
