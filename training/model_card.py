@@ -129,18 +129,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         " note |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for number, trial in enumerate(trials, start=1):
-        changes = ", ".join(
-            f"{key}={value}"
-            for key, value in trial["config"].items()
-            if key in _RECIPE and value != _RECIPE[key]
-        )
-        lines.append(
-            f"| {number} | {trial['name']} | {trial['config'].get('preset')} | {changes or '-'} |"
-            f" {trial['epochs_run']} ({trial['best_epoch']}) | {trial['train_seconds'] / 60:.1f} |"
-            f" {_score(trial['validation_accuracy'])} | {_score(trial['test_accuracy'])} |"
-            f" {trial.get('note', '')} |"
-        )
+    lines += [trial_row(number, trial) for number, trial in enumerate(trials, start=1)]
     lines += [
         "",
         "## Files",
@@ -186,3 +175,22 @@ def _pretraining(data: dict[str, Any]) -> list[str]:
         f"- The embedding started from word2vec vectors learnt on {unlabeled['reviews']:,}"
         f" unlabelled reviews (`{unlabeled['source']}`) plus the training rows; never on test text."
     ]
+
+
+def trial_row(number: int, trial: dict[str, Any]) -> str:
+    """One row of the trials table; figures a trial did not record show as '-'."""
+    changes = ", ".join(
+        f"{key}={value}"
+        for key, value in trial["config"].items()
+        if key in _RECIPE and value != _RECIPE[key]
+    )
+    epochs = "-" if trial.get("epochs_run") is None else str(trial["epochs_run"])
+    if trial.get("best_epoch") is not None:
+        epochs += f" ({trial['best_epoch']})"
+    seconds = trial.get("train_seconds")
+    minutes = "-" if seconds is None else f"{seconds / 60:.1f}"
+    return (
+        f"| {number} | {trial['name']} | {trial['config'].get('preset')} | {changes or '-'} |"
+        f" {epochs} | {minutes} | {_score(trial.get('validation_accuracy'))} |"
+        f" {_score(trial.get('test_accuracy'))} | {trial.get('note', '')} |"
+    )

@@ -147,7 +147,7 @@ def test_trials_log_and_model_card(lstm_bundle: Path) -> None:
         "# Model card: tiny-lstm",
         "TF-IDF",
         "Tuning trials",
-        "text past that is ignored",
+        "tokens (words and punctuation) are read",  # the truncation limit
         "roc.png",
         "accuracy.png",
     ):

@@ -1,0 +1,36 @@
+from training.config import PUBLISHED_RECIPE
+from training.model_card import trial_row
+
+
+def _config(**changes: object) -> dict[str, object]:
+    return {"preset": "default", **PUBLISHED_RECIPE.to_dict(), **changes}
+
+
+def test_trial_row_lists_changes_from_the_recipe_and_figures() -> None:
+    trial = {
+        "name": "candidate",
+        "config": _config(max_length=500, bidirectional=True),
+        "epochs_run": 5,
+        "best_epoch": 3,
+        "train_seconds": 300.0,
+        "validation_accuracy": 0.9,
+        "test_accuracy": 0.884,
+        "note": "shipped",
+    }
+    row = trial_row(7, trial)
+    assert row.startswith("| 7 | candidate | default |")
+    assert "max_length=500" in row and "bidirectional=True" in row
+    assert "| 5 (3) | 5.0 | 0.9000 | 0.8840 | shipped |" in row
+
+
+def test_trial_row_shows_unrecorded_figures_as_dashes() -> None:
+    trial = {
+        "name": "cut-off",
+        "config": _config(),
+        "epochs_run": None,
+        "best_epoch": None,
+        "train_seconds": None,
+        "validation_accuracy": None,
+        "test_accuracy": 0.87,
+    }
+    assert "| - | - | - | 0.8700 |" in trial_row(1, trial)
