@@ -4,7 +4,11 @@
   max length) -> int64 ids post-padded with the pad id to the longest row of the batch, plus the
   number of tokens used and whether each text was truncated.
 - ``SentimentClassifier.forward``: ids -> probability of the positive label; only
-  ``session.run``.
+  ``session.run``. ``predict`` orders a batch's rows by length and runs them in micro-batches of
+  ``forward_batch_size`` rows, each cut to its own longest row: short texts do not pay for
+  long ones, and this LSTM runs fastest on a few rows at a time (measured by ``benchmarks``:
+  4 rows per run give 1.7x the throughput of 64 on one core, as 64 x 500 steps of gate
+  activations no longer fit in cache).
 - ``postprocess``: probabilities -> label by threshold.
 
 Training vectorises its data with the same ``encode`` on the same ``tokenizer.json``, so what
@@ -13,6 +17,7 @@ the model learnt from and what it serves are one code path (no train/serve skew)
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +34,12 @@ from app.inference.bundle import (
     read_manifest,
     verify_checksums,
 )
+
+DEFAULT_FORWARD_BATCH_SIZE = 4
+
+# One core per tokenizer call: the service already runs one inference thread per core, and
+# the `tokenizers` default of spreading each batch over every core makes them fight.
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 _ORT_TYPES = {"int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
 
@@ -130,17 +141,25 @@ class SentimentClassifier:
         tokenizer: Tokenizer,
         session: ort.InferenceSession,
         bundle_dir: Path,
+        forward_batch_size: int = DEFAULT_FORWARD_BATCH_SIZE,
     ) -> None:
+        if forward_batch_size < 1:
+            raise ValueError("forward_batch_size must be at least 1")
         self.manifest = manifest
         self.tokenizer = tokenizer
         self.session = session
         self.bundle_dir = bundle_dir
+        self.forward_batch_size = forward_batch_size
         self._input_name = manifest.input.name
         self._output_names = [manifest.output.name]
 
     @classmethod
     def from_bundle(
-        cls, bundle_dir: Path, intra_op_threads: int = 1, inter_op_threads: int = 1
+        cls,
+        bundle_dir: Path,
+        intra_op_threads: int = 1,
+        inter_op_threads: int = 1,
+        forward_batch_size: int = DEFAULT_FORWARD_BATCH_SIZE,
     ) -> SentimentClassifier:
         """Load and verify a bundle; raise BundleError naming the file at fault."""
         manifest = read_manifest(bundle_dir)
@@ -149,7 +168,7 @@ class SentimentClassifier:
         model_path = bundle_dir / MODEL_FILE
         session = create_session(model_path, intra_op_threads, inter_op_threads)
         verify_signature(session, manifest, model_path)
-        return cls(manifest, tokenizer, session, bundle_dir)
+        return cls(manifest, tokenizer, session, bundle_dir, forward_batch_size)
 
     def encode(self, texts: Sequence[str]) -> EncodedBatch:
         return encode(self.tokenizer, texts, self.manifest.pad_id)
@@ -159,11 +178,26 @@ class SentimentClassifier:
         (probabilities,) = self.session.run(self._output_names, {self._input_name: input_ids})
         return np.asarray(probabilities, dtype=np.float32).reshape(len(input_ids))
 
+    def forward_grouped(self, batch: EncodedBatch) -> np.ndarray:
+        """Probabilities for a batch, run as length-ordered micro-batches of at most
+        ``forward_batch_size`` rows, each cut to its longest row."""
+        rows = len(batch.input_ids)
+        if rows <= self.forward_batch_size:
+            width = max(1, int(batch.lengths.max()))
+            return self.forward(batch.input_ids[:, :width])
+        probabilities = np.empty(rows, dtype=np.float32)
+        order = np.argsort(batch.lengths, kind="stable")
+        for start in range(0, rows, self.forward_batch_size):
+            group = order[start : start + self.forward_batch_size]
+            width = max(1, int(batch.lengths[group[-1]]))
+            probabilities[group] = self.forward(batch.input_ids[group, :width])
+        return probabilities
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         batch = self.encode(texts)
         if len(batch.input_ids) == 0:
             return []
-        probabilities = self.forward(batch.input_ids)
+        probabilities = self.forward_grouped(batch)
         return postprocess(probabilities, batch, self.manifest.labels, self.manifest.threshold)
 
     def warm_up(self) -> None:

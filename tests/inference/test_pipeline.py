@@ -58,3 +58,40 @@ def test_serving_code_never_imports_tensorflow() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("forward_batch_size", [1, 3, 64])
+def test_length_grouped_micro_batches_change_no_score(
+    classifier: SentimentClassifier, forward_batch_size: int
+) -> None:
+    """predict orders rows by length and runs them a few at a time; every score is still the
+    one the text gets alone, in the caller's order."""
+    import random
+
+    from tests.conftest import synthetic_reviews
+
+    rng = random.Random(3)
+    texts = [text[: rng.randint(0, len(text))] for text, _ in synthetic_reviews(23, seed=5)]
+    texts += ["", NEGATIVE * 40, POSITIVE]
+    grouped = SentimentClassifier(
+        classifier.manifest,
+        classifier.tokenizer,
+        classifier.session,
+        classifier.bundle_dir,
+        forward_batch_size=forward_batch_size,
+    )
+    alone = np.array([classifier.predict([text])[0].score for text in texts])
+    together = grouped.predict(texts)
+    np.testing.assert_allclose([p.score for p in together], alone, atol=1e-6, rtol=0)
+    assert [p.tokens for p in together] == [classifier.predict([t])[0].tokens for t in texts]
+
+
+def test_forward_batch_size_must_be_positive(classifier: SentimentClassifier) -> None:
+    with pytest.raises(ValueError, match="forward_batch_size"):
+        SentimentClassifier(
+            classifier.manifest,
+            classifier.tokenizer,
+            classifier.session,
+            classifier.bundle_dir,
+            forward_batch_size=0,
+        )
