@@ -27,7 +27,9 @@ log = logging.getLogger("app")
 def load_classifier(settings: Settings) -> SentimentClassifier:
     """Load and verify the bundle (raises BundleError naming the file at fault)."""
     return SentimentClassifier.from_bundle(
-        settings.bundle_path, intra_op_threads=settings.onnx_intra_op_threads
+        settings.bundle_path,
+        intra_op_threads=settings.onnx_intra_op_threads,
+        forward_batch_size=settings.forward_batch_size,
     )
 
 
@@ -49,6 +51,7 @@ def create_app(
             max_batch_size=settings.max_batch_size,
             max_queue_texts=settings.max_queue_texts,
             max_wait_seconds=settings.max_wait_ms / 1000,
+            workers=settings.inference_workers,
         )
         batcher.start()
         state.classifier, state.batcher, state.ready = loaded, batcher, True

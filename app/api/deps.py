@@ -1,4 +1,8 @@
-"""Dependencies of the route handlers, named as ``Annotated`` types."""
+"""Dependencies of the route handlers, named as ``Annotated`` types.
+
+All are ``async def``: they only read state, and a sync dependency would cost each request a
+hop to the thread pool.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +16,17 @@ from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
     state: ServiceState = request.app.state.service
     return state
 
 
-def _serving(state: Annotated[ServiceState, Depends(get_state)]) -> ServiceState:
+async def _serving(state: Annotated[ServiceState, Depends(get_state)]) -> ServiceState:
     if state.stopping:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -38,12 +42,12 @@ def _serving(state: Annotated[ServiceState, Depends(get_state)]) -> ServiceState
     return state
 
 
-def get_classifier(state: Annotated[ServiceState, Depends(_serving)]) -> SentimentClassifier:
+async def get_classifier(state: Annotated[ServiceState, Depends(_serving)]) -> SentimentClassifier:
     assert state.classifier is not None
     return state.classifier
 
 
-def get_batcher(state: Annotated[ServiceState, Depends(_serving)]) -> DynamicBatcher:
+async def get_batcher(state: Annotated[ServiceState, Depends(_serving)]) -> DynamicBatcher:
     assert state.batcher is not None
     return state.batcher
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +21,25 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="interface to listen on (0.0.0.0 in containers)")
     port: int = Field(8000, ge=1, le=65_535)
 
-    max_batch_size: int = Field(64, ge=1, le=1024, description="texts per session.run at most")
+    max_batch_size: int = Field(
+        64, ge=1, le=1024, description="texts a worker takes from the queue at once, at most"
+    )
+    forward_batch_size: int = Field(
+        4,
+        ge=1,
+        le=1024,
+        description="rows per session.run: a worker's texts run in length-ordered groups of"
+        " this many (small groups are fastest for this LSTM on CPU)",
+    )
+    workers: int = Field(
+        default_factory=lambda: len(os.sched_getaffinity(0)),
+        ge=1,
+        le=64,
+        description="server processes (python -m app); default one per usable CPU core",
+    )
+    inference_workers: int = Field(
+        1, ge=1, le=64, description="threads per process running the model side by side"
+    )
     max_wait_ms: float = Field(
         0.0,
         ge=0.0,
@@ -39,7 +58,7 @@ class Settings(BaseSettings):
     )
 
     onnx_intra_op_threads: int = Field(
-        1, ge=1, le=64, description="onnxruntime threads; 1 leaves a core to the event loop"
+        1, ge=1, le=64, description="onnxruntime threads per session.run"
     )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     log_texts: bool = Field(False, description="include review text in request logs")

@@ -1,9 +1,12 @@
 """Dynamic batching: texts of concurrent requests share one ``session.run``.
 
-Requests put their texts on one bounded queue. A single worker takes up to ``max_batch_size``
-texts at a time and runs the classifier in one background thread, off the event loop. While
-the model is busy new texts queue up, so under load batches form with no idle waiting; when the
-model is free a batch starts at once (or after ``max_wait`` if that is set). Each request gets
+Requests put their texts on one bounded queue. ``workers`` workers (one thread each, off the
+event loop) each take up to ``max_batch_size`` texts at a time, and at most an even share of
+what is queued per free worker so that the others get the rest, and run the classifier on them.
+While the workers are busy new texts queue up, so under load batches form with no idle
+waiting; when a worker is free a batch starts at once (or after ``max_wait`` if that is set).
+Two workers with one onnxruntime thread each keep both cores of a small machine on the model
+while the event loop's work interleaves (``benchmarks`` measures the choice). Each request gets
 exactly its own predictions, in its own order. Because the model's scores do not depend on the
 rest of the batch (``SentimentClassifier`` pads per batch and feeds ``sequence_lens``),
 batching changes no result.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -60,15 +64,20 @@ class DynamicBatcher:
         max_batch_size: int,
         max_queue_texts: int,
         max_wait_seconds: float = 0.0,
+        workers: int = 1,
     ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
         self._predict = predict
         self._max_batch_size = max_batch_size
         self._max_queue_texts = max_queue_texts
         self._max_wait = max_wait_seconds
         self._queue: deque[tuple[_Job, int]] = deque()
         self._has_work = asyncio.Event()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
-        self._worker: asyncio.Task[None] | None = None
+        self._workers = workers
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
+        self._tasks: list[asyncio.Task[None]] = []
+        self._busy_workers = 0
         self._closed = False
 
     @property
@@ -76,7 +85,11 @@ class DynamicBatcher:
         return len(self._queue)
 
     def start(self) -> None:
-        self._worker = asyncio.get_running_loop().create_task(self._run(), name="batcher")
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._run(), name=f"batcher-{number}")
+            for number in range(self._workers)
+        ]
 
     async def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Predictions for ``texts``, in order. Raises QueueFullError or BatcherClosedError."""
@@ -96,9 +109,8 @@ class DynamicBatcher:
     async def close(self) -> None:
         """Take no new work, finish everything queued or running, then stop the worker."""
         self._closed = True
-        self._has_work.set()  # wake the worker so it sees the queue drain and returns
-        if self._worker is not None:
-            await self._worker
+        self._has_work.set()  # wake the workers so they see the queue drain and return
+        await asyncio.gather(*self._tasks)
         self._executor.shutdown(wait=True)
 
     async def _run(self) -> None:
@@ -116,6 +128,7 @@ class DynamicBatcher:
             if not batch:
                 continue
             texts = [job.texts[index] for job, index in batch]
+            self._busy_workers += 1
             try:
                 predictions = await loop.run_in_executor(self._executor, self._predict, texts)
             except Exception as error:  # one bad batch must not stop the worker
@@ -124,12 +137,17 @@ class DynamicBatcher:
                     if not job.future.done():
                         job.future.set_exception(error)
                 continue
+            finally:
+                self._busy_workers -= 1
             for (job, index), prediction in zip(batch, predictions, strict=True):
                 job.deliver(index, prediction)
 
     def _take_batch(self) -> list[tuple[_Job, int]]:
+        free_workers = self._workers - self._busy_workers  # this one included
+        share = math.ceil(len(self._queue) / free_workers)
+        limit = min(self._max_batch_size, share)
         batch: list[tuple[_Job, int]] = []
-        while self._queue and len(batch) < self._max_batch_size:
+        while self._queue and len(batch) < limit:
             job, index = self._queue.popleft()
             if not job.future.done():  # skip texts of requests that were cancelled or failed
                 batch.append((job, index))

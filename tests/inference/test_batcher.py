@@ -45,14 +45,15 @@ async def _with_batcher(model: RecordingModel, work, **options):  # type: ignore
         await batcher.close()
 
 
-def test_each_request_gets_its_own_results_in_order() -> None:
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_each_request_gets_its_own_results_in_order(workers: int) -> None:
     model = RecordingModel(seconds=0.002)
     requests = [[f"{'x' * (i + 1)}{'y' * j}" for j in range(i % 5 + 1)] for i in range(30)]
 
     async def work(batcher: DynamicBatcher) -> list[list[Prediction]]:
         return await asyncio.gather(*(batcher.predict(texts) for texts in requests))
 
-    results = run(_with_batcher(model, work))
+    results = run(_with_batcher(model, work, workers=workers))
     for texts, predictions in zip(requests, results, strict=True):
         assert [p.tokens for p in predictions] == [len(t) for t in texts]
     assert max(len(batch) for batch in model.batches) == 4  # batches formed, capped
@@ -133,3 +134,48 @@ def test_close_finishes_queued_work_then_refuses() -> None:
             await batcher.predict(["late"])
 
     run(scenario())
+
+
+def test_workers_run_batches_at_the_same_time_and_share_the_queue() -> None:
+    running, overlap = 0, 0
+    lock = threading.Lock()
+
+    class SlowModel(RecordingModel):
+        def __call__(self, texts: Sequence[str]) -> list[Prediction]:
+            nonlocal running, overlap
+            with lock:
+                running += 1
+                overlap = max(overlap, running)
+            try:
+                return super().__call__(texts)
+            finally:
+                with lock:
+                    running -= 1
+
+    model = SlowModel(seconds=0.05)
+    model.release.clear()
+
+    async def work(batcher: DynamicBatcher) -> None:
+        both_free = asyncio.ensure_future(batcher.predict([f"a{i}" for i in range(8)]))
+        await asyncio.sleep(0.02)  # each worker took an even share and is held
+        model.release.set()
+        assert len(await both_free) == 8
+        model.release.clear()
+        first = asyncio.ensure_future(batcher.predict(["b"]))
+        await asyncio.sleep(0.02)  # one worker holds "b"; the other is free
+        rest = asyncio.ensure_future(batcher.predict([f"c{i}" for i in range(8)]))
+        await asyncio.sleep(0.02)
+        model.release.set()
+        await first
+        assert len(await rest) == 8
+
+    run(_with_batcher(model, work, workers=2, max_batch_size=64))
+    assert overlap == 2
+    # two free workers split 8 texts evenly; a lone free worker takes all 8
+    assert [len(batch) for batch in model.batches[:2]] == [4, 4]
+    assert sorted(len(batch) for batch in model.batches[2:]) == [1, 8]
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="workers"):
+        DynamicBatcher(RecordingModel(), max_batch_size=4, max_queue_texts=10, workers=0)
