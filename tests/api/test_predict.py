@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE
+from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE, PredictResponse
 from app.main import create_app
 from tests.api.conftest import make_settings
 
@@ -26,6 +26,18 @@ def test_single_text_contract(client: TestClient) -> None:
     assert set(prediction) == {"label", "score", "tokens", "truncated"}
     assert prediction["label"] == "positive" and prediction["score"] >= 0.9
     assert prediction["tokens"] == 16 and prediction["truncated"] is False
+    assert response.headers["content-type"] == "application/json"
+
+
+def test_answers_match_the_documented_schema(client: TestClient) -> None:
+    """The route serialises its answer itself; it must still be exactly PredictResponse."""
+    texts = [POSITIVE_EXAMPLE, "!!!", "good " * 3000]
+    body = client.post("/predict", json={"texts": texts}).json()
+    assert PredictResponse.model_validate(body, strict=True).model_dump() == body
+    documented = client.get("/openapi.json").json()["paths"]["/predict"]["post"]["responses"]
+    assert documented["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PredictResponse"
+    }
 
 
 def test_recipe_samples(client: TestClient) -> None:
