@@ -7,7 +7,7 @@ SERVE_VENV := .venv-serve
 DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
 
-.PHONY: serve train test clean
+.PHONY: serve train test bench clean
 
 # Stamp files record the installs, so an edit to pyproject.toml re-installs.
 $(BIN)/python:
@@ -15,7 +15,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[serve,train,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[serve,train,bench,dev]'
 	touch $@
 
 $(SERVE_VENV)/.installed: pyproject.toml
@@ -34,10 +34,14 @@ train: $(VENV)/.dev-installed
 
 ## Lint, type-check and run every test (the command CI runs).
 test: $(VENV)/.dev-installed
-	$(BIN)/ruff check app training tests
-	$(BIN)/ruff format --check app training tests
+	$(BIN)/ruff check app training tests benchmarks
+	$(BIN)/ruff format --check app training tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest; status=$$?; [ $$status -eq 5 ] && echo "pytest collected no tests" && exit 1; exit $$status
+
+## Benchmark the service beside its yardsticks (needs wrk: apt-get install wrk); see README.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .pytest_cache .mypy_cache .ruff_cache

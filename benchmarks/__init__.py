@@ -1,0 +1,1 @@
+"""``python -m benchmarks``: the service beside its yardsticks, measured in one run."""

@@ -1,0 +1,316 @@
+"""``python -m benchmarks``: the service beside its yardsticks, in one run on one machine.
+
+(a) in-process onnxruntime on the bundle (the limit), (b) the service under load from another
+process, (c) the recipe's Keras ``model.predict`` in process and behind FastAPI, (d) a plain
+FastAPI endpoint calling the same ONNX pipeline per request. Prints a Markdown table and the
+acceptance ratios, and writes ``results.md`` and ``results.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.inference.bundle import load_tokenizer, read_manifest
+from benchmarks import loadgen, procstats, report
+from benchmarks.workload import Workload, request_bodies, sample
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A request shape: which texts, how many per request, how many clients at once."""
+
+    name: str
+    texts: str  # "reviews" or "short"
+    per_request: int
+    concurrency: int
+
+
+SHAPES = [
+    Shape("1 review, c=1", "reviews", 1, 1),
+    Shape("1 review, c=16", "reviews", 1, 16),
+    Shape("1 review, c=64", "reviews", 1, 64),
+    Shape("32 reviews, c=8", "reviews", 32, 8),
+    Shape("1 short text, c=1", "short", 1, 1),
+    Shape("1 short text, c=64", "short", 1, 64),
+]
+
+
+def main() -> None:
+    args = _parse_args()
+    python = sys.executable
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+    workload = _workload(args, scratch)
+    bodies = _bodies_files(workload, scratch)
+    settings = {key: str(value) for key, value in vars(args).items()}
+    results: dict[str, Any] = {"machine": _machine(), "settings": settings, "rows": []}
+    rows: list[dict[str, Any]] = results["rows"]
+
+    _say("(a) in-process onnxruntime on the bundle, tokenization included")
+    for texts, batch_size, threads, callers in _inprocess_grid() if "a" in args.systems else []:
+        row = _inprocess(python, "onnx", args, scratch, texts, batch_size, threads, callers)
+        config = f"{texts}, batch {batch_size}, {callers} caller(s) x {threads} ORT thread(s)"
+        rows.append({"system": "a", "config": config, "texts": texts, **row})
+        _say(report.row_line(rows[-1]))
+
+    systems: dict[str, tuple[str, list[str], dict[str, str]]] = {
+        "b": ("the service (dynamic batching)", [python, "-m", "app"], {}),
+        "d": ("plain FastAPI + onnxruntime, one session.run per request",
+              [python, "-m", "uvicorn", "benchmarks.servers.plain_onnx:app"], {}),
+    }  # fmt: skip
+    systems = {key: value for key, value in systems.items() if key in args.systems}
+    if "c" in args.systems:
+        systems["c"] = (
+            "recipe: FastAPI + Keras model.predict",
+            [python, "-m", "uvicorn", "benchmarks.servers.keras_predict:app"],
+            {"BENCH_KERAS_MODEL": str(args.keras_model)},
+        )
+        _say("(c) in-process Keras model.predict")
+        for texts, batch_size in (("reviews", 1), ("reviews", 32), ("short", 1)):
+            row = _inprocess(python, "keras", args, scratch, texts, batch_size, 1, 1)
+            config = f"{texts}, batch {batch_size}"
+            rows.append({"system": "c-inprocess", "config": config, "texts": texts, **row})
+            _say(report.row_line(rows[-1]))
+
+    for system, (title, command, env) in systems.items():
+        _say(f"({system}) {title}")
+        for shape in SHAPES:
+            row = _serve_and_load(system, command, env, args, shape, bodies[shape])
+            rows.append({"system": system, "config": shape.name, **vars(shape), **row})
+            _say(report.row_line(rows[-1]))
+
+    if args.systems != "abcd":
+        _say(f"partial run ({args.systems}): no acceptance table")
+        (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        for row in rows:
+            print(report.row_line(row))  # noqa: T201
+        return
+    _say("(b) the service at a fixed rate of half its best single-review throughput")
+    best = max(
+        r["requests_per_s"] for r in rows if r["system"] == "b" and r.get("per_request") == 1
+        and r.get("texts") == "reviews"
+    )  # fmt: skip
+    rows.append(_open_loop_row(python, args, workload, rate=best / 2))
+    _say(report.row_line(rows[-1]))
+
+    results["acceptance"] = report.acceptance(rows)
+    markdown = report.markdown(results)
+    (out / "results.md").write_text(markdown)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown)  # noqa: T201
+    _say(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+
+
+def _inprocess_grid() -> list[tuple[str, int, int, int]]:
+    """(texts, batch size, onnxruntime threads, calling threads)."""
+    grid = [("reviews", size, 1, callers) for callers in (1, 2) for size in (1, 8, 32, 64)]
+    grid += [("reviews", size, 2, 1) for size in (8, 64)]
+    return [*grid, ("short", 1, 1, 2), ("short", 64, 1, 2)]
+
+
+def _inprocess(
+    python: str,
+    kind: str,
+    args: argparse.Namespace,
+    scratch: Path,
+    texts: str,
+    batch_size: int,
+    threads: int,
+    callers: int,
+) -> dict[str, Any]:
+    command = [
+        python, "-m", "benchmarks.inprocess", kind, "--bundle", str(args.bundle),
+        "--workload", str(scratch / "workload.json"), "--texts", texts,
+        "--batch-size", str(batch_size), "--threads", str(threads), "--callers", str(callers),
+        "--seconds", str(args.seconds),
+    ]  # fmt: skip
+    if kind == "keras":
+        command += ["--keras-model", str(args.keras_model)]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env, cwd=ROOT)
+    result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _serve_and_load(
+    system: str,
+    command: list[str],
+    env: dict[str, str],
+    args: argparse.Namespace,
+    shape: Shape,
+    bodies_file: Path,
+) -> dict[str, Any]:
+    with _server(system, command, env, args) as (process, start_to_ready):
+        url = f"http://127.0.0.1:{args.port}/predict"
+        loadgen.closed_loop(url, bodies_file, shape.concurrency, seconds=2)  # warm-up
+        before = procstats.sample(process.pid)
+        load = loadgen.closed_loop(url, bodies_file, shape.concurrency, args.seconds)
+        after = procstats.sample(process.pid)
+    reviews = load["requests"] * shape.per_request
+    return {
+        **load,
+        "reviews_per_s": load["requests_per_s"] * shape.per_request,
+        "cpu_s_per_1k_reviews": (after.cpu_seconds - before.cpu_seconds) / max(reviews, 1) * 1000,
+        "peak_rss_mb": after.peak_rss_mb,
+        "total_peak_rss_mb": after.total_peak_rss_mb,
+        "processes": after.processes,
+        "start_to_ready_s": start_to_ready,
+    }
+
+
+def _open_loop_row(
+    python: str, args: argparse.Namespace, workload: Workload, rate: float
+) -> dict[str, Any]:
+    command = [python, "-m", "app"]
+    bodies = request_bodies(workload.reviews, 1)
+    with _server("b", command, {}, args) as (process, start_to_ready):
+        loadgen.open_loop("127.0.0.1", args.port, bodies, rate, seconds=2)  # warm-up
+        before = procstats.sample(process.pid)
+        load = loadgen.open_loop("127.0.0.1", args.port, bodies, rate, args.seconds)
+        after = procstats.sample(process.pid)
+    reviews = load["requests"]
+    return {
+        "system": "b-open-loop",
+        "config": f"1 review at a fixed {rate:.0f} requests/s (half the best)",
+        "texts": "reviews",
+        "per_request": 1,
+        **load,
+        "reviews_per_s": load["requests_per_s"],
+        "cpu_s_per_1k_reviews": (after.cpu_seconds - before.cpu_seconds) / max(reviews, 1) * 1000,
+        "peak_rss_mb": after.peak_rss_mb,
+        "total_peak_rss_mb": after.total_peak_rss_mb,
+        "processes": after.processes,
+        "start_to_ready_s": start_to_ready,
+    }
+
+
+class _server:  # noqa: N801  (a context manager used like a function)
+    """Start a server, wait until /health/ready answers 200, stop it with SIGTERM at exit."""
+
+    def __init__(
+        self, system: str, command: list[str], env: dict[str, str], args: argparse.Namespace
+    ) -> None:
+        port = str(args.port)
+        uvicorn_flags = ["--port", port, "--log-level", "warning"] if "uvicorn" in command else []
+        self.command = [*command, *uvicorn_flags]
+        self.env = {
+            **os.environ,
+            **env,
+            "BENCH_BUNDLE": str(args.bundle),
+            "SENTIMENT_BUNDLE_PATH": str(args.bundle),
+            "SENTIMENT_PORT": port,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+        # The service runs with its defaults (access log on, to a file here).
+        self.log = args.out / f"server-{system}.log"
+        self.ready_url = f"http://127.0.0.1:{port}/health/ready"
+
+    def __enter__(self) -> tuple[subprocess.Popen[bytes], float]:
+        started = time.perf_counter()
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+            )
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"{self.command} exited; see {self.log}")
+            try:
+                with urllib.request.urlopen(self.ready_url, timeout=1) as answer:
+                    if answer.status == 200:
+                        return self.process, time.perf_counter() - started
+            except OSError:
+                pass
+            if time.perf_counter() - started > 120:
+                raise SystemExit(f"{self.command} not ready after 120 s; see {self.log}")
+            time.sleep(0.02)
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def _workload(args: argparse.Namespace, scratch: Path) -> Workload:
+    from training.data import load_dataset
+
+    _say(f"reading test reviews from {args.data}")
+    test_texts = load_dataset(args.data).test.texts
+    tokenizer = load_tokenizer(args.bundle, read_manifest(args.bundle))
+    workload = sample(test_texts, tokenizer, args.reviews, args.seed)
+    workload.save(scratch / "workload.json")
+    return workload
+
+
+def _bodies_files(workload: Workload, scratch: Path) -> dict[Shape, Path]:
+    files = {}
+    for shape in SHAPES:
+        path = scratch / f"bodies-{shape.texts}-{shape.per_request}.jsonl"
+        bodies = request_bodies(workload.texts(shape.texts), shape.per_request)
+        path.write_text("\n".join(bodies) + "\n")
+        files[shape] = path
+    return files
+
+
+def _machine() -> dict[str, Any]:
+    import platform
+
+    import onnxruntime
+
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "onnxruntime": onnxruntime.__version__,
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--bundle", type=Path, default=ROOT / "models" / "imdb-sentiment")
+    parser.add_argument(
+        "--keras-model", type=Path, default=ROOT / "runs" / "imdb-sentiment" / "model.keras",
+        help="the trained Keras model of the bundle, for the recipe yardstick (c)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data", type=Path, default=ROOT.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
+    )
+    parser.add_argument("--reviews", type=int, default=2000, help="test reviews sampled")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per configuration")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--systems",
+        default="abcd",
+        help="which of a, b, c, d to measure (default: all; the acceptance table needs all)",
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    if "c" in args.systems and not args.keras_model.is_file():
+        parser.error(f"{args.keras_model} not found: train first, or leave out c (--systems abd)")
+    return args
+
+
+def _say(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Load on a server over loopback, from another process.
+
+- ``closed_loop``: ``wrk`` (compiled; Debian package ``wrk``) with C connections each sending
+  its next request as soon as the answer arrives: throughput and latency at concurrency C.
+- ``open_loop``: requests at a fixed rate whatever the answers do, latency counted from when
+  each request was due (so queueing shows, no coordinated omission). An asyncio client on
+  raw keep-alive connections, light enough for a few thousand requests/s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+WRK_SCRIPT = Path(__file__).with_name("wrk_post.lua")
+
+
+def closed_loop(url: str, bodies_file: Path, connections: int, seconds: float) -> dict[str, float]:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    command = [
+        wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+        "-s", str(WRK_SCRIPT), url,
+    ]  # fmt: skip
+    env = {**os.environ, "BENCH_BODIES": str(bodies_file)}
+    output = subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
+    raw = json.loads(line.removeprefix("BENCH_JSON "))
+    errors = sum(value for key, value in raw.items() if key.startswith("errors_"))
+    return {
+        "requests": raw["requests"],
+        "requests_per_s": raw["requests"] / (raw["duration_us"] / 1e6),
+        "p50_ms": raw["p50_us"] / 1000,
+        "p95_ms": raw["p95_us"] / 1000,
+        "p99_ms": raw["p99_us"] / 1000,
+        "errors": errors,
+    }
+
+
+def open_loop(
+    host: str, port: int, bodies: list[str], rate: float, seconds: float
+) -> dict[str, float]:
+    return asyncio.run(_open_loop(host, port, bodies, rate, seconds))
+
+
+async def _open_loop(
+    host: str, port: int, bodies: list[str], rate: float, seconds: float
+) -> dict[str, float]:
+    requests = [
+        (
+            f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
+        ).encode()
+        for body in bodies
+    ]
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    latencies: list[float] = []
+    errors = 0
+
+    async def send(payload: bytes, due: float) -> None:
+        nonlocal errors
+        connection = idle.pop() if idle else await asyncio.open_connection(host, port)
+        reader, writer = connection
+        try:
+            writer.write(payload)
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            await reader.readexactly(length)
+            latencies.append(time.perf_counter() - due)
+            if not head.startswith(b"HTTP/1.1 200"):
+                errors += 1
+            idle.append(connection)
+        except (OSError, asyncio.IncompleteReadError, StopIteration):
+            errors += 1
+            writer.close()
+
+    tasks = set()
+    start = time.perf_counter()
+    total = int(rate * seconds)
+    for number in range(total):
+        due = start + number / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        task = asyncio.create_task(send(requests[number % len(requests)], due))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    for _reader, writer in idle:
+        writer.close()
+    p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) * 1000 if latencies else (0, 0, 0)
+    return {
+        "requests": total,
+        "requests_per_s": len(latencies) / elapsed,
+        "offered_per_s": rate,
+        "p50_ms": float(p50),
+        "p95_ms": float(p95),
+        "p99_ms": float(p99),
+        "errors": errors,
+    }

@@ -1,0 +1,39 @@
+"""CPU time and peak resident memory of a process and its children, from /proc (Linux)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+
+@dataclass(frozen=True)
+class ProcessSample:
+    cpu_seconds: float  # user + system over the process, its threads and its child processes
+    peak_rss_mb: float  # the largest high-water mark of resident memory (VmHWM) of any of them
+    total_peak_rss_mb: float  # the high-water marks added up (a bound on the total)
+    processes: int
+
+
+def sample(pid: int) -> ProcessSample:
+    root = psutil.Process(pid)
+    processes = [root, *root.children(recursive=True)]
+    cpu = 0.0
+    peaks = []
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            cpu += times.user + times.system
+            peaks.append(peak_rss_mb(process.pid))
+        except (psutil.NoSuchProcess, FileNotFoundError):
+            continue
+    return ProcessSample(cpu, max(peaks), sum(peaks), len(peaks))
+
+
+def peak_rss_mb(pid: int) -> float:
+    with Path(f"/proc/{pid}/status").open(encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise FileNotFoundError(f"no VmHWM for process {pid}")

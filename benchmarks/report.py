@@ -1,0 +1,128 @@
+"""The benchmark's table and the acceptance ratios of the performance issue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SYSTEMS = {
+    "a": "(a) in-process onnxruntime (the limit)",
+    "b": "(b) the service",
+    "b-open-loop": "(b) the service, fixed rate",
+    "c": "(c) FastAPI + Keras model.predict",
+    "c-inprocess": "(c) in-process Keras model.predict",
+    "d": "(d) FastAPI + session.run per request",
+}
+
+
+def row_line(row: dict[str, Any]) -> str:
+    return (
+        f"{row['system']:>11} | {row['config']:<40} | {row['reviews_per_s']:9.1f} reviews/s"
+        f" | p50 {row['p50_ms']:8.2f} p95 {row['p95_ms']:8.2f} p99 {row['p99_ms']:8.2f} ms"
+        f" | {row['peak_rss_mb']:6.0f} MB"
+    )
+
+
+def _find(rows: list[dict[str, Any]], system: str, config: str) -> dict[str, Any]:
+    return next(r for r in rows if r["system"] == system and r["config"] == config)
+
+
+def acceptance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each acceptance line: the measured figure, the target and whether it is met."""
+    limit = max(
+        (r for r in rows if r["system"] == "a" and r["texts"] == "reviews"),
+        key=lambda r: r["reviews_per_s"],
+    )
+    single = _find(rows, "b", "1 review, c=64")
+    batched = _find(rows, "b", "32 reviews, c=8")
+    lines = [
+        _ratio("(b)/(a), 1 review at c=64", single, limit, 0.5),
+        _ratio("(b)/(a), 32 reviews at c=8", batched, limit, 0.85),
+    ]
+    if any(r["system"] == "c" for r in rows):
+        lines.append(
+            _ratio("(b)/(c), 1 review at c=64", single, _find(rows, "c", single["config"]), 10)
+        )
+    lines.append(
+        _ratio("(b)/(d), 1 review at c=64", single, _find(rows, "d", single["config"]), 1.5)
+    )
+    short = _find(rows, "b", "1 short text, c=1")
+    lines.append(_at_most("p50 of one short text at c=1 (ms)", short["p50_ms"], 1.5))
+    plain_short = _find(rows, "d", "1 short text, c=1")
+    lines[-1]["yardstick"] = f"(d) p50 {plain_short['p50_ms']:.2f} ms"
+    fixed = next(r for r in rows if r["system"] == "b-open-loop")
+    lines.append(
+        _at_most(f"p99 at {fixed['offered_per_s']:.0f} requests/s (ms)", fixed["p99_ms"], 50)
+    )
+    service = [r for r in rows if r["system"].startswith("b")]
+    lines.append(
+        _at_most(
+            "process start to ready (s, worst)", max(r["start_to_ready_s"] for r in service), 3
+        )
+    )
+    lines.append(
+        _at_most("peak RSS of the service (MB, worst)", max(r["peak_rss_mb"] for r in service), 300)
+    )
+    errors = sum(r.get("errors", 0) for r in rows if r["system"].startswith("b"))
+    lines.append(_at_most("errors answered by the service", errors, 0))
+    return lines
+
+
+def _ratio(
+    what: str, row: dict[str, Any], yardstick: dict[str, Any], target: float
+) -> dict[str, Any]:
+    value = row["reviews_per_s"] / yardstick["reviews_per_s"]
+    return {
+        "line": what,
+        "value": round(value, 3),
+        "target": f">= {target}",
+        "met": value >= target,
+        "yardstick": f"{yardstick['reviews_per_s']:.0f} reviews/s ({yardstick['config']})",
+        "measured": f"{row['reviews_per_s']:.0f} reviews/s",
+    }
+
+
+def _at_most(what: str, value: float, target: float) -> dict[str, Any]:
+    return {
+        "line": what,
+        "value": round(value, 3),
+        "target": f"<= {target}",
+        "met": value <= target,
+    }
+
+
+def markdown(results: dict[str, Any]) -> str:
+    machine = results["machine"]
+    lines = [
+        "# Serving benchmark",
+        "",
+        f"{machine['date']}; {machine['cpus']} CPUs, Python {machine['python']}, onnxruntime"
+        f" {machine['onnxruntime']}; load average at start {machine['load_average_at_start']}.",
+        "Load generator: wrk (closed loop, one thread) or an asyncio client (fixed rate), on"
+        " loopback in another process, sharing the same cores. CPU is the measured process's"
+        " user + system time; peak RSS its high-water mark.",
+        "",
+        "| system | configuration | reviews/s | p50 ms | p95 ms | p99 ms | CPU s / 1k reviews |"
+        " peak RSS MB (largest process) | processes (sum of peaks MB) | errors |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["rows"]:
+        lines.append(
+            f"| {SYSTEMS[row['system']]} | {row['config']} | {row['reviews_per_s']:.1f} |"
+            f" {row['p50_ms']:.2f} | {row['p95_ms']:.2f} | {row['p99_ms']:.2f} |"
+            f" {row['cpu_s_per_1k_reviews']:.2f} | {row['peak_rss_mb']:.0f} |"
+            f" {row.get('processes', 1)} ({row.get('total_peak_rss_mb', row['peak_rss_mb']):.0f}) |"
+            f" {row.get('errors', 0)} |"
+        )
+    lines += [
+        "",
+        "## Acceptance",
+        "",
+        "| line | value | target | met | yardstick |",
+        "|---|---:|---|---|---|",
+    ]
+    for line in results["acceptance"]:
+        lines.append(
+            f"| {line['line']} | {line['value']} | {line['target']} |"
+            f" {'yes' if line['met'] else '**no**'} | {line.get('yardstick', '')} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,48 @@
+"""(c) The recipe's way: a FastAPI endpoint calling Keras ``model.predict``.
+
+The trained Keras model (``runs/NAME/model.keras``) scores ids from the same tokenizer, padded
+to the fixed max length as the tutorial does. ``uvicorn benchmarks.servers.keras_predict:app``
+with ``BENCH_BUNDLE`` and ``BENCH_KERAS_MODEL`` set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from app.api.schemas import ModelRef, PredictionOut, PredictRequest, PredictResponse
+from app.inference.bundle import read_manifest
+from benchmarks.inprocess import keras_predict
+
+bundle = Path(os.environ["BENCH_BUNDLE"])
+manifest = read_manifest(bundle)
+score = keras_predict(bundle, Path(os.environ["BENCH_KERAS_MODEL"]))
+score(["warm up"])
+model = ModelRef(name=manifest.name, version=manifest.version)
+negative, positive = manifest.labels
+app = FastAPI()
+
+
+@app.get("/health/ready")
+def ready() -> dict[str, str]:
+    return {"status": "ready"}
+
+
+@app.post("/predict", response_model=PredictResponse)
+def predict(body: PredictRequest) -> PredictResponse:
+    texts = body.all_texts
+    probabilities = score(texts).reshape(-1).tolist()  # type: ignore[attr-defined]
+    return PredictResponse(
+        predictions=[
+            PredictionOut(
+                label=positive if p >= manifest.threshold else negative,
+                score=p,
+                tokens=0,
+                truncated=False,
+            )
+            for p in probabilities
+        ],
+        model=model,
+    )

@@ -1,0 +1,38 @@
+"""(d) The plain way: a FastAPI endpoint that runs the same ONNX pipeline once per request.
+
+No cross-request batching: FastAPI runs the sync endpoint in its thread pool and each request
+calls ``SentimentClassifier.predict`` on its own texts. ``uvicorn
+benchmarks.servers.plain_onnx:app`` with ``BENCH_BUNDLE`` set.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from app.api.schemas import ModelRef, PredictionOut, PredictRequest, PredictResponse
+from app.inference.pipeline import SentimentClassifier
+
+classifier = SentimentClassifier.from_bundle(Path(os.environ["BENCH_BUNDLE"]))
+classifier.warm_up()
+model = ModelRef(name=classifier.manifest.name, version=classifier.manifest.version)
+app = FastAPI()
+
+
+@app.get("/health/ready")
+def ready() -> dict[str, str]:
+    return {"status": "ready"}
+
+
+@app.post("/predict", response_model=PredictResponse)
+def predict(body: PredictRequest) -> PredictResponse:
+    predictions = classifier.predict(body.all_texts)
+    return PredictResponse(
+        predictions=[
+            PredictionOut(label=p.label, score=p.score, tokens=p.tokens, truncated=p.truncated)
+            for p in predictions
+        ],
+        model=model,
+    )

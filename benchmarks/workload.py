@@ -1,0 +1,57 @@
+"""The texts every configuration is measured on: real IMDB test reviews and short texts.
+
+The orchestrator samples them once and writes them to a JSON file, so every process (the
+in-process yardsticks, the servers' load generator) works on exactly the same texts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from tokenizers import Tokenizer
+
+SHORT_MAX_TOKENS = 20
+
+
+@dataclass(frozen=True)
+class Workload:
+    reviews: list[str]  # whole test reviews, as a client would send them
+    short: list[str]  # texts of at most SHORT_MAX_TOKENS tokens
+
+    def texts(self, kind: str) -> list[str]:
+        return {"reviews": self.reviews, "short": self.short}[kind]
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"reviews": self.reviews, "short": self.short}))
+
+    @classmethod
+    def load(cls, path: Path) -> Workload:
+        data = json.loads(path.read_text())
+        return cls(data["reviews"], data["short"])
+
+
+def sample(test_texts: list[str], tokenizer: Tokenizer, count: int, seed: int) -> Workload:
+    """``count`` seeded random test reviews, and from each its first words cut to at most
+    SHORT_MAX_TOKENS tokens of the bundle's tokenizer."""
+    reviews = random.Random(seed).sample(test_texts, min(count, len(test_texts)))
+    return Workload(reviews, [_shorten(text, tokenizer) for text in reviews])
+
+
+def _shorten(text: str, tokenizer: Tokenizer) -> str:
+    words = text.replace("<br />", " ").split()[:SHORT_MAX_TOKENS]
+    while words and len(tokenizer.encode(" ".join(words)).ids) > SHORT_MAX_TOKENS:
+        words.pop()
+    return " ".join(words) or "fine"
+
+
+def request_bodies(texts: list[str], per_request: int) -> list[str]:
+    """JSON bodies for POST /predict: one text each, or ``per_request`` texts each."""
+    if per_request == 1:
+        return [json.dumps({"text": text}) for text in texts]
+    return [
+        json.dumps({"texts": texts[start : start + per_request]})
+        for start in range(0, len(texts) - per_request + 1, per_request)
+    ]
