@@ -216,7 +216,7 @@ class _server:  # noqa: N801  (a context manager used like a function)
             "TF_CPP_MIN_LOG_LEVEL": "3",
         }
         # The service runs with its defaults (access log on, to a file here).
-        self.log = args.out / f"server-{system}.log"
+        self.log = Path(tempfile.gettempdir()) / f"benchmark-server-{system}.log"
         self.ready_url = f"http://127.0.0.1:{port}/health/ready"
 
     def __enter__(self) -> tuple[subprocess.Popen[bytes], float]:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 WRK_SCRIPT = Path(__file__).with_name("wrk_post.lua")
+IDLE_SECONDS = 4.0
 
 
 def closed_loop(url: str, bodies_file: Path, connections: int, seconds: float) -> dict[str, float]:
@@ -61,14 +62,24 @@ async def _open_loop(
         ).encode()
         for body in bodies
     ]
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+    # (reader, writer, when it was last used); the server closes connections idle for 5 s
+    # (uvicorn's keep-alive timeout), so ones idle for 4 s are closed here first, as HTTP
+    # client pools do, rather than failing on a connection the server is closing.
+    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
     latencies: list[float] = []
     errors = 0
 
+    async def connection() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while idle:
+            reader, writer, used = idle.pop()
+            if time.perf_counter() - used < IDLE_SECONDS:
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection(host, port)
+
     async def send(payload: bytes, due: float) -> None:
         nonlocal errors
-        connection = idle.pop() if idle else await asyncio.open_connection(host, port)
-        reader, writer = connection
+        reader, writer = await connection()
         try:
             writer.write(payload)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -81,7 +92,7 @@ async def _open_loop(
             latencies.append(time.perf_counter() - due)
             if not head.startswith(b"HTTP/1.1 200"):
                 errors += 1
-            idle.append(connection)
+            idle.append((reader, writer, time.perf_counter()))
         except (OSError, asyncio.IncompleteReadError, StopIteration):
             errors += 1
             writer.close()
@@ -99,7 +110,7 @@ async def _open_loop(
         task.add_done_callback(tasks.discard)
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
-    for _reader, writer in idle:
+    for _reader, writer, _used in idle:
         writer.close()
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) * 1000 if latencies else (0, 0, 0)
     return {
