@@ -3,11 +3,11 @@
 The bundle is loaded before the port is bound, so a missing or corrupt bundle ends the process
 with exit code 1 and one log line naming the file and the problem.
 
-With ``SENTIMENT_WORKERS`` > 1 (the default on a multi-core machine) uvicorn runs that many
-server processes on the one port, each with its own event loop and copy of the model: Python
-runs one thread at a time per process, and on 2 cores two processes serve 1.3x the single
-reviews of one process with two inference threads (``benchmarks``). The parent only checks the
-bundle and supervises; it drops its copy of the model before the workers start.
+With ``SENTIMENT_WORKERS`` > 1 (the default on a multi-core machine) that many server processes
+share the port (``app.core.processes``), each with its own event loop and copy of the model:
+Python runs one thread at a time per process, and on 2 cores two processes serve 1.3x the
+single reviews of one process with two inference threads (``benchmarks``). The parent only
+checks the bundle and supervises; it drops its copy of the model before the workers start.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 import uvicorn
 
+from app.core import processes
 from app.core.config import Settings
 from app.core.logging import configure_logging
 from app.inference.bundle import BundleError
@@ -45,7 +46,7 @@ def main() -> int:
         uvicorn.run(create_app(settings, classifier), **options)
     else:
         del classifier  # each worker process loads its own
-        uvicorn.run("app.main:app", workers=settings.workers, **options)
+        return processes.serve("app.main:app", settings.workers, options)
     return 0
 
 

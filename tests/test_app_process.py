@@ -110,3 +110,53 @@ def test_healthcheck_command_follows_readiness() -> None:
     assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 1  # nothing there
     with serving([sys.executable, "-m", "app"], {"SENTIMENT_PORT": port}):
         assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 0
+
+
+def _workers(parent: int) -> set[int]:
+    """The parent's worker processes (multiprocessing may add a helper; it is not one)."""
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    return {
+        int(pid)
+        for pid in children
+        if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    }
+
+
+def test_worker_processes_share_the_port_and_a_dead_one_is_replaced() -> None:
+    env = {"SENTIMENT_WORKERS": "2", "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
+    with serving([sys.executable, "-m", "app"], env) as (process, base):
+        workers = _workers(process.pid)
+        assert len(workers) == 2
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            current = _workers(process.pid)
+            if victim not in current and len(current) == 2:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"worker {victim} was not replaced: {_workers(process.pid)}")
+        for _ in range(20):  # whichever process takes the connection answers
+            with httpx.Client() as client:
+                assert client.post(f"{base}/predict", json={"text": "Great."}).status_code == 200
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    assert time.monotonic() - started < 10
+    assert process.returncode == 0, output
+    assert "starting another" in output
+
+
+def test_a_taken_port_stops_start_up_with_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        env = {**os.environ, "SENTIMENT_PORT": port, "SENTIMENT_WORKERS": "2"}
+        result = subprocess.run(
+            [sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+            env=env,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr

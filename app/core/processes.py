@@ -1,0 +1,101 @@
+"""Serve the app from several processes on one port, each with its own listening socket.
+
+Each worker process binds the port with ``SO_REUSEPORT``, so the kernel spreads new
+connections over the workers. (uvicorn's own ``workers`` share one socket, and whichever
+process wakes first accepts a whole burst of connections: with a few keep-alive clients one
+process did all the work while the other core idled.) The parent only supervises: it
+forwards SIGTERM, waits for the workers' graceful stop, and replaces a worker that dies.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import socket
+import time
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+log = logging.getLogger("app")
+
+STOP_SECONDS = 9.5  # the workers drain in 8 s (timeout_graceful_shutdown); stop within 10 s
+RESTART_LIMIT = 5  # restarts per minute before the parent gives up
+
+
+def reuse_port_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _worker(app: str, options: dict[str, Any]) -> None:
+    from app.core.config import Settings
+    from app.core.logging import configure_logging
+
+    configure_logging(Settings())
+    sock = reuse_port_socket(options["host"], options["port"])
+    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+
+
+def serve(app: str, workers: int, options: dict[str, Any]) -> int:
+    """Run ``workers`` processes serving the ASGI app ``app``; return the exit status."""
+    # Fail here, in one line, if the port is taken, rather than in every worker.
+    try:
+        reuse_port_socket(options["host"], options["port"]).close()
+    except OSError as error:
+        log.critical("cannot listen on %s:%d: %s", options["host"], options["port"], error)
+        return 1
+    context = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def start() -> BaseProcess:
+        process = context.Process(target=_worker, args=(app, options), name="sentiment-worker")
+        process.start()
+        return process
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        if signum == signal.SIGTERM:  # SIGINT from a terminal reaches the workers already
+            for process in running:
+                if process.pid is not None and process.is_alive():
+                    process.terminate()
+
+    running = [start() for _ in range(workers)]
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("serving on %s:%d with %d worker processes", options["host"], options["port"], workers)
+    restarts: list[float] = []
+    while not stopping:
+        wait([process.sentinel for process in running], timeout=1.0)
+        for index, process in enumerate(running):
+            if process.is_alive() or stopping:
+                continue
+            restarts = [t for t in restarts if time.monotonic() - t < 60] + [time.monotonic()]
+            if len(restarts) > RESTART_LIMIT:
+                log.critical("workers keep exiting (last status %s); stopping", process.exitcode)
+                stopping = True
+                for other in running:
+                    other.terminate()
+                break
+            log.error(
+                "worker %d exited with status %s; starting another", process.pid, process.exitcode
+            )
+            running[index] = start()
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in running:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            log.error("worker %d did not stop in time; killing it", process.pid)
+            process.kill()
+            process.join()
+    failed = len(restarts) > RESTART_LIMIT
+    return 1 if failed else 0
