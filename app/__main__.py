@@ -21,8 +21,6 @@ import uvicorn
 from app.core import processes
 from app.core.config import Settings
 from app.core.logging import configure_logging
-from app.inference.bundle import BundleError
-from app.main import create_app, load_classifier
 
 log = logging.getLogger("app")
 
@@ -30,11 +28,6 @@ log = logging.getLogger("app")
 def main() -> int:
     settings = Settings()
     configure_logging(settings)
-    try:
-        classifier = load_classifier(settings)
-    except BundleError as error:
-        log.critical("cannot serve the bundle: %s", error)
-        return 1
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -42,11 +35,24 @@ def main() -> int:
         "access_log": False,
         "timeout_graceful_shutdown": 8,
     }
-    if settings.workers == 1:
-        uvicorn.run(create_app(settings, classifier), **options)
-    else:
-        del classifier  # each worker process loads its own
+    if settings.workers > 1:
+        # The parent checks the bundle in a short-lived process, so that it does not keep
+        # onnxruntime and a copy of the model in memory while it supervises.
+        problem = processes.check_bundle(settings)
+        if problem is not None:
+            log.critical("cannot serve the bundle: %s", problem)
+            return 1
         return processes.serve("app.main:app", settings.workers, options)
+
+    from app.inference.bundle import BundleError
+    from app.main import create_app, load_classifier
+
+    try:
+        classifier = load_classifier(settings)
+    except BundleError as error:
+        log.critical("cannot serve the bundle: %s", error)
+        return 1
+    uvicorn.run(create_app(settings, classifier), **options)
     return 0
 
 

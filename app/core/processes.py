@@ -21,6 +21,8 @@ from typing import Any
 
 import uvicorn
 
+from app.core.config import Settings
+
 log = logging.getLogger("app")
 
 STOP_SECONDS = 9.5  # the workers drain in 8 s (timeout_graceful_shutdown); stop within 10 s
@@ -36,8 +38,25 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _check(settings: Settings) -> str | None:
+    from app.inference.bundle import BundleError
+    from app.main import load_classifier
+
+    try:
+        load_classifier(settings)
+    except BundleError as error:
+        return str(error)
+    return None
+
+
+def check_bundle(settings: Settings) -> str | None:
+    """Load and verify the bundle as a worker will, in a child process; the problem or None."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        problem: str | None = pool.apply(_check, (settings,))
+        return problem
+
+
 def _worker(app: str, options: dict[str, Any]) -> None:
-    from app.core.config import Settings
     from app.core.logging import configure_logging
 
     configure_logging(Settings())
