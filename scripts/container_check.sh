@@ -96,6 +96,40 @@ logs=$($ENGINE logs "$NAME" 2>&1)
 grep -q "app: stopped" <<<"$logs" || fail "no graceful shutdown in the logs"
 echo "stop: graceful, ${stop_seconds}s"
 
+echo "--- train target: train a bundle from a mounted dataset, then serve it from a volume"
+work=$(mktemp -d)
+mkdir -p "$work/data" "$work/models"
+python3 - "$work/data/reviews.csv" <<'PY'
+import csv, random, sys
+rng = random.Random(0)
+good, bad = ["great", "wonderful", "moving", "superb"], ["awful", "boring", "dull", "terrible"]
+with open(sys.argv[1], "w", newline="") as out:
+    writer = csv.writer(out)
+    writer.writerow(["text", "label"])
+    for i in range(300):
+        words = good if i % 2 else bad
+        writer.writerow([f"A {rng.choice(words)} film, truly {rng.choice(words)}.", i % 2])
+PY
+SECONDS=0
+$ENGINE build --target train -t "$IMAGE-train" . >/tmp/container-build-train.log 2>&1 \
+    || { tail -30 /tmp/container-build-train.log; fail "build of the train target"; }
+echo "train image built in ${SECONDS}s"
+$ENGINE run --rm -v "$work/data:/data:ro" -v "$work/models:/models" "$IMAGE-train" \
+    train --data /data/reviews.csv --preset recipe --epochs 1 --vocab-size 200 --max-length 32 \
+    --name mounted --models-dir /models --runs-dir /models/.runs --trials /models/trials.jsonl \
+    >/tmp/container-train.log 2>&1 || { tail -30 /tmp/container-train.log; fail "training in the container"; }
+[ -f "$work/models/mounted/manifest.json" ] || fail "no bundle written to the mounted models/"
+cleanup
+$ENGINE run -d --name "$NAME" --read-only --tmpfs /tmp -e SENTIMENT_PORT="$PORT" -p "$PORT:$PORT" \
+    -v "$work/models/mounted:/bundles/mounted:ro" -e SENTIMENT_BUNDLE_PATH=/bundles/mounted \
+    "$IMAGE" >/dev/null
+wait_ready "http://127.0.0.1:$PORT" 60 >/dev/null || fail "the mounted bundle is not served"
+curl -fs "http://127.0.0.1:$PORT/model" | grep -q '"name":"mounted"' || fail "wrong bundle served"
+$ENGINE stop -t 10 "$NAME" >/dev/null
+cleanup
+rm -rf "$work"
+echo "train target: bundle trained into the mounted models/ and served from a volume"
+
 echo "--- compose"
 "${COMPOSE[@]}" up -d --build >/tmp/compose-up.log 2>&1 || { tail -30 /tmp/compose-up.log; fail "compose up"; }
 compose_ready=$(wait_ready "http://127.0.0.1:8000" 60) || { "${COMPOSE[@]}" logs | tail -20; "${COMPOSE[@]}" down; fail "compose service not ready"; }
