@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fastapi import FastAPI
-
 from app.api.schemas import ModelRef, PredictionOut, PredictRequest, PredictResponse
 from app.inference.bundle import read_manifest
 from benchmarks.inprocess import keras_predict
+from benchmarks.servers import yardstick_app
 
 bundle = Path(os.environ["BENCH_BUNDLE"])
 manifest = read_manifest(bundle)
@@ -22,12 +21,7 @@ score = keras_predict(bundle, Path(os.environ["BENCH_KERAS_MODEL"]))
 score(["warm up"])
 model = ModelRef(name=manifest.name, version=manifest.version)
 negative, positive = manifest.labels
-app = FastAPI()
-
-
-@app.get("/health/ready")
-def ready() -> dict[str, str]:
-    return {"status": "ready"}
+app = yardstick_app()
 
 
 @app.post("/predict", response_model=PredictResponse)

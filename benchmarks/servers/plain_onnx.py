@@ -10,20 +10,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from fastapi import FastAPI
-
 from app.api.schemas import ModelRef, PredictionOut, PredictRequest, PredictResponse
 from app.inference.pipeline import SentimentClassifier
+from benchmarks.servers import yardstick_app
 
 classifier = SentimentClassifier.from_bundle(Path(os.environ["BENCH_BUNDLE"]))
 classifier.warm_up()
 model = ModelRef(name=classifier.manifest.name, version=classifier.manifest.version)
-app = FastAPI()
-
-
-@app.get("/health/ready")
-def ready() -> dict[str, str]:
-    return {"status": "ready"}
+app = yardstick_app()
 
 
 @app.post("/predict", response_model=PredictResponse)
