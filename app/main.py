@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from app.api.routes import health, model, predict
 from app.core.config import Settings
 from app.core.logging import configure_logging
-from app.core.middleware import AccessLog, BodySizeLimit
+from app.core.middleware import AccessLog, BodyGuard
 from app.core.state import ServiceState
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
@@ -77,7 +77,7 @@ def create_app(
         lifespan=lifespan,
         middleware=[
             Middleware(AccessLog),
-            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(BodyGuard, max_bytes=settings.max_body_bytes),
         ],
     )
     app.state.settings = settings
@@ -85,7 +85,24 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     for router in (predict.router, health.router, model.router):
         app.include_router(router)
+    _document_limits(app, settings)
     return app
+
+
+def _document_limits(app: FastAPI, settings: Settings) -> None:
+    """Publish the request limits of these settings in the OpenAPI schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            fields = schema["components"]["schemas"]["PredictRequest"]["properties"]
+            fields["text"]["maxLength"] = settings.max_text_chars
+            fields["texts"]["maxItems"] = settings.max_texts_per_request
+            fields["texts"]["items"]["maxLength"] = settings.max_text_chars
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -12,23 +13,45 @@ POSITIVE_EXAMPLE = (
 NEGATIVE_EXAMPLE = "This was the worst film I have ever seen. Boring, badly acted and far too long."
 
 
+# A text needs one character outside this whitespace set (Python's str.isspace() and
+# JavaScript's \s together), written with escapes both regex dialects read alike, so that the
+# published schema pattern and this check agree for any client or fuzzer.
+_BLANK = (
+    r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f"
+    r"\u205f\u3000\ufeff"
+)
+HAS_CONTENT = f"[^{_BLANK}]"
+_HAS_CONTENT = re.compile(HAS_CONTENT)
+
+
 def _require_content(text: str, where: str) -> None:
-    if not text.strip():
+    if _HAS_CONTENT.search(text) is None:
         raise ValueError(f"{where} is empty or only whitespace")
+
+
+def _predict_request_schema(schema: dict[str, Any]) -> None:
+    """The published schema states every rule the validator enforces (fuzzers rely on it):
+    exactly one of the two fields, no nulls, no empty or whitespace-only text. The limits that
+    depend on settings are added by ``app.main``."""
+    properties = schema["properties"]
+    properties["text"] = {"type": "string", "pattern": HAS_CONTENT, "description": "one review"}
+    properties["texts"] = {
+        "type": "array",
+        "minItems": 1,
+        "items": {"type": "string", "pattern": HAS_CONTENT},
+        "description": "several reviews, answered in order",
+    }
+    schema["oneOf"] = [{"required": ["text"]}, {"required": ["texts"]}]
+    schema["examples"] = [
+        {"text": POSITIVE_EXAMPLE},
+        {"texts": [POSITIVE_EXAMPLE, NEGATIVE_EXAMPLE]},
+    ]
 
 
 class PredictRequest(BaseModel):
     """Exactly one of ``text`` (one review) or ``texts`` (several)."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"text": POSITIVE_EXAMPLE},
-                {"texts": [POSITIVE_EXAMPLE, NEGATIVE_EXAMPLE]},
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_predict_request_schema)
 
     text: str | None = Field(None, description="one review")
     texts: list[str] | None = Field(None, description="several reviews, answered in order")
@@ -37,6 +60,9 @@ class PredictRequest(BaseModel):
     def exactly_one_of_text_and_texts(self) -> Self:
         if (self.text is None) == (self.texts is None):
             raise ValueError("send exactly one of 'text' (a string) or 'texts' (a list of strings)")
+        for name in ("text", "texts"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} is null; leave it out instead")
         if self.text is not None:
             _require_content(self.text, "text")
         if self.texts is not None:

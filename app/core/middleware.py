@@ -1,4 +1,4 @@
-"""Pure ASGI middleware (no per-request task or copy): body size limit and the access log."""
+"""Pure ASGI middleware (no per-request task or copy): body guard and the access log."""
 
 from __future__ import annotations
 
@@ -30,8 +30,9 @@ async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class BodySizeLimit:
-    """Answer 413 to a body over ``max_bytes``, by Content-Length or as it streams in.
+class BodyGuard:
+    """Answer 413 to a body over ``max_bytes``, by Content-Length or as it streams in, and 400
+    to a JSON body that is not UTF-8, naming the first bad byte.
 
     The body is read here (it is at most ``max_bytes``) and replayed to the app, so an
     oversized body is refused before any of it is parsed.
@@ -66,6 +67,10 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
+        problem = _not_utf8_json(scope, body)
+        if problem is not None:
+            await _send_json(send, 400, {"detail": problem})
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -76,6 +81,17 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def _not_utf8_json(scope: Scope, body: bytes) -> str | None:
+    content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+    if b"json" not in content_type.lower():
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"request body is not valid UTF-8 (byte {error.start}: {body[error.start]:#04x})"
+    return None
 
 
 class AccessLog:
