@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 
 from app.api.routes import health, model, predict
@@ -83,6 +84,8 @@ def create_app(
     app.state.settings = settings
     app.state.service = ServiceState()
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)
     for router in (predict.router, health.router, model.router):
         app.include_router(router)
     _document_limits(app, settings)
@@ -103,6 +106,27 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# FastAPI's words for a body its JSON parser gives up on (not a syntax error: those are 422s).
+_UNPARSABLE = "There was an error parsing the body"
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    """HTTP errors as JSON ``{"detail": ...}``, with FastAPI's vague parse error made precise."""
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail
+    if error.status_code == 400 and detail == _UNPARSABLE:
+        detail = (
+            "the body is JSON this service does not read: nested too deeply or a number too large"
+        )
+    return JSONResponse({"detail": detail}, status_code=error.status_code, headers=error.headers)
+
+
+async def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    """500 with no stack trace or internal detail; the trace goes to the log."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -131,16 +131,32 @@ class DynamicBatcher:
             self._busy_workers += 1
             try:
                 predictions = await loop.run_in_executor(self._executor, self._predict, texts)
-            except Exception as error:  # one bad batch must not stop the worker
+            except Exception:  # one bad text must cost no other request its answer
                 log.exception("inference failed for a batch of %d texts", len(texts))
-                for job, _index in batch:
-                    if not job.future.done():
-                        job.future.set_exception(error)
+                await self._one_by_one(batch)
                 continue
             finally:
                 self._busy_workers -= 1
             for (job, index), prediction in zip(batch, predictions, strict=True):
                 job.deliver(index, prediction)
+
+    async def _one_by_one(self, batch: list[tuple[_Job, int]]) -> None:
+        """After a failed batch, score its texts one at a time: the requests whose texts
+        succeed get their answers; only a request with a failing text gets the error."""
+        loop = asyncio.get_running_loop()
+        for job, index in batch:
+            if job.future.done():
+                continue
+            try:
+                (prediction,) = await loop.run_in_executor(
+                    self._executor, self._predict, [job.texts[index]]
+                )
+            except Exception as error:
+                if len(batch) > 1:
+                    log.exception("inference failed for one text")
+                job.future.set_exception(error)
+                continue
+            job.deliver(index, prediction)
 
     def _take_batch(self) -> list[tuple[_Job, int]]:
         free_workers = self._workers - self._busy_workers  # this one included

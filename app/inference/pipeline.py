@@ -18,6 +18,7 @@ the model learnt from and what it serves are one code path (no train/serve skew)
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,9 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], pad_id: int) -> EncodedBa
     """
     if tokenizer.padding is None or tokenizer.padding["pad_id"] != pad_id:
         raise ValueError(f"tokenizer must pad with pad id {pad_id}")
-    encodings = tokenizer.encode_batch_fast(list(texts), add_special_tokens=False)
+    encodings = tokenizer.encode_batch_fast(
+        [_encodable(text) for text in texts], add_special_tokens=False
+    )
     if not encodings:
         empty = np.zeros((0, 1), dtype=np.int64)
         return EncodedBatch(empty, np.zeros(0, np.int64), np.zeros(0, bool))
@@ -80,6 +83,19 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], pad_id: int) -> EncodedBa
         (len(encoding.overflowing) > 0 for encoding in encodings), dtype=bool, count=len(encodings)
     )
     return EncodedBatch(input_ids, lengths, truncated)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _encodable(text: str) -> str:
+    """The text with lone UTF-16 surrogates (valid JSON escapes, but not Unicode characters the
+    tokenizer accepts) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _LONE_SURROGATE.sub("\ufffd", text)
+    return text
 
 
 def postprocess(

@@ -100,6 +100,28 @@ def test_a_failing_batch_fails_only_its_requests() -> None:
     run(_with_batcher(model, work))
 
 
+def test_a_text_that_breaks_its_batch_costs_no_other_request_its_answer() -> None:
+    model = RecordingModel(fail_on="boom")
+    model.release.clear()
+
+    async def work(batcher: DynamicBatcher) -> None:
+        first = asyncio.ensure_future(batcher.predict(["held"]))
+        await asyncio.sleep(0.05)  # the worker holds "held"; the next three form one batch
+        before = asyncio.ensure_future(batcher.predict(["fine", "good"]))
+        bad = asyncio.ensure_future(batcher.predict(["boom"]))
+        after = asyncio.ensure_future(batcher.predict(["also fine"]))
+        await asyncio.sleep(0)
+        model.release.set()
+        await first
+        assert [p.tokens for p in await before] == [4, 4]
+        assert [p.tokens for p in await after] == [9]
+        with pytest.raises(RuntimeError, match="model failure"):
+            await bad
+
+    run(_with_batcher(model, work, max_batch_size=8))
+    assert ["fine", "good", "boom", "also fine"] in model.batches  # it was one batch
+
+
 def test_cancelled_requests_are_skipped() -> None:
     model = RecordingModel()
     model.release.clear()
