@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 
+from app.api.deps import require_api_key
 from app.api.routes import health, model, predict
 from app.core.config import Settings
 from app.core.logging import configure_logging
@@ -78,6 +80,7 @@ def create_app(
         lifespan=lifespan,
         middleware=[
             Middleware(AccessLog),
+            *_cors(settings),
             Middleware(BodyGuard, max_bytes=settings.max_body_bytes),
         ],
     )
@@ -86,10 +89,27 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal_error)
-    for router in (predict.router, health.router, model.router):
+    # With an API key configured, /predict requires it (and the schema documents it).
+    guarded = [Depends(require_api_key)] if settings.api_key is not None else []
+    app.include_router(predict.router, dependencies=guarded)
+    for router in (health.router, model.router):
         app.include_router(router)
     _document_limits(app, settings)
     return app
+
+
+def _cors(settings: Settings) -> list[Middleware]:
+    """Browsers may call the API only from the configured origins; by default from none."""
+    if not settings.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "x-api-key", "authorization"],
+        )
+    ]
 
 
 def _document_limits(app: FastAPI, settings: Settings) -> None:

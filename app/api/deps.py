@@ -6,9 +6,11 @@ hop to the thread pool.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
 from app.core.state import ServiceState
@@ -56,3 +58,26 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StateDep = Annotated[ServiceState, Depends(get_state)]
 ClassifierDep = Annotated[SentimentClassifier, Depends(get_classifier)]
 BatcherDep = Annotated[DynamicBatcher, Depends(get_batcher)]
+
+
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the API key")
+_bearer = HTTPBearer(auto_error=False, description="the API key as a bearer token")
+
+
+async def require_api_key(
+    settings: SettingsDep,
+    key: Annotated[str | None, Security(_api_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> None:
+    """401 unless the request carries the configured key (no check when none is configured).
+    Compared in constant time, so the answer's timing tells nothing about the key."""
+    if settings.api_key is None:
+        return
+    given = key if key is not None else (bearer.credentials if bearer is not None else "")
+    expected = settings.api_key.get_secret_value()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing or wrong API key (send it in X-API-Key)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )

@@ -18,6 +18,7 @@ from schemathesis.config._checks import NegativeDataRejectionConfig
 from schemathesis.generation.modes import GenerationMode
 
 from app.main import create_app
+from tests.api.conftest import make_settings
 from tests.test_app_process import serving
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1200"))
@@ -26,13 +27,15 @@ CASES: list[str] = []
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    env = {"SENTIMENT_WORKERS": "1", "SENTIMENT_LOG_LEVEL": "warning"}
+    env = {"SENTIMENT_WORKERS": "1", "SENTIMENT_LOG_LEVEL": "warning", "SENTIMENT_API_KEY": KEY}
     with serving([sys.executable, "-m", "app"], env) as (_process, base):
         yield base
 
 
-# The schema the server publishes at /openapi.json (the app builds it without loading a model).
-schema = schemathesis.openapi.from_dict(create_app().openapi())
+# The schema the server publishes at /openapi.json (the app builds it without loading a model),
+# with an API key set so that authentication is fuzzed too.
+KEY = "fuzz-key-0123456789abcdef"
+schema = schemathesis.openapi.from_dict(create_app(make_settings(api_key=KEY)).openapi())
 # Requests that fit the schema (which must be answered 2xx) and requests that break it (which
 # must be refused with a 4xx), both checked against the documented responses.
 schema.config.generation.update(
@@ -54,7 +57,7 @@ schema.config.checks.negative_data_rejection = NegativeDataRejectionConfig(
 )
 def test_generated_requests_get_documented_answers(case: schemathesis.Case, base_url: str) -> None:
     CASES.append(case.operation.label)
-    case.call_and_validate(base_url=base_url)
+    case.call_and_validate(base_url=base_url, headers={"X-API-Key": KEY})
 
 
 def test_fuzzing_ran_at_least_1000_requests() -> None:

@@ -29,7 +29,8 @@ router = APIRouter(prefix="/predict", tags=["predict"], dependencies=[Depends(re
     "",
     response_model=PredictResponse,
     responses={
-        400: {"model": ErrorOut, "description": "body not valid UTF-8"},
+        400: {"model": ErrorOut, "description": "body not valid UTF-8, or JSON nested too deeply"},
+        401: {"model": ErrorOut, "description": "API key missing or wrong (when one is set)"},
         413: {"model": ErrorOut, "description": "request body over the byte limit"},
         415: {"model": ErrorOut, "description": "body not declared as JSON"},
         503: {"model": ErrorOut, "description": "loading, shutting down, or the queue is full"},
