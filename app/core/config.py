@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         2048, ge=1, description="texts waiting for the model at most; beyond, 503 + Retry-After"
     )
 
+    request_timeout_ms: float = Field(
+        10_000,
+        ge=1,
+        le=600_000,
+        description="a prediction not answered within this long gets 504 and its work is dropped",
+    )
+
     max_texts_per_request: int = Field(256, ge=1, le=10_000)
     max_text_chars: int = Field(100_000, ge=1, le=1_000_000)
     max_body_bytes: int = Field(

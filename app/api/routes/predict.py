@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic_core import to_json
@@ -34,6 +36,7 @@ router = APIRouter(prefix="/predict", tags=["predict"], dependencies=[Depends(re
         413: {"model": ErrorOut, "description": "request body over the byte limit"},
         415: {"model": ErrorOut, "description": "body not declared as JSON"},
         503: {"model": ErrorOut, "description": "loading, shutting down, or the queue is full"},
+        504: {"model": ErrorOut, "description": "not answered within the request deadline"},
     },
 )
 async def predict(
@@ -50,7 +53,15 @@ async def predict(
     if settings.log_texts:
         request.state.logged_texts = texts
     try:
-        predictions = await batcher.predict(texts)
+        async with asyncio.timeout(settings.request_timeout_ms / 1000):
+            predictions = await batcher.predict(texts)
+    except TimeoutError:
+        # Leaving the wait cancels the request's job: texts still queued are skipped.
+        raise HTTPException(
+            status.HTTP_504_GATEWAY_TIMEOUT,
+            f"no answer within {settings.request_timeout_ms:g} ms; retry later or send fewer texts",
+            headers={"Retry-After": "1"},
+        ) from None
     except QueueFullError as error:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
