@@ -11,18 +11,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.inference.bundle import load_tokenizer, read_manifest
 from benchmarks import loadgen, procstats, report
+from benchmarks.server_process import ServerProcess
 from benchmarks.workload import Workload, request_bodies, sample
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +153,7 @@ def _serve_and_load(
     shape: Shape,
     bodies_file: Path,
 ) -> dict[str, Any]:
-    with _server(system, command, env, args) as (process, start_to_ready):
+    with ServerProcess(system, command, env, args.port, args.bundle) as (process, start_to_ready):
         url = f"http://127.0.0.1:{args.port}/predict"
         loadgen.closed_loop(url, bodies_file, shape.concurrency, seconds=2)  # warm-up
         before = procstats.sample(process.pid)
@@ -177,10 +176,11 @@ def _open_loop_row(
 ) -> dict[str, Any]:
     command = [python, "-m", "app"]
     bodies = request_bodies(workload.reviews, 1)
-    with _server("b", command, {}, args) as (process, start_to_ready):
+    with ServerProcess("b", command, {}, args.port, args.bundle) as (process, start_to_ready):
         loadgen.open_loop("127.0.0.1", args.port, bodies, rate, seconds=2)  # warm-up
         before = procstats.sample(process.pid)
         load = loadgen.open_loop("127.0.0.1", args.port, bodies, rate, args.seconds)
+        del load["samples"], load["statuses"]
         after = procstats.sample(process.pid)
     reviews = load["requests"]
     return {
@@ -196,55 +196,6 @@ def _open_loop_row(
         "processes": after.processes,
         "start_to_ready_s": start_to_ready,
     }
-
-
-class _server:  # noqa: N801  (a context manager used like a function)
-    """Start a server, wait until /health/ready answers 200, stop it with SIGTERM at exit."""
-
-    def __init__(
-        self, system: str, command: list[str], env: dict[str, str], args: argparse.Namespace
-    ) -> None:
-        port = str(args.port)
-        uvicorn_flags = ["--port", port, "--log-level", "warning"] if "uvicorn" in command else []
-        self.command = [*command, *uvicorn_flags]
-        self.env = {
-            **os.environ,
-            **env,
-            "BENCH_BUNDLE": str(args.bundle),
-            "SENTIMENT_BUNDLE_PATH": str(args.bundle),
-            "SENTIMENT_PORT": port,
-            "TF_CPP_MIN_LOG_LEVEL": "3",
-        }
-        # The service runs with its defaults (access log on, to a file here).
-        self.log = Path(tempfile.gettempdir()) / f"benchmark-server-{system}.log"
-        self.ready_url = f"http://127.0.0.1:{port}/health/ready"
-
-    def __enter__(self) -> tuple[subprocess.Popen[bytes], float]:
-        started = time.perf_counter()
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self.command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
-            )
-        while True:
-            if self.process.poll() is not None:
-                raise SystemExit(f"{self.command} exited; see {self.log}")
-            try:
-                with urllib.request.urlopen(self.ready_url, timeout=1) as answer:
-                    if answer.status == 200:
-                        return self.process, time.perf_counter() - started
-            except OSError:
-                pass
-            if time.perf_counter() - started > 120:
-                raise SystemExit(f"{self.command} not ready after 120 s; see {self.log}")
-            time.sleep(0.02)
-
-    def __exit__(self, *exc: object) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def _workload(args: argparse.Namespace, scratch: Path) -> Workload:

@@ -15,7 +15,9 @@ import os
 import shutil
 import subprocess
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,13 +50,15 @@ def closed_loop(url: str, bodies_file: Path, connections: int, seconds: float) -
 
 def open_loop(
     host: str, port: int, bodies: list[str], rate: float, seconds: float
-) -> dict[str, float]:
+) -> dict[str, Any]:
+    """Figures of a fixed-rate run; ``statuses`` counts answers by HTTP status (0: no answer),
+    ``samples`` lists (seconds from the start when sent, latency in seconds, status)."""
     return asyncio.run(_open_loop(host, port, bodies, rate, seconds))
 
 
 async def _open_loop(
     host: str, port: int, bodies: list[str], rate: float, seconds: float
-) -> dict[str, float]:
+) -> dict[str, Any]:
     requests = [
         (
             f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
@@ -67,7 +71,9 @@ async def _open_loop(
     # client pools do, rather than failing on a connection the server is closing.
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
     latencies: list[float] = []
+    samples: list[tuple[float, float, int]] = []
     errors = 0
+    start = time.perf_counter()
 
     async def connection() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         while idle:
@@ -89,16 +95,19 @@ async def _open_loop(
                 if line.lower().startswith(b"content-length:")
             )
             await reader.readexactly(length)
-            latencies.append(time.perf_counter() - due)
-            if not head.startswith(b"HTTP/1.1 200"):
+            latency = time.perf_counter() - due
+            latencies.append(latency)
+            status = int(head[9:12])
+            samples.append((due - start, latency, status))
+            if status != 200:
                 errors += 1
             idle.append((reader, writer, time.perf_counter()))
-        except (OSError, asyncio.IncompleteReadError, StopIteration):
+        except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
             errors += 1
+            samples.append((due - start, time.perf_counter() - due, 0))
             writer.close()
 
     tasks = set()
-    start = time.perf_counter()
     total = int(rate * seconds)
     for number in range(total):
         due = start + number / rate
@@ -121,4 +130,6 @@ async def _open_loop(
         "p95_ms": float(p95),
         "p99_ms": float(p99),
         "errors": errors,
+        "statuses": dict(Counter(status for _sent, _latency, status in samples)),
+        "samples": samples,
     }
