@@ -16,9 +16,7 @@ import logging
 import sys
 from typing import Any
 
-import uvicorn
-
-from app.core import processes
+from app.core import processes, server
 from app.core.config import Settings
 from app.core.logging import configure_logging
 
@@ -52,7 +50,7 @@ def main() -> int:
     except BundleError as error:
         log.critical("cannot serve the bundle: %s", error)
         return 1
-    uvicorn.run(create_app(settings, classifier), **options)
+    server.serve(create_app(settings, classifier), options)
     return 0
 
 

@@ -69,7 +69,7 @@ def create_app(
         try:
             yield
         finally:
-            state.ready, state.stopping = False, True
+            state.ready, state.closing = False, True
             await batcher.close()
             log.info("stopped")
 

@@ -160,3 +160,27 @@ def test_a_taken_port_stops_start_up_with_one_line() -> None:
         )  # fmt: skip
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_sigterm_under_load_answers_every_accepted_request() -> None:
+    """Requests in flight when SIGTERM arrives are all answered; then the process exits."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    review = "A slow, thoughtful and quite wonderful film about patience. " * 60
+    env = {"SENTIMENT_WORKERS": "2", "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
+    with serving([sys.executable, "-m", "app"], env) as (process, base):
+
+        def predict() -> int:
+            body = {"texts": [review] * 64}
+            return httpx.post(f"{base}/predict", json=body, timeout=30).status_code
+
+        with ThreadPoolExecutor(32) as pool:
+            answers = [pool.submit(predict) for _ in range(32)]
+            time.sleep(0.3)  # every request is sent and being scored
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            statuses = [answer.result() for answer in answers]
+        output, _ = process.communicate(timeout=15)
+    assert statuses == [200] * 32, statuses
+    assert time.monotonic() - started < 10
+    assert process.returncode == 0, output

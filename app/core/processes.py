@@ -19,8 +19,7 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-import uvicorn
-
+from app.core import server
 from app.core.config import Settings
 
 log = logging.getLogger("app")
@@ -61,7 +60,7 @@ def _worker(app: str, options: dict[str, Any]) -> None:
 
     configure_logging(Settings())
     sock = reuse_port_socket(options["host"], options["port"])
-    uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
+    server.serve(app, options, sockets=[sock])
 
 
 def serve(app: str, workers: int, options: dict[str, Any]) -> int:

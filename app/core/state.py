@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
+
+# Set from the server's SIGTERM/SIGINT handler, before uvicorn starts draining connections, so
+# that readiness answers 503 at once rather than only when the lifespan ends.
+_shutdown_requested = threading.Event()
+
+
+def request_shutdown() -> None:
+    _shutdown_requested.set()
 
 
 @dataclass
@@ -13,4 +22,8 @@ class ServiceState:
     classifier: SentimentClassifier | None = None
     batcher: DynamicBatcher | None = None
     ready: bool = False
-    stopping: bool = False
+    closing: bool = False  # the lifespan is shutting down
+
+    @property
+    def stopping(self) -> bool:
+        return self.closing or _shutdown_requested.is_set()

@@ -36,3 +36,25 @@ def test_after_shutdown_not_ready() -> None:
     stopped = TestClient(app)
     response = stopped.get("/health/ready")
     assert response.status_code == 503 and response.json()["status"] == "stopping"
+
+
+def test_readiness_turns_503_the_moment_the_stop_signal_arrives() -> None:
+    """uvicorn drains connections before the lifespan ends; readiness must not wait for it."""
+    import signal
+
+    import uvicorn
+
+    from app.core import state
+    from app.core.server import GracefulServer
+
+    app = create_app(make_settings())
+    try:
+        with TestClient(app) as running:
+            assert running.get("/health/ready").status_code == 200
+            GracefulServer(uvicorn.Config(app)).handle_exit(signal.SIGTERM, None)
+            response = running.get("/health/ready")
+            assert response.status_code == 503 and response.json()["status"] == "stopping"
+            refused = running.post("/predict", json={"text": "Late, but fine."})
+            assert refused.status_code == 503 and refused.headers["retry-after"] == "1"
+    finally:
+        state._shutdown_requested.clear()
