@@ -16,7 +16,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from app.api.deps import require_api_key
-from app.api.routes import health, model, predict
+from app.api.routes import admin, health, model, predict
+from app.core import reload
 from app.core.config import Settings
 from app.core.logging import configure_logging
 from app.core.middleware import AccessLog, BodyGuard
@@ -58,6 +59,7 @@ def create_app(
         )
         batcher.start()
         state.classifier, state.batcher, state.ready = loaded, batcher, True
+        reload.on_sighup(state, settings)
         manifest = loaded.manifest
         log.info(
             "ready: %s %s from %s (test accuracy %.4f)",
@@ -94,6 +96,8 @@ def create_app(
     app.include_router(predict.router, dependencies=guarded)
     for router in (health.router, model.router):
         app.include_router(router)
+    if settings.admin_token is not None:
+        app.include_router(admin.router)
     _document_limits(app, settings)
     return app
 

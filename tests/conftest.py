@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -74,3 +75,11 @@ def write_unlabeled_tree(root: Path, count: int = 60, seed: int = 1) -> Path:
     for index in range(count):
         (folder / f"{index}_0.txt").write_text(synthetic_review(rng, index % 2 == 0))
     return root / "aclImdb"
+
+
+@pytest.fixture
+def bundle_copy(tmp_path: Path) -> Path:
+    """A private copy of the shipped bundle that a test may damage."""
+    from tests.inference.conftest import SHIPPED_BUNDLE
+
+    return Path(shutil.copytree(SHIPPED_BUNDLE, tmp_path / "bundle"))

@@ -184,3 +184,48 @@ def test_sigterm_under_load_answers_every_accepted_request() -> None:
     assert statuses == [200] * 32, statuses
     assert time.monotonic() - started < 10
     assert process.returncode == 0, output
+
+
+def _versions(base: str, tries: int = 16) -> set[str]:
+    """The bundle versions the worker processes report (a new connection each time, so the
+    kernel spreads them over the workers)."""
+    return {httpx.get(f"{base}/model").json()["version"] for _ in range(tries)}
+
+
+def _wait_for_version(base: str, version: str) -> None:
+    deadline = time.monotonic() + 30
+    while (seen := _versions(base)) != {version}:
+        assert time.monotonic() < deadline, f"still serving {seen}"
+        time.sleep(0.2)
+
+
+def test_sighup_and_the_admin_endpoint_reload_every_worker(bundle_copy: Path) -> None:
+    import json
+
+    def set_version(version: str) -> None:
+        path = bundle_copy / "manifest.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "version": version}))
+
+    token = "admin-token-0123456789"
+    env = {
+        "SENTIMENT_WORKERS": "2",
+        "SENTIMENT_BUNDLE_PATH": str(bundle_copy),
+        "SENTIMENT_ADMIN_TOKEN": token,
+    }
+    with serving([sys.executable, "-m", "app"], env) as (process, base):
+        assert _versions(base) == {"1.0.0"}
+        set_version("1.1.0")
+        process.send_signal(signal.SIGHUP)
+        _wait_for_version(base, "1.1.0")
+        set_version("1.2.0")
+        answer = httpx.post(f"{base}/admin/reload", headers={"X-Admin-Token": token})
+        assert answer.status_code == 200 and answer.json()["model"]["version"] == "1.2.0"
+        _wait_for_version(base, "1.2.0")
+        (bundle_copy / "model.onnx").write_bytes(b"corrupt")
+        process.send_signal(signal.SIGHUP)  # refused: everyone keeps serving 1.2.0
+        time.sleep(2)
+        assert _versions(base) == {"1.2.0"}
+        assert httpx.post(f"{base}/predict", json={"text": "Great."}).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=15)
+    assert "reload refused, still serving the old bundle" in output

@@ -81,3 +81,17 @@ async def require_api_key(
             "missing or wrong API key (send it in X-API-Key)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+
+_admin_header = APIKeyHeader(name="X-Admin-Token", auto_error=False, description="admin token")
+
+
+async def require_admin_token(
+    settings: SettingsDep, token: Annotated[str | None, Security(_admin_header)]
+) -> None:
+    """401 unless the request carries the admin token (constant-time comparison)."""
+    expected = settings.admin_token
+    if expected is None or not hmac.compare_digest(
+        (token or "").encode(), expected.get_secret_value().encode()
+    ):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong admin token")

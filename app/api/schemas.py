@@ -140,5 +140,10 @@ class Health(BaseModel):
     model: ModelRef | None = None
 
 
+class ReloadResponse(BaseModel):
+    status: Literal["reloaded"]
+    model: ModelRef
+
+
 class ErrorOut(BaseModel):
     detail: str

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         None,
         description="if set, POST /predict needs it in X-API-Key (or Authorization: Bearer)",
     )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="enables POST /admin/reload for callers sending it in X-Admin-Token",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="browser origins allowed to call the API (comma-separated); none by default",
@@ -86,9 +90,9 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
-    @field_validator("api_key")
+    @field_validator("api_key", "admin_token")
     @classmethod
     def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
-            raise ValueError("api_key must be at least 16 characters")
+            raise ValueError("keys and tokens must be at least 16 characters")
         return value

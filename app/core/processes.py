@@ -4,13 +4,15 @@ Each worker process binds the port with ``SO_REUSEPORT``, so the kernel spreads 
 connections over the workers. (uvicorn's own ``workers`` share one socket, and whichever
 process wakes first accepts a whole burst of connections: with a few keep-alive clients one
 process did all the work while the other core idled.) The parent only supervises: it
-forwards SIGTERM, waits for the workers' graceful stop, and replaces a worker that dies.
+forwards SIGTERM, waits for the workers' graceful stop, replaces a worker that dies, and
+forwards SIGHUP (reload the bundle) to every worker.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import time
@@ -21,6 +23,7 @@ from typing import Any
 
 from app.core import server
 from app.core.config import Settings
+from app.core.reload import SUPERVISED
 
 log = logging.getLogger("app")
 
@@ -72,6 +75,7 @@ def serve(app: str, workers: int, options: dict[str, Any]) -> int:
         log.critical("cannot listen on %s:%d: %s", options["host"], options["port"], error)
         return 1
     context = multiprocessing.get_context("spawn")
+    os.environ[SUPERVISED] = "1"  # workers inherit it: their admin reloads go through here
     stopping = False
 
     def start() -> BaseProcess:
@@ -87,7 +91,13 @@ def serve(app: str, workers: int, options: dict[str, Any]) -> int:
                 if process.pid is not None and process.is_alive():
                     process.terminate()
 
+    def reload_all(_signum: int, _frame: FrameType | None) -> None:
+        for process in running:
+            if process.pid is not None and process.is_alive():
+                os.kill(process.pid, signal.SIGHUP)
+
     running = [start() for _ in range(workers)]
+    signal.signal(signal.SIGHUP, reload_all)
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("serving on %s:%d with %d worker processes", options["host"], options["port"], workers)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
@@ -23,6 +24,7 @@ class ServiceState:
     batcher: DynamicBatcher | None = None
     ready: bool = False
     closing: bool = False  # the lifespan is shutting down
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one reload at a time
 
     @property
     def stopping(self) -> bool:

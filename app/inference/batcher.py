@@ -80,6 +80,11 @@ class DynamicBatcher:
         self._busy_workers = 0
         self._closed = False
 
+    def replace_model(self, predict: Predict) -> None:
+        """Score every batch that starts from now on with ``predict``; batches already running
+        finish with the model they started with (an atomic swap per batch)."""
+        self._predict = predict
+
     @property
     def queued_texts(self) -> int:
         return len(self._queue)
@@ -128,9 +133,10 @@ class DynamicBatcher:
             if not batch:
                 continue
             texts = [job.texts[index] for job, index in batch]
+            predict = self._predict  # one model for the whole batch, even if swapped meanwhile
             self._busy_workers += 1
             try:
-                predictions = await loop.run_in_executor(self._executor, self._predict, texts)
+                predictions = await loop.run_in_executor(self._executor, predict, texts)
             except Exception:  # one bad text must cost no other request its answer
                 log.exception("inference failed for a batch of %d texts", len(texts))
                 await self._one_by_one(batch)

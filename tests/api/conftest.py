@@ -11,7 +11,7 @@ from tests.inference.conftest import SHIPPED_BUNDLE
 
 
 def make_settings(**overrides: object) -> Settings:
-    return Settings(bundle_path=SHIPPED_BUNDLE, **overrides)  # type: ignore[arg-type]
+    return Settings(**{"bundle_path": SHIPPED_BUNDLE, **overrides})  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
