@@ -19,12 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.inference.bundle import load_tokenizer, read_manifest
 from benchmarks import loadgen, procstats, report
 from benchmarks.server_process import ServerProcess
-from benchmarks.workload import Workload, request_bodies, sample
-
-ROOT = Path(__file__).resolve().parents[1]
+from benchmarks.workload import (
+    DEFAULT_BUNDLE,
+    DEFAULT_DATA,
+    ROOT,
+    Workload,
+    from_dataset,
+    request_bodies,
+    write_bodies,
+)
 
 
 @dataclass(frozen=True)
@@ -199,12 +204,8 @@ def _open_loop_row(
 
 
 def _workload(args: argparse.Namespace, scratch: Path) -> Workload:
-    from training.data import load_dataset
-
     _say(f"reading test reviews from {args.data}")
-    test_texts = load_dataset(args.data).test.texts
-    tokenizer = load_tokenizer(args.bundle, read_manifest(args.bundle))
-    workload = sample(test_texts, tokenizer, args.reviews, args.seed)
+    workload = from_dataset(args.data, args.bundle, args.reviews, args.seed)
     workload.save(scratch / "workload.json")
     return workload
 
@@ -213,9 +214,9 @@ def _bodies_files(workload: Workload, scratch: Path) -> dict[Shape, Path]:
     files = {}
     for shape in SHAPES:
         path = scratch / f"bodies-{shape.texts}-{shape.per_request}.jsonl"
-        bodies = request_bodies(workload.texts(shape.texts), shape.per_request)
-        path.write_text("\n".join(bodies) + "\n")
-        files[shape] = path
+        files[shape] = write_bodies(
+            path, request_bodies(workload.texts(shape.texts), shape.per_request)
+        )
     return files
 
 
@@ -235,14 +236,12 @@ def _machine() -> dict[str, Any]:
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=ROOT / "models" / "imdb-sentiment")
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument(
         "--keras-model", type=Path, default=ROOT / "runs" / "imdb-sentiment" / "model.keras",
         help="the trained Keras model of the bundle, for the recipe yardstick (c)",
     )  # fmt: skip
-    parser.add_argument(
-        "--data", type=Path, default=ROOT.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
-    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--reviews", type=int, default=2000, help="test reviews sampled")
     parser.add_argument("--seconds", type=float, default=10.0, help="per configuration")
     parser.add_argument("--port", type=int, default=8765)

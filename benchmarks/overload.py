@@ -20,23 +20,24 @@ from typing import Any
 
 import numpy as np
 
-from app.inference.bundle import load_tokenizer, read_manifest
 from benchmarks import loadgen
 from benchmarks.server_process import ROOT, ServerProcess
-from benchmarks.workload import request_bodies, sample
+from benchmarks.workload import (
+    DEFAULT_BUNDLE,
+    DEFAULT_DATA,
+    from_dataset,
+    request_bodies,
+    write_bodies,
+)
 
 ALLOWED_UNDER_OVERLOAD = {200, 503, 504}
 
 
 def main() -> int:
     args = _parse_args()
-    from training.data import load_dataset
-
-    texts = load_dataset(args.data).test.texts
-    workload = sample(texts, load_tokenizer(args.bundle, read_manifest(args.bundle)), 2000, 0)
+    workload = from_dataset(args.data, args.bundle, 2000, 0)
     bodies = request_bodies(workload.reviews, 32)
-    bodies_file = Path(tempfile.mkdtemp()) / "bodies-32.jsonl"
-    bodies_file.write_text("\n".join(bodies) + "\n")
+    bodies_file = write_bodies(Path(tempfile.mkdtemp()) / "bodies-32.jsonl", bodies)
     host, port = "127.0.0.1", args.port
     command = [sys.executable, "-m", "app"]
     with ServerProcess("overload", command, {}, port, args.bundle):
@@ -139,10 +140,8 @@ def _markdown(result: dict[str, Any]) -> str:
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.overload", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=ROOT / "models" / "imdb-sentiment")
-    parser.add_argument(
-        "--data", type=Path, default=ROOT.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
-    )
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--seconds", type=float, default=15.0, help="length of the overload")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")

@@ -18,10 +18,15 @@ from typing import Any
 
 import psutil
 
-from app.inference.bundle import load_tokenizer, read_manifest
 from benchmarks import loadgen
 from benchmarks.server_process import ROOT, ServerProcess
-from benchmarks.workload import request_bodies, sample
+from benchmarks.workload import (
+    DEFAULT_BUNDLE,
+    DEFAULT_DATA,
+    from_dataset,
+    request_bodies,
+    write_bodies,
+)
 
 ROUND_SECONDS = 30.0
 MAX_GROWTH = 0.05
@@ -29,13 +34,9 @@ MAX_GROWTH = 0.05
 
 def main() -> int:
     args = _parse_args()
-    from training.data import load_dataset
-
-    texts = load_dataset(args.data).test.texts
-    workload = sample(texts, load_tokenizer(args.bundle, read_manifest(args.bundle)), 2000, 0)
+    workload = from_dataset(args.data, args.bundle, 2000, 0)
     bodies = request_bodies(workload.reviews, 1)
-    bodies_file = Path(tempfile.mkdtemp()) / "bodies-1.jsonl"
-    bodies_file.write_text("\n".join(bodies) + "\n")
+    bodies_file = write_bodies(Path(tempfile.mkdtemp()) / "bodies-1.jsonl", bodies)
     host, port = "127.0.0.1", args.port
     rounds: list[dict[str, Any]] = []
     with ServerProcess("soak", [sys.executable, "-m", "app"], {}, port, args.bundle) as (
@@ -114,10 +115,8 @@ def _markdown(result: dict[str, Any]) -> str:
 
 def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=ROOT / "models" / "imdb-sentiment")
-    parser.add_argument(
-        "--data", type=Path, default=ROOT.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
-    )
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--load", type=float, default=0.7, help="fraction of capacity")
     parser.add_argument("--port", type=int, default=8767)

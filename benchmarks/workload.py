@@ -14,6 +14,9 @@ from pathlib import Path
 from tokenizers import Tokenizer
 
 SHORT_MAX_TOKENS = 20
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BUNDLE = ROOT / "models" / "imdb-sentiment"
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,15 @@ class Workload:
         return cls(data["reviews"], data["short"])
 
 
+def from_dataset(data: Path, bundle: Path, count: int, seed: int) -> Workload:
+    """``sample`` over the test split of the dataset at ``data``, with the bundle's tokenizer."""
+    from app.inference.bundle import load_tokenizer, read_manifest
+    from training.data import load_dataset
+
+    texts = load_dataset(data).test.texts
+    return sample(texts, load_tokenizer(bundle, read_manifest(bundle)), count, seed)
+
+
 def sample(test_texts: list[str], tokenizer: Tokenizer, count: int, seed: int) -> Workload:
     """``count`` seeded random test reviews, and from each its first words cut to at most
     SHORT_MAX_TOKENS tokens of the bundle's tokenizer."""
@@ -45,6 +57,12 @@ def _shorten(text: str, tokenizer: Tokenizer) -> str:
     while words and len(tokenizer.encode(" ".join(words)).ids) > SHORT_MAX_TOKENS:
         words.pop()
     return " ".join(words) or "fine"
+
+
+def write_bodies(path: Path, bodies: list[str]) -> Path:
+    """One body per line, as the wrk script reads them."""
+    path.write_text("\n".join(bodies) + "\n")
+    return path
 
 
 def request_bodies(texts: list[str], per_request: int) -> list[str]:
