@@ -31,7 +31,9 @@ def main() -> int:
         "port": settings.port,
         "log_config": None,  # keep the logging configure_logging set up
         "access_log": False,
-        "timeout_graceful_shutdown": 8,
+        # Lame-duck wait plus draining the requests in flight stay within 10 s (docker stop's
+        # default and the compose file's stop_grace_period).
+        "timeout_graceful_shutdown": 8 - settings.shutdown_delay_s,
     }
     if settings.workers > 1:
         # The parent checks the bundle in a short-lived process, so that it does not keep
@@ -50,7 +52,7 @@ def main() -> int:
     except BundleError as error:
         log.critical("cannot serve the bundle: %s", error)
         return 1
-    server.serve(create_app(settings, classifier), options)
+    server.serve(create_app(settings, classifier), options, settings.shutdown_delay_s)
     return 0
 
 

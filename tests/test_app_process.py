@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import shutil
 import signal
@@ -50,6 +52,11 @@ def serving(command: list[str], env: dict[str, str]) -> Iterator[tuple[subproces
         else:
             process.kill()
             raise AssertionError(f"not ready in 30 s:\n{process.communicate()[0]}")
+        # With worker processes, one answering is not all of them: wait until each listens.
+        workers = int(env["SENTIMENT_WORKERS"]) if "SENTIMENT_WORKERS" in env else 0
+        while workers > 1 and len(_workers(process.pid, int(port))) < workers:
+            assert time.monotonic() < deadline, "not every worker process listens after 30 s"
+            time.sleep(0.05)
         yield process, base
     finally:
         if process.poll() is None:
@@ -112,31 +119,38 @@ def test_healthcheck_command_follows_readiness() -> None:
         assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 0
 
 
-def _workers(parent: int) -> set[int]:
-    """The parent's worker processes (multiprocessing may add a helper; it is not one)."""
-    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-    return {
-        int(pid)
-        for pid in children
-        if "resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-    }
+def _workers(parent: int, port: int) -> set[int]:
+    """The parent's worker processes that accept connections on ``port`` (multiprocessing's
+    helper process, and a worker still loading the model, do not listen)."""
+    import psutil
+
+    listening = set()
+    for child in psutil.Process(parent).children():
+        try:
+            sockets = child.net_connections(kind="tcp")
+        except psutil.NoSuchProcess:
+            continue
+        if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets):
+            listening.add(child.pid)
+    return listening
 
 
 def test_worker_processes_share_the_port_and_a_dead_one_is_replaced() -> None:
     env = {"SENTIMENT_WORKERS": "2", "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
     with serving([sys.executable, "-m", "app"], env) as (process, base):
-        workers = _workers(process.pid)
+        port = int(base.rsplit(":", 1)[1])
+        workers = _workers(process.pid, port)
         assert len(workers) == 2
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            current = _workers(process.pid)
+            current = _workers(process.pid, port)
             if victim not in current and len(current) == 2:
                 break
             time.sleep(0.1)
         else:
-            raise AssertionError(f"worker {victim} was not replaced: {_workers(process.pid)}")
+            raise AssertionError(f"worker {victim} was not replaced: {_workers(process.pid, port)}")
         for _ in range(20):  # whichever process takes the connection answers
             with httpx.Client() as client:
                 assert client.post(f"{base}/predict", json={"text": "Great."}).status_code == 200
@@ -162,13 +176,27 @@ def test_a_taken_port_stops_start_up_with_one_line() -> None:
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
-def test_sigterm_under_load_answers_every_accepted_request() -> None:
-    """Requests in flight when SIGTERM arrives are all answered; then the process exits."""
+def _client_ports(port: int) -> set[int]:
+    """Local ports of this process's TCP connections to ``port`` that the server has taken."""
+    import psutil
+
+    return {
+        c.laddr.port
+        for c in psutil.Process().net_connections(kind="tcp")
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    }
+
+
+def test_sigterm_under_load_answers_every_request_sent_before_it() -> None:
+    """Requests on their way when SIGTERM arrives are all answered, none reset; then the
+    process exits within 10 s. (The lame-duck wait lets the workers accept connections still
+    queued in their listening sockets, which closing the sockets at once would reset.)"""
     from concurrent.futures import ThreadPoolExecutor
 
     review = "A slow, thoughtful and quite wonderful film about patience. " * 60
     env = {"SENTIMENT_WORKERS": "2", "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
     with serving([sys.executable, "-m", "app"], env) as (process, base):
+        port = int(base.rsplit(":", 1)[1])
 
         def predict() -> int:
             body = {"texts": [review] * 64}
@@ -176,13 +204,67 @@ def test_sigterm_under_load_answers_every_accepted_request() -> None:
 
         with ThreadPoolExecutor(32) as pool:
             answers = [pool.submit(predict) for _ in range(32)]
-            time.sleep(0.3)  # every request is sent and being scored
+            deadline = time.monotonic() + 10
+            connected: set[int] = set()  # one connection per request; early ones may be done
+            while len(connected) < 32:
+                assert time.monotonic() < deadline, "the clients did not connect in 10 s"
+                connected |= _client_ports(port)
+                time.sleep(0.005)
             started = time.monotonic()
             process.send_signal(signal.SIGTERM)
             statuses = [answer.result() for answer in answers]
         output, _ = process.communicate(timeout=15)
     assert statuses == [200] * 32, statuses
     assert time.monotonic() - started < 10
+    assert process.returncode == 0, output
+
+
+def _begin_request(port: int, text: str) -> tuple[socket.socket, bytes]:
+    """Connect and send the first bytes of a prediction request; returns the socket and the
+    bytes still to send."""
+    body = json.dumps({"text": text}).encode()
+    request = (
+        f"POST /predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode() + body
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(request[:20])
+    return sock, request[20:]
+
+
+def _finish_request(sock: socket.socket, rest: bytes) -> int:
+    with sock:
+        sock.sendall(rest)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status
+
+
+def test_after_sigterm_readiness_fails_while_requests_on_their_way_are_answered() -> None:
+    """The lame-duck period: load balancers see readiness fail while traffic already on its
+    way (here: requests half sent when the signal arrives) and new requests are answered;
+    then the service stops listening and exits."""
+    env = {
+        "SENTIMENT_WORKERS": "2",
+        "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
+        "SENTIMENT_SHUTDOWN_DELAY_S": "2",
+    }
+    with serving([sys.executable, "-m", "app"], env) as (process, base):
+        port = int(base.rsplit(":", 1)[1])
+        half_sent = [_begin_request(port, f"Review number {i}: a fine film.") for i in range(8)]
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        # New connections each time, so that the kernel spreads them over both workers.
+        while (ready := httpx.get(f"{base}/health/ready")).status_code == 200:
+            assert time.monotonic() < started + 1, "readiness still 200 a second after SIGTERM"
+        assert ready.status_code == 503 and ready.json()["status"] == "stopping"
+        for _ in range(8):
+            late = httpx.post(f"{base}/predict", json={"text": "Still here, and still good."})
+            assert late.status_code == 200, late.text
+        assert [_finish_request(*request) for request in half_sent] == [200] * 8
+        assert time.monotonic() - started < 2, "the checks took longer than the wait"
+        output, _ = process.communicate(timeout=15)
+    assert 2 <= time.monotonic() - started < 10
     assert process.returncode == 0, output
 
 

@@ -29,7 +29,9 @@ async def get_state(request: Request) -> ServiceState:
 
 
 async def _serving(state: Annotated[ServiceState, Depends(get_state)]) -> ServiceState:
-    if state.stopping:
+    # A stop signal alone does not refuse work: until the lifespan ends, requests that still
+    # arrive (load balancers need a moment to see readiness fail) are answered.
+    if state.closing:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             "the service is shutting down",

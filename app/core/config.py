@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         description="a prediction not answered within this long gets 504 and its work is dropped",
     )
 
+    shutdown_delay_s: float = Field(
+        1.0,
+        ge=0.0,
+        le=5.0,
+        description="after SIGTERM, seconds the service still accepts and answers requests while"
+        " readiness answers 503, so load balancers stop sending before it stops listening",
+    )
+
     max_texts_per_request: int = Field(256, ge=1, le=10_000)
     max_text_chars: int = Field(100_000, ge=1, le=1_000_000)
     max_body_bytes: int = Field(

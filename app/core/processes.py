@@ -27,7 +27,7 @@ from app.core.reload import SUPERVISED
 
 log = logging.getLogger("app")
 
-STOP_SECONDS = 9.5  # the workers drain in 8 s (timeout_graceful_shutdown); stop within 10 s
+STOP_SECONDS = 9.5  # workers wait + drain for 8 s at most (app.__main__); stop within 10 s
 RESTART_LIMIT = 5  # restarts per minute before the parent gives up
 
 
@@ -61,9 +61,10 @@ def check_bundle(settings: Settings) -> str | None:
 def _worker(app: str, options: dict[str, Any]) -> None:
     from app.core.logging import configure_logging
 
-    configure_logging(Settings())
+    settings = Settings()
+    configure_logging(settings)
     sock = reuse_port_socket(options["host"], options["port"])
-    server.serve(app, options, sockets=[sock])
+    server.serve(app, options, settings.shutdown_delay_s, sockets=[sock])
 
 
 def serve(app: str, workers: int, options: dict[str, Any]) -> int:
