@@ -28,7 +28,7 @@ $(SERVE_VENV)/.installed: pyproject.toml
 serve: $(SERVE_VENV)/.installed
 	$(SERVE_VENV)/bin/python -m app
 
-## Train the default preset on the IMDB archive into models/imdb-sentiment (about 25 min on 2 cores).
+## Train the default preset on the IMDB archive into models/imdb-sentiment (about 8 min on 2 cores).
 train: $(VENV)/.dev-installed
 	$(BIN)/python -m training train --preset $(PRESET) --data $(DATA)
 
