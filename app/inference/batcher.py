@@ -10,6 +10,10 @@ while the event loop's work interleaves (``benchmarks`` measures the choice). Ea
 exactly its own predictions, in its own order. Because the model's scores do not depend on the
 rest of the batch (``SentimentClassifier`` pads per batch and feeds ``sequence_lens``),
 batching changes no result.
+
+A request is scored by the model it was given (or the current default) when it was queued,
+all of its texts by that one model, even if a hot reload swaps models meanwhile: a batch only
+holds texts of one model, so the model version a response reports is the one that scored it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class _Job:
     """One request's texts and where its predictions go."""
 
     texts: Sequence[str]
+    model: Predict
     future: asyncio.Future[list[Prediction]]
     results: list[Prediction | None] = field(init=False)
     remaining: int = field(init=False)
@@ -81,8 +86,8 @@ class DynamicBatcher:
         self._closed = False
 
     def replace_model(self, predict: Predict) -> None:
-        """Score every batch that starts from now on with ``predict``; batches already running
-        finish with the model they started with (an atomic swap per batch)."""
+        """Score requests queued from now on without a model of their own with ``predict``;
+        requests already queued keep the model they were queued with."""
         self._predict = predict
 
     @property
@@ -96,8 +101,9 @@ class DynamicBatcher:
             for number in range(self._workers)
         ]
 
-    async def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Predictions for ``texts``, in order. Raises QueueFullError or BatcherClosedError."""
+    async def predict(self, texts: Sequence[str], model: Predict | None = None) -> list[Prediction]:
+        """Predictions for ``texts``, in order, all by ``model`` (default: the current one).
+        Raises QueueFullError or BatcherClosedError."""
         if self._closed:
             raise BatcherClosedError("the service is shutting down")
         if not texts:
@@ -106,7 +112,7 @@ class DynamicBatcher:
             raise QueueFullError(
                 f"{len(self._queue)} texts are queued; the limit is {self._max_queue_texts}"
             )
-        job = _Job(texts, asyncio.get_running_loop().create_future())
+        job = _Job(texts, model or self._predict, asyncio.get_running_loop().create_future())
         self._queue.extend((job, index) for index in range(len(texts)))
         self._has_work.set()
         return await job.future
@@ -133,10 +139,10 @@ class DynamicBatcher:
             if not batch:
                 continue
             texts = [job.texts[index] for job, index in batch]
-            predict = self._predict  # one model for the whole batch, even if swapped meanwhile
+            model = batch[0][0].model  # _take_batch took texts of this model only
             self._busy_workers += 1
             try:
-                predictions = await loop.run_in_executor(self._executor, predict, texts)
+                predictions = await loop.run_in_executor(self._executor, model, texts)
             except Exception:  # one bad text must cost no other request its answer
                 log.exception("inference failed for a batch of %d texts", len(texts))
                 await self._one_by_one(batch)
@@ -155,7 +161,7 @@ class DynamicBatcher:
                 continue
             try:
                 (prediction,) = await loop.run_in_executor(
-                    self._executor, self._predict, [job.texts[index]]
+                    self._executor, job.model, [job.texts[index]]
                 )
             except Exception as error:
                 if len(batch) > 1:
@@ -170,7 +176,10 @@ class DynamicBatcher:
         limit = min(self._max_batch_size, share)
         batch: list[tuple[_Job, int]] = []
         while self._queue and len(batch) < limit:
-            job, index = self._queue.popleft()
+            job, index = self._queue[0]
+            if batch and job.model != batch[0][0].model:
+                break  # one model per batch; the next batch starts with this text
+            self._queue.popleft()
             if not job.future.done():  # skip texts of requests that were cancelled or failed
                 batch.append((job, index))
         return batch

@@ -142,6 +142,29 @@ def test_cancelled_requests_are_skipped() -> None:
     assert ["abandoned"] not in model.batches and all("abandoned" not in b for b in model.batches)
 
 
+def test_a_request_is_scored_by_the_model_it_was_queued_with() -> None:
+    """A hot reload swaps models while texts wait: each request is still scored whole by the
+    model it was queued with (the one its answer names), and no batch mixes models."""
+    old, new = RecordingModel(), RecordingModel()
+    old.release.clear()
+
+    async def work(batcher: DynamicBatcher) -> None:
+        busy = asyncio.ensure_future(batcher.predict(["busy"]))
+        await asyncio.sleep(0.05)  # the worker holds "busy"; the rest queue up
+        before = asyncio.ensure_future(batcher.predict(["o1", "o2", "o3"]))
+        await asyncio.sleep(0)  # queued
+        batcher.replace_model(new)
+        after = asyncio.ensure_future(batcher.predict(["n1", "n2"]))
+        pinned = asyncio.ensure_future(batcher.predict(["o4"], old))
+        await asyncio.sleep(0)
+        old.release.set()
+        await asyncio.gather(busy, before, after, pinned)
+
+    run(_with_batcher(old, work, max_batch_size=8))
+    assert old.batches == [["busy"], ["o1", "o2", "o3"], ["o4"]]
+    assert new.batches == [["n1", "n2"]]
+
+
 def test_close_finishes_queued_work_then_refuses() -> None:
     model = RecordingModel(seconds=0.01)
 

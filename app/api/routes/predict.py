@@ -54,7 +54,9 @@ async def predict(
         request.state.logged_texts = texts
     try:
         async with asyncio.timeout(settings.request_timeout_ms / 1000):
-            predictions = await batcher.predict(texts)
+            # Scored by the classifier whose version the answer reports, even if a reload
+            # swaps in another one while these texts wait.
+            predictions = await batcher.predict(texts, classifier.predict)
     except TimeoutError:
         # Leaving the wait cancels the request's job: texts still queued are skipped.
         raise HTTPException(
