@@ -16,7 +16,7 @@ import logging
 import sys
 from typing import Any
 
-from app.core import processes, server
+from app.core import processes
 from app.core.config import Settings
 from app.core.logging import configure_logging
 
@@ -44,6 +44,7 @@ def main() -> int:
             return 1
         return processes.serve("app.main:app", settings.workers, options)
 
+    from app.core import server
     from app.inference.bundle import BundleError
     from app.main import create_app, load_classifier
 

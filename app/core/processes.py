@@ -21,11 +21,11 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-from app.core import server
 from app.core.config import Settings
-from app.core.reload import SUPERVISED
 
 log = logging.getLogger("app")
+
+SUPERVISED = "SENTIMENT_SUPERVISED"  # set by the supervisor in its worker processes
 
 STOP_SECONDS = 9.5  # workers wait + drain for 8 s at most (app.__main__); stop within 10 s
 RESTART_LIMIT = 5  # restarts per minute before the parent gives up
@@ -59,6 +59,9 @@ def check_bundle(settings: Settings) -> str | None:
 
 
 def _worker(app: str, options: dict[str, Any]) -> None:
+    # Imported here: the parent only supervises, and does not need uvicorn, the model or
+    # onnxruntime in memory (about 40 MB).
+    from app.core import server
     from app.core.logging import configure_logging
 
     settings = Settings()

@@ -16,13 +16,12 @@ import signal
 from pathlib import Path
 
 from app.core.config import Settings
+from app.core.processes import SUPERVISED
 from app.core.state import ServiceState
 from app.inference.bundle import BundleError, Manifest
 from app.inference.pipeline import SentimentClassifier
 
 log = logging.getLogger("app")
-
-SUPERVISED = "SENTIMENT_SUPERVISED"  # set by the supervisor in its worker processes
 
 
 def _load(bundle: Path, settings: Settings) -> SentimentClassifier:
