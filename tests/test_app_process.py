@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.inference.conftest import SHIPPED_BUNDLE
 
@@ -176,6 +177,24 @@ def test_the_supervisor_does_not_hold_the_model_stack() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_workers_stop_when_the_supervisor_is_killed() -> None:
+    """No orphans: a worker left behind would keep serving, and share the port with the next
+    start of the service."""
+    import psutil
+
+    env = {"SENTIMENT_WORKERS": "2", "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
+    with serving([sys.executable, "-m", "app"], env) as (process, base):
+        port = int(base.rsplit(":", 1)[1])
+        workers = [psutil.Process(pid) for pid in _workers(process.pid, port)]
+        assert len(workers) == 2
+        process.kill()
+        process.wait()
+        _gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive, f"orphaned workers still running: {alive}"
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/health/live")
 
 
 def test_a_taken_port_stops_start_up_with_one_line() -> None:

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
@@ -58,6 +59,21 @@ def check_bundle(settings: Settings) -> str | None:
         return problem
 
 
+def _stop_when_the_parent_dies() -> None:
+    """A worker whose supervisor is killed (SIGKILL, OOM killer) stops gracefully rather than
+    serving on as an orphan, which a restarted service would then share the port with."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the parent process has exited
+        log.error("the supervising process is gone; stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _worker(app: str, options: dict[str, Any]) -> None:
     # Imported here: the parent only supervises, and does not need uvicorn, the model or
     # onnxruntime in memory (about 40 MB).
@@ -66,6 +82,7 @@ def _worker(app: str, options: dict[str, Any]) -> None:
 
     settings = Settings()
     configure_logging(settings)
+    _stop_when_the_parent_dies()
     sock = reuse_port_socket(options["host"], options["port"])
     server.serve(app, options, settings.shutdown_delay_s, sockets=[sock])
 
