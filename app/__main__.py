@@ -7,7 +7,8 @@ With ``SENTIMENT_WORKERS`` > 1 (the default on a multi-core machine) that many s
 share the port (``app.core.processes``), each with its own event loop and copy of the model:
 Python runs one thread at a time per process, and on 2 cores two processes serve 1.3x the
 single reviews of one process with two inference threads (``benchmarks``). The parent only
-checks the bundle and supervises; it drops its copy of the model before the workers start.
+supervises: it checks the bundle in a short-lived child process and never loads the model,
+onnxruntime or the web stack itself.
 """
 
 from __future__ import annotations
