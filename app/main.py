@@ -51,7 +51,6 @@ def create_app(
         loaded = classifier or load_classifier(settings)
         loaded.warm_up()
         batcher = DynamicBatcher(
-            loaded.predict,
             max_batch_size=settings.max_batch_size,
             max_queue_texts=settings.max_queue_texts,
             max_wait_seconds=settings.max_wait_ms / 1000,

@@ -52,7 +52,6 @@ async def reload(state: ServiceState, settings: Settings, bundle: Path | None = 
             raise BundleError("the service has not finished starting")
         new = await asyncio.get_running_loop().run_in_executor(None, _load, bundle, settings)
         _check_compatible(state.classifier.manifest, new.manifest, bundle)
-        state.batcher.replace_model(new.predict)
         state.classifier = new
     log.info("reloaded: now serving %s %s from %s", new.manifest.name, new.manifest.version, bundle)
     return new.manifest

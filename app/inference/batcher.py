@@ -11,9 +11,9 @@ exactly its own predictions, in its own order. Because the model's scores do not
 rest of the batch (``SentimentClassifier`` pads per batch and feeds ``sequence_lens``),
 batching changes no result.
 
-A request is scored by the model it was given (or the current default) when it was queued,
-all of its texts by that one model, even if a hot reload swaps models meanwhile: a batch only
-holds texts of one model, so the model version a response reports is the one that scored it.
+Each request names the model that scores it, and all of its texts are scored by that model,
+even if a hot reload swaps models while they wait: a batch only holds texts of one model, so
+the model version a response reports is the one that scored it.
 """
 
 from __future__ import annotations
@@ -65,7 +65,6 @@ class _Job:
 class DynamicBatcher:
     def __init__(
         self,
-        predict: Predict,
         max_batch_size: int,
         max_queue_texts: int,
         max_wait_seconds: float = 0.0,
@@ -73,7 +72,6 @@ class DynamicBatcher:
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self._predict = predict
         self._max_batch_size = max_batch_size
         self._max_queue_texts = max_queue_texts
         self._max_wait = max_wait_seconds
@@ -84,11 +82,6 @@ class DynamicBatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._busy_workers = 0
         self._closed = False
-
-    def replace_model(self, predict: Predict) -> None:
-        """Score requests queued from now on without a model of their own with ``predict``;
-        requests already queued keep the model they were queued with."""
-        self._predict = predict
 
     @property
     def queued_texts(self) -> int:
@@ -101,9 +94,9 @@ class DynamicBatcher:
             for number in range(self._workers)
         ]
 
-    async def predict(self, texts: Sequence[str], model: Predict | None = None) -> list[Prediction]:
-        """Predictions for ``texts``, in order, all by ``model`` (default: the current one).
-        Raises QueueFullError or BatcherClosedError."""
+    async def predict(self, model: Predict, texts: Sequence[str]) -> list[Prediction]:
+        """Predictions of ``model`` for ``texts``, in order. Raises QueueFullError or
+        BatcherClosedError."""
         if self._closed:
             raise BatcherClosedError("the service is shutting down")
         if not texts:
@@ -112,7 +105,7 @@ class DynamicBatcher:
             raise QueueFullError(
                 f"{len(self._queue)} texts are queued; the limit is {self._max_queue_texts}"
             )
-        job = _Job(texts, model or self._predict, asyncio.get_running_loop().create_future())
+        job = _Job(texts, model, asyncio.get_running_loop().create_future())
         self._queue.extend((job, index) for index in range(len(texts)))
         self._has_work.set()
         return await job.future

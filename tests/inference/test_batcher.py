@@ -36,8 +36,8 @@ def run(coroutine):  # type: ignore[no-untyped-def]
     return asyncio.run(coroutine)
 
 
-async def _with_batcher(model: RecordingModel, work, **options):  # type: ignore[no-untyped-def]
-    batcher = DynamicBatcher(model, **{"max_batch_size": 4, "max_queue_texts": 100, **options})
+async def _with_batcher(work, **options):  # type: ignore[no-untyped-def]
+    batcher = DynamicBatcher(**{"max_batch_size": 4, "max_queue_texts": 100, **options})
     batcher.start()
     try:
         return await work(batcher)
@@ -51,9 +51,9 @@ def test_each_request_gets_its_own_results_in_order(workers: int) -> None:
     requests = [[f"{'x' * (i + 1)}{'y' * j}" for j in range(i % 5 + 1)] for i in range(30)]
 
     async def work(batcher: DynamicBatcher) -> list[list[Prediction]]:
-        return await asyncio.gather(*(batcher.predict(texts) for texts in requests))
+        return await asyncio.gather(*(batcher.predict(model, texts) for texts in requests))
 
-    results = run(_with_batcher(model, work, workers=workers))
+    results = run(_with_batcher(work, workers=workers))
     for texts, predictions in zip(requests, results, strict=True):
         assert [p.tokens for p in predictions] == [len(t) for t in texts]
     assert max(len(batch) for batch in model.batches) == 4  # batches formed, capped
@@ -65,10 +65,10 @@ def test_no_waiting_when_the_model_is_free() -> None:
 
     async def work(batcher: DynamicBatcher) -> float:
         started = time.perf_counter()
-        await batcher.predict(["alone"])
+        await batcher.predict(model, ["alone"])
         return time.perf_counter() - started
 
-    assert run(_with_batcher(model, work, max_wait_seconds=0.0)) < 0.05
+    assert run(_with_batcher(work, max_wait_seconds=0.0)) < 0.05
     assert model.batches == [["alone"]]
 
 
@@ -77,16 +77,16 @@ def test_queue_is_bounded() -> None:
     model.release.clear()  # hold the model busy
 
     async def work(batcher: DynamicBatcher) -> None:
-        first = asyncio.ensure_future(batcher.predict(["a"] * 4))
+        first = asyncio.ensure_future(batcher.predict(model, ["a"] * 4))
         await asyncio.sleep(0.05)  # the worker has taken the first batch and is blocked
-        queued = asyncio.ensure_future(batcher.predict(["b"] * 5))
+        queued = asyncio.ensure_future(batcher.predict(model, ["b"] * 5))
         await asyncio.sleep(0)
         with pytest.raises(QueueFullError, match="5 texts are queued; the limit is 6"):
-            await batcher.predict(["c"] * 2)
+            await batcher.predict(model, ["c"] * 2)
         model.release.set()
         assert len(await first) == 4 and len(await queued) == 5
 
-    run(_with_batcher(model, work, max_queue_texts=6))
+    run(_with_batcher(work, max_queue_texts=6))
 
 
 def test_a_failing_batch_fails_only_its_requests() -> None:
@@ -94,10 +94,10 @@ def test_a_failing_batch_fails_only_its_requests() -> None:
 
     async def work(batcher: DynamicBatcher) -> None:
         with pytest.raises(RuntimeError, match="model failure"):
-            await batcher.predict(["boom"])
-        assert [p.tokens for p in await batcher.predict(["fine"])] == [4]
+            await batcher.predict(model, ["boom"])
+        assert [p.tokens for p in await batcher.predict(model, ["fine"])] == [4]
 
-    run(_with_batcher(model, work))
+    run(_with_batcher(work))
 
 
 def test_a_text_that_breaks_its_batch_costs_no_other_request_its_answer() -> None:
@@ -105,11 +105,11 @@ def test_a_text_that_breaks_its_batch_costs_no_other_request_its_answer() -> Non
     model.release.clear()
 
     async def work(batcher: DynamicBatcher) -> None:
-        first = asyncio.ensure_future(batcher.predict(["held"]))
+        first = asyncio.ensure_future(batcher.predict(model, ["held"]))
         await asyncio.sleep(0.05)  # the worker holds "held"; the next three form one batch
-        before = asyncio.ensure_future(batcher.predict(["fine", "good"]))
-        bad = asyncio.ensure_future(batcher.predict(["boom"]))
-        after = asyncio.ensure_future(batcher.predict(["also fine"]))
+        before = asyncio.ensure_future(batcher.predict(model, ["fine", "good"]))
+        bad = asyncio.ensure_future(batcher.predict(model, ["boom"]))
+        after = asyncio.ensure_future(batcher.predict(model, ["also fine"]))
         await asyncio.sleep(0)
         model.release.set()
         await first
@@ -118,7 +118,7 @@ def test_a_text_that_breaks_its_batch_costs_no_other_request_its_answer() -> Non
         with pytest.raises(RuntimeError, match="model failure"):
             await bad
 
-    run(_with_batcher(model, work, max_batch_size=8))
+    run(_with_batcher(work, max_batch_size=8))
     assert ["fine", "good", "boom", "also fine"] in model.batches  # it was one batch
 
 
@@ -127,18 +127,18 @@ def test_cancelled_requests_are_skipped() -> None:
     model.release.clear()
 
     async def work(batcher: DynamicBatcher) -> None:
-        busy = asyncio.ensure_future(batcher.predict(["first"]))
+        busy = asyncio.ensure_future(batcher.predict(model, ["first"]))
         await asyncio.sleep(0.05)
-        abandoned = asyncio.ensure_future(batcher.predict(["abandoned"]))
+        abandoned = asyncio.ensure_future(batcher.predict(model, ["abandoned"]))
         await asyncio.sleep(0)
         abandoned.cancel()
-        kept = asyncio.ensure_future(batcher.predict(["kept"]))
+        kept = asyncio.ensure_future(batcher.predict(model, ["kept"]))
         await asyncio.sleep(0)
         model.release.set()
         await busy
         assert [p.tokens for p in await kept] == [4]
 
-    run(_with_batcher(model, work))
+    run(_with_batcher(work))
     assert ["abandoned"] not in model.batches and all("abandoned" not in b for b in model.batches)
 
 
@@ -149,18 +149,16 @@ def test_a_request_is_scored_by_the_model_it_was_queued_with() -> None:
     old.release.clear()
 
     async def work(batcher: DynamicBatcher) -> None:
-        busy = asyncio.ensure_future(batcher.predict(["busy"]))
+        busy = asyncio.ensure_future(batcher.predict(old, ["busy"]))
         await asyncio.sleep(0.05)  # the worker holds "busy"; the rest queue up
-        before = asyncio.ensure_future(batcher.predict(["o1", "o2", "o3"]))
-        await asyncio.sleep(0)  # queued
-        batcher.replace_model(new)
-        after = asyncio.ensure_future(batcher.predict(["n1", "n2"]))
-        pinned = asyncio.ensure_future(batcher.predict(["o4"], old))
+        before = asyncio.ensure_future(batcher.predict(old, ["o1", "o2", "o3"]))
+        after = asyncio.ensure_future(batcher.predict(new, ["n1", "n2"]))  # swapped in
+        pinned = asyncio.ensure_future(batcher.predict(old, ["o4"]))  # read the old one before
         await asyncio.sleep(0)
         old.release.set()
         await asyncio.gather(busy, before, after, pinned)
 
-    run(_with_batcher(old, work, max_batch_size=8))
+    run(_with_batcher(work, max_batch_size=8))
     assert old.batches == [["busy"], ["o1", "o2", "o3"], ["o4"]]
     assert new.batches == [["n1", "n2"]]
 
@@ -169,14 +167,14 @@ def test_close_finishes_queued_work_then_refuses() -> None:
     model = RecordingModel(seconds=0.01)
 
     async def scenario() -> None:
-        batcher = DynamicBatcher(model, max_batch_size=2, max_queue_texts=100)
+        batcher = DynamicBatcher(max_batch_size=2, max_queue_texts=100)
         batcher.start()
-        pending = [asyncio.ensure_future(batcher.predict([str(i)])) for i in range(6)]
+        pending = [asyncio.ensure_future(batcher.predict(model, [str(i)])) for i in range(6)]
         await asyncio.sleep(0)
         await batcher.close()
         assert all(task.done() and len(task.result()) == 1 for task in pending)
         with pytest.raises(BatcherClosedError):
-            await batcher.predict(["late"])
+            await batcher.predict(model, ["late"])
 
     run(scenario())
 
@@ -201,20 +199,20 @@ def test_workers_run_batches_at_the_same_time_and_share_the_queue() -> None:
     model.release.clear()
 
     async def work(batcher: DynamicBatcher) -> None:
-        both_free = asyncio.ensure_future(batcher.predict([f"a{i}" for i in range(8)]))
+        both_free = asyncio.ensure_future(batcher.predict(model, [f"a{i}" for i in range(8)]))
         await asyncio.sleep(0.02)  # each worker took an even share and is held
         model.release.set()
         assert len(await both_free) == 8
         model.release.clear()
-        first = asyncio.ensure_future(batcher.predict(["b"]))
+        first = asyncio.ensure_future(batcher.predict(model, ["b"]))
         await asyncio.sleep(0.02)  # one worker holds "b"; the other is free
-        rest = asyncio.ensure_future(batcher.predict([f"c{i}" for i in range(8)]))
+        rest = asyncio.ensure_future(batcher.predict(model, [f"c{i}" for i in range(8)]))
         await asyncio.sleep(0.02)
         model.release.set()
         await first
         assert len(await rest) == 8
 
-    run(_with_batcher(model, work, workers=2, max_batch_size=64))
+    run(_with_batcher(work, workers=2, max_batch_size=64))
     assert overlap == 2
     # two free workers split 8 texts evenly; a lone free worker takes all 8
     assert [len(batch) for batch in model.batches[:2]] == [4, 4]
@@ -223,4 +221,4 @@ def test_workers_run_batches_at_the_same_time_and_share_the_queue() -> None:
 
 def test_workers_must_be_positive() -> None:
     with pytest.raises(ValueError, match="workers"):
-        DynamicBatcher(RecordingModel(), max_batch_size=4, max_queue_texts=10, workers=0)
+        DynamicBatcher(max_batch_size=4, max_queue_texts=10, workers=0)

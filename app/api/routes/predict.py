@@ -56,7 +56,7 @@ async def predict(
         async with asyncio.timeout(settings.request_timeout_ms / 1000):
             # Scored by the classifier whose version the answer reports, even if a reload
             # swaps in another one while these texts wait.
-            predictions = await batcher.predict(texts, classifier.predict)
+            predictions = await batcher.predict(classifier.predict, texts)
     except TimeoutError:
         # Leaving the wait cancels the request's job: texts still queued are skipped.
         raise HTTPException(
