@@ -33,10 +33,12 @@ from app.inference.bundle import (
 from app.inference.pipeline import SentimentClassifier, encode
 from training import model_card
 from training.baseline import tfidf_logistic_regression
+from training.calibration import ECE_BINS, expected_calibration_error, plot_reliability
 from training.data import LABELS
 from training.evaluate import binary_metrics, plot_confusion, plot_history, plot_roc, score_split
 from training.export import OPSET, PARITY_REVIEWS, check_parity, to_onnx
 from training.model import INPUT_NAME, OUTPUT_NAME
+from training.stopwatch import Stopwatch
 from training.tokenizer import PAD_ID
 from training.train import SUMMARY_FILE, TrainedRun
 from training.train import TOKENIZER_FILE as RUN_TOKENIZER_FILE
@@ -44,7 +46,6 @@ from training.train import TOKENIZER_FILE as RUN_TOKENIZER_FILE
 log = logging.getLogger(__name__)
 
 REPORT_DIR = "report"
-THRESHOLD = 0.5
 TOKEN_FIXTURES_FILE = "token_fixtures.json"
 # Strings whose token ids training records, so serving can prove it tokenises identically.
 TOKEN_FIXTURES = (
@@ -76,34 +77,46 @@ def export_bundle(
     report_dir = staging / REPORT_DIR
     report_dir.mkdir(parents=True)
 
+    clock = Stopwatch(run.stages)
     # Export and load back exactly as the server will.
-    proto, recurrent = to_onnx(run.model, run.config, PAD_ID)
-    onnx.save(proto, staging / MODEL_FILE)
-    shutil.copyfile(run.run_dir / RUN_TOKENIZER_FILE, staging / TOKENIZER_FILE)
-    fields = _manifest_fields(run, name, version, recurrent, preset)
-    _write_manifest(staging, fields, metrics={})
-    classifier = SentimentClassifier.from_bundle(staging)
+    with clock.stage("export and parity checks"):
+        proto, recurrent = to_onnx(run.model, run.config, PAD_ID)
+        onnx.save(proto, staging / MODEL_FILE)
+        shutil.copyfile(run.run_dir / RUN_TOKENIZER_FILE, staging / TOKENIZER_FILE)
+        fields = _manifest_fields(run, name, version, recurrent, preset)
+        _write_manifest(staging, fields, metrics={})
+        classifier = SentimentClassifier.from_bundle(staging)
 
-    # Prove the graph is the model: Keras vs ONNX, alone vs batched, the empty text.
-    test = run.dataset.test
-    sample = np.random.default_rng(run.config.seed).permutation(len(test))[:PARITY_REVIEWS]
-    parity = check_parity(run.model, classifier, [test.texts[i] for i in sample])
+        # Prove the graph is the model: Keras vs ONNX, alone vs batched, the empty text.
+        test = run.dataset.test
+        sample = np.random.default_rng(run.config.seed).permutation(len(test))[:PARITY_REVIEWS]
+        parity = check_parity(run.model, classifier, [test.texts[i] for i in sample])
 
     # Evaluate what will be served, on the whole test split, beside the yardstick.
-    log.info("evaluating the bundle on %d test reviews", len(test))
-    scores = score_split(classifier, test, progress=_progress("test"))
-    test_metrics = binary_metrics(test.labels, scores, THRESHOLD)
+    with clock.stage("evaluation on test"):
+        log.info("evaluating the bundle on %d test reviews", len(test))
+        scores = score_split(classifier, test, progress=_progress("test"))
+        test_metrics = binary_metrics(test.labels, scores, run.threshold)
+        validation_scores = score_split(classifier, run.validation)
     log.info("test accuracy %.4f, ROC-AUC %.4f", test_metrics["accuracy"], test_metrics["roc_auc"])
-    log.info("fitting the TF-IDF + logistic regression yardstick")
-    baseline = tfidf_logistic_regression(run.dataset.train, test, run.config.seed)
+    with clock.stage("yardstick"):
+        log.info("fitting the TF-IDF + logistic regression yardstick")
+        baseline = tfidf_logistic_regression(run.dataset.train, test, run.config.seed)
     log.info("yardstick test accuracy %.4f", baseline["accuracy"])
 
-    validation_scores = score_split(classifier, run.validation)
     metrics: dict[str, Any] = {
         "test": test_metrics,
-        "validation": binary_metrics(run.validation.labels, validation_scores, THRESHOLD),
+        "validation": binary_metrics(run.validation.labels, validation_scores, run.threshold),
         "baseline_tfidf_logreg": baseline,
         "export_parity": parity.as_dict(),
+        "calibration": {
+            **(run.calibration or {"temperature": None}),
+            "bins": ECE_BINS,
+            "validation_ece": expected_calibration_error(run.validation.labels, validation_scores),
+            "test_ece": expected_calibration_error(test.labels, scores),
+            "threshold": run.threshold,
+        },
+        "distillation": run.distillation,
         "training": {
             "epochs_run": len(run.history["loss"]),
             "best_epoch": run.best_epoch,
@@ -112,10 +125,12 @@ def export_bundle(
         },
     }
 
+    metrics["stages_seconds"] = clock.seconds
     # Report: plots, summary, trials, model card.
     plot_history(run.history, report_dir)
     plot_roc(test.labels, scores, report_dir, test_metrics["roc_auc"])
     plot_confusion(test_metrics["confusion_matrix"], report_dir)
+    plot_reliability(test.labels, scores, report_dir)
     shutil.copyfile(run.run_dir / SUMMARY_FILE, report_dir / SUMMARY_FILE)
     (report_dir / TOKEN_FIXTURES_FILE).write_text(_token_fixtures(run) + "\n", encoding="utf-8")
     trials = _record_trial(trials_path, fields, metrics)
@@ -140,7 +155,7 @@ def _manifest_fields(
         "version": version,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "labels": list(LABELS),
-        "threshold": THRESHOLD,
+        "threshold": run.threshold,
         "max_length": config.max_length,
         "truncation": config.truncation,
         "pad_id": PAD_ID,

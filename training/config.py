@@ -10,8 +10,8 @@ Cell = Literal["lstm", "gru", "rnn"]
 CELLS: tuple[Cell, ...] = ("lstm", "gru", "rnn")
 Truncation = Literal["first", "last"]
 TRUNCATIONS: tuple[Truncation, ...] = ("first", "last")
-Pooling = Literal["last", "mean"]
-POOLINGS: tuple[Pooling, ...] = ("last", "mean")
+Pooling = Literal["last", "mean", "mean_max"]
+POOLINGS: tuple[Pooling, ...] = ("last", "mean", "mean_max")
 
 
 @dataclass(frozen=True)
@@ -22,10 +22,11 @@ class TrainConfig:
     truncation: Truncation = "first"  # which max_length tokens a longer review keeps
     embedding_dim: int = 128
     embedding_pretraining_epochs: int = 0  # 0 = off; else word2vec epochs on unlabelled reviews
+    bigram_buckets: int = 0  # 0 = off; else hashed word-pair embeddings added to the words'
     cell: Cell = "lstm"  # lstm runs as one fused ONNX op; gru and rnn export as a Loop
     units: int = 64
     bidirectional: bool = False
-    pooling: Pooling = "last"  # classify from the last state, or the mean over all time steps
+    pooling: Pooling = "last"  # the last state, or the mean (and max) over all time steps
     dropout: float = 0.2  # before and after the recurrent layer
     batch_size: int = 32
     epochs: int = 5
@@ -34,6 +35,10 @@ class TrainConfig:
     validation_fraction: float = 0.1  # seeded, stratified hold-out of the training split
     early_stopping_patience: int = 0  # 0 = off; else stop after this many epochs without gain
     restore_best_epoch: bool = False  # keep the weights of the epoch with the best val. loss
+    # 0 = off; else this many unlabelled reviews, scored by an n-gram teacher (TF-IDF + logistic
+    # regression fitted on the training rows), are learnt from with the teacher's soft labels.
+    distillation_reviews: int = 0
+    calibrate: bool = False  # temperature-scale the output on validation (folded into the graph)
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -52,6 +57,9 @@ class TrainConfig:
             raise ValueError("dropout must be in [0, 1)")
         if not 0.0 < self.validation_fraction < 0.5:
             raise ValueError("validation_fraction must be in (0, 0.5)")
+        for name in ("bigram_buckets", "distillation_reviews"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
         if self.embedding_pretraining_epochs < 0:
             raise ValueError("embedding_pretraining_epochs must be >= 0")
         if self.early_stopping_patience < 0:

@@ -82,9 +82,9 @@ def _single(graph: onnx.GraphProto, op_type: str) -> onnx.NodeProto:
 
 def _feed_sequence_lens(graph: onnx.GraphProto, pad_id: int, pooling: str) -> None:
     """Make the fused LSTM stop at each row's last real token, and classify from ``Y_h``
-    (pooling "last") or from the mean of ``Y`` over each row's real tokens (pooling "mean")."""
+    (pooling "last"), from the mean of ``Y`` over each row's real tokens (pooling "mean"), or
+    from the graph's own masked mean and max of ``Y`` (pooling "mean_max")."""
     lstm = _single(graph, "LSTM")
-    classifier = _single(graph, "MatMul")  # the Dense layer; the embedding is a Gather
     graph.initializer.extend(
         [
             helper.make_tensor("pad_id", TensorProto.INT64, [], [pad_id]),
@@ -105,6 +105,15 @@ def _feed_sequence_lens(graph: onnx.GraphProto, pad_id: int, pooling: str) -> No
             ),
         ]
     )
+    while len(lstm.input) < 5:
+        lstm.input.append("")
+    lstm.input[4] = "sequence_lens"
+    if pooling == "mean_max":
+        # The pooling reads its mask from the ids (MeanMaxOverTokens): the converted graph
+        # already computes it; only the recurrent op must stop at each row's length.
+        _prune_and_sort(graph)
+        return
+    classifier = _single(graph, "MatMul")  # the Dense layer; the embeddings are Gathers
     if pooling == "mean":
         graph.node.extend(_mean_over_tokens(lstm.output[0]))
         states = "summed_states"
@@ -122,9 +131,6 @@ def _feed_sequence_lens(graph: onnx.GraphProto, pad_id: int, pooling: str) -> No
     if pooling == "mean":
         graph.node.append(helper.make_node("Div", ["features", "token_counts"], ["mean"]))
         features = "mean"
-    while len(lstm.input) < 5:
-        lstm.input.append("")
-    lstm.input[4] = "sequence_lens"
     classifier.input[0] = features
     _prune_and_sort(graph)
 

@@ -1,7 +1,13 @@
-"""The recipe's classifier: embedding -> dropout -> recurrent layer -> dropout -> sigmoid.
+"""The classifier: embedding -> dropout -> recurrent layer -> pooling -> dropout -> sigmoid.
 
-The recurrent layer's last state feeds the classifier (the recipe), or, with ``pooling="mean"``,
-the mean of its outputs over the text's time steps.
+The recipe classifies from the recurrent layer's last state. The shipped default adds two
+things around the same recurrent layer:
+
+- word-pair (bigram) embeddings: each token's pair with the token before it is hashed into
+  ``bigram_buckets`` rows of a second table, added to the word's own embedding, so the LSTM
+  reads "not good" as a unit from its first step (Johnson & Zhang's region embeddings);
+- pooling over every step: the mean, or the mean and the maximum side by side, of the
+  recurrent layer's outputs over the text's real tokens.
 """
 
 from __future__ import annotations
@@ -10,10 +16,13 @@ import keras
 from keras import layers, ops
 
 from training.config import TrainConfig
+from training.tokenizer import PAD_ID
 
 INPUT_NAME = "input_ids"
 OUTPUT_NAME = "probability"
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
+# Odd multipliers of the pair hash; ids stay far below 2**63 / 40503 for any vocabulary.
+_PREVIOUS_FACTOR, _TOKEN_FACTOR = 40503, 7919
 
 
 @keras.saving.register_keras_serializable(package="sentiment")
@@ -35,6 +44,46 @@ class MaskedMean(layers.Layer):
         return None
 
 
+@keras.saving.register_keras_serializable(package="sentiment")
+class HashedBigrams(layers.Layer):
+    """Each position's pair (previous token, token) hashed to an id in 1..buckets; 0 at padding.
+
+    The first token pairs with the pad id, i.e. "start of text". A position's id depends only on
+    its own and the previous token, never on padding or on other rows.
+    """
+
+    def __init__(self, buckets: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.buckets = buckets
+
+    def call(self, ids: keras.KerasTensor) -> object:
+        previous = ops.concatenate([ops.zeros_like(ids[:, :1]), ids[:, :-1]], axis=1)
+        hashed = ops.mod(previous * _PREVIOUS_FACTOR + ids * _TOKEN_FACTOR, self.buckets) + 1
+        return hashed * ops.cast(ops.not_equal(ids, PAD_ID), "int64")
+
+    def get_config(self) -> dict[str, object]:
+        return {**super().get_config(), "buckets": self.buckets}
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
+class MeanMaxOverTokens(layers.Layer):
+    """[mean, max] of a sequence over the positions whose input id is not padding; zeros for a
+    text with no tokens. The mask comes from the ids themselves, so the exported graph (whose
+    recurrent layer stops at each row's length) computes exactly what the masked model does."""
+
+    def call(self, inputs: list[keras.KerasTensor], mask: object = None) -> object:
+        sequence, ids = inputs
+        keep = ops.expand_dims(ops.cast(ops.not_equal(ids, PAD_ID), sequence.dtype), -1)
+        count = ops.sum(keep, axis=1)
+        mean = ops.sum(sequence * keep, axis=1) / ops.maximum(count, 1.0)
+        # Padded steps are pushed far below any LSTM output (|h| < 1) before the max.
+        largest = ops.max(sequence * keep - (1.0 - keep) * 1e4, axis=1) * ops.minimum(count, 1.0)
+        return ops.concatenate([mean, largest], axis=-1)
+
+    def compute_mask(self, inputs: object, mask: object = None) -> None:
+        return None
+
+
 def build_model(config: TrainConfig, *, mask_padding: bool = True) -> keras.Model:
     """Build (and compile) the classifier.
 
@@ -46,14 +95,26 @@ def build_model(config: TrainConfig, *, mask_padding: bool = True) -> keras.Mode
     x = layers.Embedding(
         config.vocab_size, config.embedding_dim, mask_zero=mask_padding, name="embedding"
     )(ids)
+    if config.bigram_buckets:
+        pairs = HashedBigrams(config.bigram_buckets, name="bigram_ids")(ids)
+        bigrams = layers.Embedding(
+            config.bigram_buckets + 1,
+            config.embedding_dim,
+            mask_zero=mask_padding,
+            embeddings_initializer="zeros",  # start as the plain word model, learn the pairs
+            name="bigram_embedding",
+        )(pairs)
+        x = layers.Add(name="word_and_pair")([x, bigrams])
     x = layers.Dropout(config.dropout, name="dropout_in")(x)
-    mean = config.pooling == "mean"
-    recurrent = _CELLS[config.cell](config.units, return_sequences=mean, name=config.cell)
+    sequences = config.pooling != "last"
+    recurrent = _CELLS[config.cell](config.units, return_sequences=sequences, name=config.cell)
     if config.bidirectional:
         recurrent = layers.Bidirectional(recurrent, name=f"bi_{config.cell}")
     x = recurrent(x)
-    if mean:
+    if config.pooling == "mean":
         x = MaskedMean(name="mean_over_time")(x)
+    elif config.pooling == "mean_max":
+        x = MeanMaxOverTokens(name="mean_max_over_tokens")([x, ids])
     x = layers.Dropout(config.dropout, name="dropout_out")(x)
     probability = layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)(x)
     model = keras.Model(ids, probability, name=f"sentiment_{config.cell}")

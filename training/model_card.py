@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from app.inference.bundle import Manifest
 from training.config import PUBLISHED_RECIPE
 
 _RECIPE = PUBLISHED_RECIPE.to_dict()
 _METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+_POOLED = {
+    "last": "",
+    "mean": " -> mean over the text's tokens",
+    "mean_max": " -> mean and max over the text's tokens",
+}
 
 
 def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
@@ -18,11 +25,12 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
     data, config = manifest.dataset, manifest.config
     recurrent = manifest.recurrent
     cell = f"{'bidirectional ' if recurrent.bidirectional else ''}{recurrent.cell.upper()}"
-    pooled = " -> mean over the text's tokens" if recurrent.pooling == "mean" else ""
+    pooled = _POOLED[recurrent.pooling]
+    pairs = " + hashed word-pair embedding" if config.get("bigram_buckets") else ""
     lines = [
         f"# Model card: {manifest.name} {manifest.version}",
         "",
-        f"A binary sentiment classifier for English movie reviews: word embedding -> {cell}"
+        f"A binary sentiment classifier for English movie reviews: word embedding{pairs} -> {cell}"
         f" ({config['units']} units){pooled} -> sigmoid. It scores a review's probability of being"
         f" **{manifest.labels[1]}**; at or above {manifest.threshold} the label is"
         f" {manifest.labels[1]}, below it {manifest.labels[0]}.",
@@ -37,8 +45,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         *_truncation_limit(manifest),
         f"- The vocabulary has {manifest.vocab_size:,} tokens learnt from the training reviews;"
         " rarer words are all one unknown token.",
-        "- Scores are not calibrated probabilities beyond what the sigmoid output gives; the"
-        " training data has equal classes, so on skewed real traffic adjust the threshold.",
+        *_calibration_limit(metrics),
         "- Labels in the data come from star ratings (<= 4 negative, >= 7 positive); neutral"
         " reviews were left out of it, so a neutral review gets an arbitrary side.",
         "",
@@ -51,6 +58,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         "- Tokenizer (`tokenizer.json`, fitted on the training rows only): drop `<br />`, Unicode"
         " NFKC, lower-case, split words from punctuation; id 0 pads, id 1 is unknown.",
         *_pretraining(data),
+        *_distillation(metrics),
         "",
         "## Configuration",
         "",
@@ -70,6 +78,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         f"{training['epochs_run']} epochs in {training['train_seconds'] / 60:.1f} minutes on"
         f" {_machine(manifest)}; weights of epoch {training['best_epoch']} kept.",
         "",
+        *_stages(metrics),
         "![accuracy per epoch](accuracy.png) ![loss per epoch](loss.png)",
         "",
         "| epoch | loss | accuracy | validation loss | validation accuracy |",
@@ -107,6 +116,8 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         "",
         "![ROC curve](roc.png) ![confusion matrix](confusion_matrix.png)",
         "",
+        *_seeds(manifest, trials),
+        *_calibration(metrics),
         "## Export",
         "",
         f"ONNX opset {config['onnx_opset']}; the recurrent layer runs as ONNX"
@@ -130,6 +141,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [trial_row(number, trial) for number, trial in enumerate(trials, start=1)]
+    lines += _ablation(trials)
     lines += [
         "",
         "## Files",
@@ -194,3 +206,115 @@ def trial_row(number: int, trial: dict[str, Any]) -> str:
         f" {epochs} | {minutes} | {_score(trial.get('validation_accuracy'))} |"
         f" {_score(trial.get('test_accuracy'))} | {trial.get('note', '')} |"
     )
+
+
+def _calibration_limit(metrics: dict[str, Any]) -> list[str]:
+    calibration = metrics.get("calibration") or {}
+    if calibration.get("temperature") is None:
+        return [
+            "- Scores are not calibrated probabilities beyond what the sigmoid output gives; the"
+            " training data has equal classes, so on skewed real traffic adjust the threshold."
+        ]
+    return [
+        "- Scores are calibrated probabilities of positive for reviews like the test split"
+        f" (expected calibration error {calibration['test_ece']:.3f}); the classes were balanced"
+        " in training, so on skewed real traffic move the threshold, not the score."
+    ]
+
+
+def _distillation(metrics: dict[str, Any]) -> list[str]:
+    distillation = metrics.get("distillation")
+    if not distillation:
+        return []
+    return [
+        f"- Distillation: {distillation['reviews']:,} unlabelled reviews were labelled with the"
+        f" soft scores of a teacher ({distillation['teacher']}; validation accuracy"
+        f" {distillation['teacher_validation_accuracy']:.2%}) and learnt from beside the labelled"
+        " rows. The teacher is not part of the bundle."
+    ]
+
+
+def _stages(metrics: dict[str, Any]) -> list[str]:
+    stages = metrics.get("stages_seconds")
+    if not stages:
+        return []
+    lines = ["Wall time of each stage of the run:", "", "| stage | minutes |", "|---|---|"]
+    lines += [f"| {name} | {seconds / 60:.1f} |" for name, seconds in stages.items()]
+    lines += [f"| **all stages** | **{sum(stages.values()) / 60:.1f}** |", ""]
+    return lines
+
+
+def _same_recipe(trial: dict[str, Any], config: dict[str, Any]) -> bool:
+    ignored = {"seed", "preset", "vocab_size"}
+    mine = {k: v for k, v in config.items() if k not in ignored}
+    theirs = {k: v for k, v in trial["config"].items() if k not in ignored}
+    return mine == theirs and trial.get("test_accuracy") is not None
+
+
+def _seeds(manifest: Manifest, trials: list[dict[str, Any]]) -> list[str]:
+    """Test accuracy of every pipeline run of this very configuration, one per seed."""
+    runs: dict[int, float] = {}
+    for trial in trials:
+        if _same_recipe(trial, manifest.config):
+            runs[trial["config"]["seed"]] = trial["test_accuracy"]
+    if len(runs) < 2:
+        return []
+    values = np.array(list(runs.values()))
+    seeds = ", ".join(f"seed {seed}: {accuracy:.2%}" for seed, accuracy in sorted(runs.items()))
+    return [
+        "## Seeds",
+        "",
+        f"The same configuration trained with {len(runs)} seeds: test accuracy"
+        f" **{values.mean():.2%} ± {values.std(ddof=1):.2%}** (mean ± standard deviation;"
+        f" {seeds}). This bundle is seed {manifest.config['seed']}.",
+        "",
+    ]
+
+
+def _calibration(metrics: dict[str, Any]) -> list[str]:
+    calibration = metrics.get("calibration")
+    if not calibration:
+        return []
+    lines = ["## Calibration", ""]
+    if calibration.get("temperature") is not None:
+        lines.append(
+            f"Temperature scaling fitted on the validation reviews: T ="
+            f" {calibration['temperature']:.3f}, folded into the output layer's weights"
+            f" (validation ECE {calibration['validation_ece_before']:.4f} before,"
+            f" {calibration['validation_ece_after']:.4f} after)."
+        )
+    lines += [
+        f"Expected calibration error ({calibration['bins']} equal-width bins of the positive"
+        f" score) on test: **{calibration['test_ece']:.4f}**; threshold"
+        f" {calibration['threshold']:.2f}, chosen on validation (the one nearest 0.5 among those"
+        " within one standard error of the best validation accuracy).",
+        "",
+        "![reliability diagram](reliability.png)",
+        "",
+    ]
+    return lines
+
+
+def _ablation(trials: list[dict[str, Any]]) -> list[str]:
+    """Exploration runs that isolate one technique, on validation only."""
+    rows = [trial for trial in trials if trial.get("ablation")]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "## Ablation (validation only)",
+        "",
+        "Each row changes one thing against the run it names; test was not scored.",
+        "",
+        "| technique | against | validation acc. | without | effect | kept |",
+        "|---|---|---|---|---|---|",
+    ]
+    for trial in rows:
+        ablation = trial["ablation"]
+        effect = trial["validation_accuracy"] - ablation["baseline_validation_accuracy"]
+        lines.append(
+            f"| {ablation['technique']} | {ablation['against']} |"
+            f" {trial['validation_accuracy']:.4f} | {ablation['baseline_validation_accuracy']:.4f}"
+            f" | {effect:+.4f} | {'yes' if ablation['kept'] else 'no'} |"
+        )
+    return lines

@@ -21,11 +21,19 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from app.inference.pipeline import encode
+from training.baseline import fit_ngram_model, positive_scores
 from training.batches import length_bucketed_batches
+from training.calibration import (
+    choose_threshold,
+    expected_calibration_error,
+    fit_temperature,
+    fold_temperature,
+)
 from training.config import TrainConfig
 from training.data import Dataset, Split, load_dataset, load_unlabeled_texts, validation_split
 from training.embeddings import pretrain_embeddings
 from training.model import build_model
+from training.stopwatch import Stopwatch
 from training.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
 
 log = logging.getLogger(__name__)
@@ -49,6 +57,10 @@ class TrainedRun:
     best_epoch: int
     train_seconds: float
     unlabeled: dict[str, object] | None = None  # what pretrained the embeddings, if anything
+    distillation: dict[str, object] | None = None  # the teacher and what it labelled, if any
+    calibration: dict[str, float] | None = None  # temperature and ECE on validation, if any
+    threshold: float = 0.5  # the positive label's cut, chosen on validation when calibrated
+    stages: dict[str, float] | None = None  # wall seconds of each stage so far
 
 
 def train(
@@ -61,34 +73,69 @@ def train(
     # Setup: one seed for Python, NumPy and TensorFlow, so a run can be repeated.
     keras.utils.set_random_seed(config.seed)
     run_dir.mkdir(parents=True, exist_ok=True)
+    clock = Stopwatch()
 
     # Load: the official train/test split; validation is a seeded 10% of train, both classes.
-    dataset = load_dataset(data_path, seed=config.seed)
-    fit_split, validation = validation_split(dataset.train, config.validation_fraction, config.seed)
+    with clock.stage("read data"):
+        dataset = load_dataset(data_path, seed=config.seed)
+        fit_split, validation = validation_split(
+            dataset.train, config.validation_fraction, config.seed
+        )
+        extra = _unlabeled_texts(config, unlabeled_path)
     log.info(
-        "data %s: %d train (%d fit, %d validation), %d test",
+        "data %s: %d train (%d fit, %d validation), %d test, %d unlabelled",
         dataset.source,
         len(dataset.train),
         len(fit_split),
         len(validation),
         len(dataset.test),
+        len(extra),
     )
 
     # Vectorise: the tokenizer learns from the fit rows only; we save it, read it back and encode
     # with the serving code, so training sees exactly what the server will compute.
-    tokenizer_path = run_dir / TOKENIZER_FILE
-    fit_tokenizer(fit_split.texts, config.vocab_size, config.max_length, config.truncation).save(
-        str(tokenizer_path)
-    )
-    tokenizer = Tokenizer.from_file(str(tokenizer_path))
-    # A small corpus may have fewer distinct tokens than asked for: size the embedding to fit.
-    config = config.replace(vocab_size=tokenizer.get_vocab_size())
-    (run_dir / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
-    fit_batch = encode(tokenizer, fit_split.texts, PAD_ID)
-    validation_batch = encode(tokenizer, validation.texts, PAD_ID)
+    with clock.stage("tokenizer"):
+        tokenizer_path = run_dir / TOKENIZER_FILE
+        fit_tokenizer(
+            fit_split.texts, config.vocab_size, config.max_length, config.truncation
+        ).save(str(tokenizer_path))
+        tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        # A small corpus may have fewer distinct tokens than asked for: size the embedding to fit.
+        config = config.replace(vocab_size=tokenizer.get_vocab_size())
+        (run_dir / CONFIG_FILE).write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+        fit_batch = encode(tokenizer, fit_split.texts, PAD_ID)
+        validation_batch = encode(tokenizer, validation.texts, PAD_ID)
     _describe(fit_batch.input_ids, fit_batch.lengths, fit_batch.truncated, tokenizer, config)
+    ids, lengths = fit_batch.input_ids, fit_batch.lengths
+    targets = fit_split.labels.astype(np.float32)
 
-    # Build: the recipe's layers; the summary goes to the log and the report.
+    # Teacher: an n-gram model fitted on the fit rows scores unlabelled reviews, and the network
+    # learns from those soft labels beside the labelled rows (knowledge distillation): three
+    # times the reviews to learn word order from, with no label taken from validation or test.
+    distillation = None
+    if config.distillation_reviews:
+        with clock.stage("teacher"):
+            teacher = fit_ngram_model(fit_split, config.seed)
+            order = np.random.default_rng(config.seed).permutation(len(extra))
+            taught = [extra[i] for i in order[: config.distillation_reviews]]
+            soft = positive_scores(teacher, taught)
+            teacher_accuracy = float(
+                np.mean((positive_scores(teacher, validation.texts) >= 0.5) == validation.labels)
+            )
+            taught_batch = encode(tokenizer, taught, PAD_ID)
+            ids = _stack(ids, taught_batch.input_ids)
+            lengths = np.concatenate([lengths, taught_batch.lengths])
+            targets = np.concatenate([targets, soft])
+        distillation = {
+            "teacher": "TF-IDF word 1-2 grams + logistic regression, fitted on the fit rows",
+            "reviews": len(taught),
+            "teacher_validation_accuracy": teacher_accuracy,
+        }
+        log.info(
+            "teacher: validation accuracy %.4f; labelled %d reviews", teacher_accuracy, len(taught)
+        )
+
+    # Build: the layers of training.model; the summary goes to the log and the report.
     model = build_model(config)
     summary: list[str] = []
     model.summary(print_fn=lambda line, **_: summary.append(line))
@@ -99,17 +146,16 @@ def train(
     # (never validation or test text).
     unlabeled = None
     if config.embedding_pretraining_epochs:
-        if unlabeled_path is None:
-            raise ValueError("embedding pretraining needs unlabelled reviews (--unlabeled-data)")
-        extra = load_unlabeled_texts(unlabeled_path)
-        weights = pretrain_embeddings(
-            tokenizer,
-            [*fit_split.texts, *extra],
-            config.embedding_dim,
-            config.embedding_pretraining_epochs,
-            config.seed,
-        )
+        with clock.stage("word2vec"):
+            weights = pretrain_embeddings(
+                tokenizer,
+                [*fit_split.texts, *extra],
+                config.embedding_dim,
+                config.embedding_pretraining_epochs,
+                config.seed,
+            )
         model.get_layer("embedding").set_weights([weights])
+        assert unlabeled_path is not None  # _unlabeled_texts refused the run otherwise
         unlabeled = {"source": unlabeled_path.name, "reviews": len(extra)}
 
     # Train: batches of similar length (the mask makes padding irrelevant to the result);
@@ -124,18 +170,17 @@ def train(
                 verbose=verbose,
             )
         )
-    batches = length_bucketed_batches(
-        fit_batch.input_ids, fit_split.labels, fit_batch.lengths, config.batch_size, config.seed
-    )
+    batches = length_bucketed_batches(ids, targets, lengths, config.batch_size, config.seed)
     started = time.perf_counter()
-    history = model.fit(
-        batches,
-        validation_data=(validation_batch.input_ids, validation.labels.astype(np.float32)),
-        epochs=config.epochs,
-        shuffle=False,  # the batches are shuffled, seeded, by length_bucketed_batches
-        callbacks=callbacks,
-        verbose=verbose,
-    )
+    with clock.stage("training"):
+        history = model.fit(
+            batches,
+            validation_data=(validation_batch.input_ids, validation.labels.astype(np.float32)),
+            epochs=config.epochs,
+            shuffle=False,  # the batches are shuffled, seeded, by length_bucketed_batches
+            callbacks=callbacks,
+            verbose=verbose,
+        )
     train_seconds = time.perf_counter() - started
     curves = {key: [float(v) for v in values] for key, values in history.history.items()}
     epochs_run = len(curves["val_loss"])
@@ -143,6 +188,13 @@ def train(
     log.info(
         "trained %d epochs in %.0f s; kept epoch %d", len(curves["loss"]), train_seconds, best_epoch
     )
+
+    # Calibrate on validation: one temperature, folded into the classifier's weights; then the
+    # threshold, also on validation.
+    calibration, threshold = None, 0.5
+    if config.calibrate:
+        with clock.stage("calibration"):
+            calibration, threshold = _calibrate(model, validation_batch.input_ids, validation)
 
     model.save(run_dir / KERAS_FILE, include_optimizer=False)
     (run_dir / HISTORY_FILE).write_text(
@@ -152,6 +204,10 @@ def train(
                 "best_epoch": best_epoch,
                 "train_seconds": train_seconds,
                 "unlabeled": unlabeled,
+                "distillation": distillation,
+                "calibration": calibration,
+                "threshold": threshold,
+                "stages": clock.seconds,
             },
             indent=2,
         )
@@ -168,7 +224,47 @@ def train(
         best_epoch,
         train_seconds,
         unlabeled,
+        distillation,
+        calibration,
+        threshold,
+        clock.seconds,
     )
+
+
+def _unlabeled_texts(config: TrainConfig, path: Path | None) -> list[str]:
+    """The unlabelled reviews, read once if word2vec or the teacher needs them."""
+    if not (config.embedding_pretraining_epochs or config.distillation_reviews):
+        return []
+    if path is None:
+        raise ValueError(
+            "embedding pretraining and distillation need unlabelled reviews (--unlabeled-data)"
+        )
+    return load_unlabeled_texts(path)
+
+
+def _stack(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Rows of two post-padded id matrices in one, padded to the wider."""
+    width = max(first.shape[1], second.shape[1])
+    return np.concatenate(
+        [np.pad(part, ((0, 0), (0, width - part.shape[1]))) for part in (first, second)]
+    )
+
+
+def _calibrate(
+    model: keras.Model, validation_ids: np.ndarray, validation: Split
+) -> tuple[dict[str, float], float]:
+    before = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
+    temperature = fit_temperature(before, validation.labels)
+    fold_temperature(model, temperature)
+    after = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
+    threshold = choose_threshold(validation.labels, after)
+    calibration = {
+        "temperature": temperature,
+        "validation_ece_before": expected_calibration_error(validation.labels, before),
+        "validation_ece_after": expected_calibration_error(validation.labels, after),
+    }
+    log.info("calibration on validation: %s; threshold %.2f", calibration, threshold)
+    return calibration, threshold
 
 
 def _describe(
@@ -212,4 +308,8 @@ def load_run(run_dir: Path, data_path: Path) -> TrainedRun:
         best_epoch=record["best_epoch"],
         train_seconds=record["train_seconds"],
         unlabeled=record.get("unlabeled"),
+        distillation=record.get("distillation"),
+        calibration=record.get("calibration"),
+        threshold=record.get("threshold", 0.5),
+        stages=record.get("stages"),
     )

@@ -45,7 +45,8 @@ class RecurrentLayer(BaseModel):
     bidirectional: bool
     onnx_op: Literal["LSTM", "Loop"]
     uses_sequence_lens: bool
-    pooling: Literal["last", "mean"] = "last"  # last state, or mean over the text's steps
+    # last state, mean over the text's steps, or mean and max side by side
+    pooling: Literal["last", "mean", "mean_max"] = "last"
 
 
 class Manifest(BaseModel):

@@ -242,6 +242,7 @@ def test_pretraining_without_unlabelled_data_is_refused(archive: Path, tmp_path:
         (["--bidirectional"], "LSTM"),
         (["--pooling", "mean"], "LSTM"),
         (["--bidirectional", "--pooling", "mean"], "LSTM"),
+        (["--bidirectional", "--pooling", "mean_max", "--bigram-buckets", "97"], "LSTM"),
         (["--cell", "gru"], "Loop"),
         (["--cell", "gru", "--pooling", "mean"], "Loop"),
         (["--cell", "rnn"], "Loop"),
