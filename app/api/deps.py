@@ -13,9 +13,9 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.core.config import Settings
-from app.core.state import ServiceState
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
+from app.runtime.state import ServiceState
 
 
 async def get_settings(request: Request) -> Settings:
