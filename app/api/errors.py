@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -14,6 +14,14 @@ log = logging.getLogger("app")
 
 # FastAPI's words for a body its JSON parser gives up on (not a syntax error: those are 422s).
 _UNPARSABLE = "There was an error parsing the body"
+
+
+def retry_later(
+    detail: str, status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
+) -> HTTPException:
+    """The answer to a request the service cannot take now but may soon: busy, loading,
+    shutting down, or past its deadline. Clients retry after a second."""
+    return HTTPException(status_code, detail, headers={"Retry-After": "1"})
 
 
 def add_error_handlers(app: FastAPI) -> None:
