@@ -32,11 +32,12 @@ serve: $(SERVE_VENV)/.installed
 train: $(VENV)/.dev-installed
 	$(BIN)/python -m training train --preset $(PRESET) --data $(DATA)
 
-## Lint, type-check and run every test (the command CI runs).
+## Lint, type-check, check the import layers and run every test (the command CI runs).
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check app training tests benchmarks
 	$(BIN)/ruff format --check app training tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest; status=$$?; [ $$status -eq 5 ] && echo "pytest collected no tests" && exit 1; exit $$status
 
 ## Benchmark the service beside its yardsticks (needs wrk: apt-get install wrk); see README.

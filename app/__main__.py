@@ -4,7 +4,7 @@ The bundle is loaded before the port is bound, so a missing or corrupt bundle en
 with exit code 1 and one log line naming the file and the problem.
 
 With ``SENTIMENT_WORKERS`` > 1 (the default on a multi-core machine) that many server processes
-share the port (``app.core.processes``), each with its own event loop and copy of the model:
+share the port (``app.server.supervisor``), each with its own event loop and copy of the model:
 Python runs one thread at a time per process, and on 2 cores two processes serve 1.3x the
 single reviews of one process with two inference threads (``benchmarks``). The parent only
 supervises: it checks the bundle in a short-lived child process and never loads the model,
@@ -17,9 +17,9 @@ import logging
 import sys
 from typing import Any
 
-from app.core import processes
 from app.core.config import Settings
 from app.core.logging import configure_logging
+from app.server import supervisor
 
 log = logging.getLogger("app")
 
@@ -39,22 +39,23 @@ def main() -> int:
     if settings.workers > 1:
         # The parent checks the bundle in a short-lived process, so that it does not keep
         # onnxruntime and a copy of the model in memory while it supervises.
-        problem = processes.check_bundle(settings)
+        problem = supervisor.check_bundle(settings)
         if problem is not None:
             log.critical("cannot serve the bundle: %s", problem)
             return 1
-        return processes.serve("app.main:app", settings.workers, options)
+        return supervisor.serve("app.main:create_app", settings, options)
 
-    from app.core import server
     from app.inference.bundle import BundleError
-    from app.main import create_app, load_classifier
+    from app.main import create_app
+    from app.runtime.loading import load_classifier
+    from app.server import graceful
 
     try:
         classifier = load_classifier(settings)
     except BundleError as error:
         log.critical("cannot serve the bundle: %s", error)
         return 1
-    server.serve(create_app(settings, classifier), options, settings.shutdown_delay_s)
+    graceful.serve(create_app(settings, classifier), options, settings.shutdown_delay_s)
     return 0
 
 

@@ -12,10 +12,11 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from app.api.errors import retry_later
 from app.core.config import Settings
-from app.core.state import ServiceState
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
+from app.runtime.state import ServiceState
 
 
 async def get_settings(request: Request) -> Settings:
@@ -32,17 +33,9 @@ async def _serving(state: Annotated[ServiceState, Depends(get_state)]) -> Servic
     # A stop signal alone does not refuse work: until the lifespan ends, requests that still
     # arrive (load balancers need a moment to see readiness fail) are answered.
     if state.closing:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "the service is shutting down",
-            headers={"Retry-After": "1"},
-        )
+        raise retry_later("the service is shutting down")
     if not state.ready or state.classifier is None or state.batcher is None:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "the model is still loading",
-            headers={"Retry-After": "1"},
-        )
+        raise retry_later("the model is still loading")
     return state
 
 

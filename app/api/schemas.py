@@ -32,7 +32,7 @@ def _require_content(text: str, where: str) -> None:
 def _predict_request_schema(schema: dict[str, Any]) -> None:
     """The published schema states every rule the validator enforces (fuzzers rely on it):
     exactly one of the two fields, no nulls, no empty or whitespace-only text. The limits that
-    depend on settings are added by ``app.main``."""
+    depend on settings are added by ``app.api.openapi``."""
     properties = schema["properties"]
     properties["text"] = {"type": "string", "pattern": HAS_CONTENT, "description": "one review"}
     properties["texts"] = {

@@ -1,1 +1,1 @@
-"""Settings, logging, middleware and service state."""
+"""The leaves every layer may use: settings, logging, ASGI middleware."""

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         le=64,
         description="server processes (python -m app); default one per usable CPU core",
     )
+    supervised: bool = Field(
+        False,
+        description="whether this process is a worker of python -m app's supervisor (which sets"
+        " it): an admin reload then asks the supervisor to reload every worker",
+    )
     inference_workers: int = Field(
         1, ge=1, le=64, description="threads per process running the model side by side"
     )

@@ -49,8 +49,8 @@ def test_readiness_turns_503_the_moment_the_stop_signal_arrives() -> None:
 
     import uvicorn
 
-    from app.core import state
-    from app.core.server import GracefulServer
+    from app.runtime import state
+    from app.server.graceful import GracefulServer
 
     app = create_app(make_settings())
     try:

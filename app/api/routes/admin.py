@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, HTTPException, status
 
 from app.api.deps import SettingsDep, StateDep, require_admin_token
 from app.api.schemas import ErrorOut, ModelRef, ReloadResponse
-from app.core import reload
 from app.inference.bundle import BundleError
+from app.runtime import reload
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin_token)])
 
@@ -33,7 +33,7 @@ async def reload_bundle(state: StateDep, settings: SettingsDep) -> ReloadRespons
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"bundle refused, still serving {serving}: {problem}"
         ) from None
-    reload.tell_siblings()
+    reload.tell_siblings(settings)
     return ReloadResponse(
         status="reloaded", model=ModelRef(name=manifest.name, version=manifest.version)
     )

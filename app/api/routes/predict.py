@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic_core import to_json
 
 from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
+from app.api.errors import retry_later
 from app.api.schemas import ErrorOut, PredictRequest, PredictResponse
 from app.core.config import Settings
 from app.inference.batcher import BatcherClosedError, QueueFullError
@@ -59,23 +60,14 @@ async def predict(
             predictions = await batcher.predict(classifier.predict, texts)
     except TimeoutError:
         # Leaving the wait cancels the request's job: texts still queued are skipped.
-        raise HTTPException(
-            status.HTTP_504_GATEWAY_TIMEOUT,
+        raise retry_later(
             f"no answer within {settings.request_timeout_ms:g} ms; retry later or send fewer texts",
-            headers={"Retry-After": "1"},
+            status.HTTP_504_GATEWAY_TIMEOUT,
         ) from None
     except QueueFullError as error:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            f"the service is at capacity ({error}); retry shortly",
-            headers={"Retry-After": "1"},
-        ) from None
+        raise retry_later(f"the service is at capacity ({error}); retry shortly") from None
     except BatcherClosedError:
-        raise HTTPException(
-            status.HTTP_503_SERVICE_UNAVAILABLE,
-            "the service is shutting down",
-            headers={"Retry-After": "1"},
-        ) from None
+        raise retry_later("the service is shutting down") from None
     manifest = classifier.manifest
     # Serialised here in one step: the shape is PredictResponse's (the schema documents it),
     # and FastAPI re-validating the model it was just given would cost more than the rest of

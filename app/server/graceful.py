@@ -18,7 +18,7 @@ from typing import Any
 
 import uvicorn
 
-from app.core.state import request_shutdown
+from app.runtime.state import request_shutdown
 
 
 class GracefulServer(uvicorn.Server):

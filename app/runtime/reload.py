@@ -16,20 +16,16 @@ import signal
 from pathlib import Path
 
 from app.core.config import Settings
-from app.core.processes import SUPERVISED
-from app.core.state import ServiceState
 from app.inference.bundle import BundleError, Manifest
 from app.inference.pipeline import SentimentClassifier
+from app.runtime.loading import load_classifier
+from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
 
 
-def _load(bundle: Path, settings: Settings) -> SentimentClassifier:
-    classifier = SentimentClassifier.from_bundle(
-        bundle,
-        intra_op_threads=settings.onnx_intra_op_threads,
-        forward_batch_size=settings.forward_batch_size,
-    )
+def _load_warm(bundle: Path, settings: Settings) -> SentimentClassifier:
+    classifier = load_classifier(settings, bundle)
     classifier.warm_up()
     return classifier
 
@@ -50,16 +46,16 @@ async def reload(state: ServiceState, settings: Settings, bundle: Path | None = 
     async with state.reload_lock:
         if state.classifier is None or state.batcher is None:
             raise BundleError("the service has not finished starting")
-        new = await asyncio.get_running_loop().run_in_executor(None, _load, bundle, settings)
+        new = await asyncio.get_running_loop().run_in_executor(None, _load_warm, bundle, settings)
         _check_compatible(state.classifier.manifest, new.manifest, bundle)
         state.classifier = new
     log.info("reloaded: now serving %s %s from %s", new.manifest.name, new.manifest.version, bundle)
     return new.manifest
 
 
-def tell_siblings() -> None:
+def tell_siblings(settings: Settings) -> None:
     """Under the supervisor, have every worker process reload (SIGHUP through the parent)."""
-    if os.environ.get(SUPERVISED) == "1":
+    if settings.supervised:
         os.kill(os.getppid(), signal.SIGHUP)
 
 

@@ -26,8 +26,6 @@ from app.core.config import Settings
 
 log = logging.getLogger("app")
 
-SUPERVISED = "SENTIMENT_SUPERVISED"  # set by the supervisor in its worker processes
-
 STOP_SECONDS = 9.5  # workers wait + drain for 8 s at most (app.__main__); stop within 10 s
 RESTART_LIMIT = 5  # restarts per minute before the parent gives up
 
@@ -43,7 +41,7 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
 
 def _check(settings: Settings) -> str | None:
     from app.inference.bundle import BundleError
-    from app.main import load_classifier
+    from app.runtime.loading import load_classifier
 
     try:
         load_classifier(settings)
@@ -74,21 +72,25 @@ def _stop_when_the_parent_dies() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _worker(app: str, options: dict[str, Any]) -> None:
+def _worker(factory: str, settings: Settings, options: dict[str, Any]) -> None:
     # Imported here: the parent only supervises, and does not need uvicorn, the model or
     # onnxruntime in memory (about 40 MB).
-    from app.core import server
-    from app.core.logging import configure_logging
+    from uvicorn.importer import import_from_string
 
-    settings = Settings()
+    from app.core.logging import configure_logging
+    from app.server import graceful
+
     configure_logging(settings)
     _stop_when_the_parent_dies()
     sock = reuse_port_socket(options["host"], options["port"])
-    server.serve(app, options, settings.shutdown_delay_s, sockets=[sock])
+    app = import_from_string(factory)(settings)
+    graceful.serve(app, options, settings.shutdown_delay_s, sockets=[sock])
 
 
-def serve(app: str, workers: int, options: dict[str, Any]) -> int:
-    """Run ``workers`` processes serving the ASGI app ``app``; return the exit status."""
+def serve(factory: str, settings: Settings, options: dict[str, Any]) -> int:
+    """Run ``settings.workers`` processes, each serving the ASGI app that the function named
+    ``factory`` ("module:function") builds from settings; return the exit status."""
+    workers = settings.workers
     # Fail here, in one line, if the port is taken, rather than in every worker.
     try:
         reuse_port_socket(options["host"], options["port"]).close()
@@ -96,11 +98,14 @@ def serve(app: str, workers: int, options: dict[str, Any]) -> int:
         log.critical("cannot listen on %s:%d: %s", options["host"], options["port"], error)
         return 1
     context = multiprocessing.get_context("spawn")
-    os.environ[SUPERVISED] = "1"  # workers inherit it: their admin reloads go through here
+    # Workers know they are supervised: their admin reloads go through here.
+    worker_settings = settings.model_copy(update={"supervised": True})
     stopping = False
 
     def start() -> BaseProcess:
-        process = context.Process(target=_worker, args=(app, options), name="sentiment-worker")
+        process = context.Process(
+            target=_worker, args=(factory, worker_settings, options), name="sentiment-worker"
+        )
         process.start()
         return process
 

@@ -1,0 +1,62 @@
+"""How errors are answered: JSON bodies with a human ``detail``, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app")
+
+# FastAPI's words for a body its JSON parser gives up on (not a syntax error: those are 422s).
+_UNPARSABLE = "There was an error parsing the body"
+
+
+def retry_later(
+    detail: str, status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
+) -> HTTPException:
+    """The answer to a request the service cannot take now but may soon: busy, loading,
+    shutting down, or past its deadline. Clients retry after a second."""
+    return HTTPException(status_code, detail, headers={"Retry-After": "1"})
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal_error)
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    """HTTP errors as JSON ``{"detail": ...}``, with FastAPI's vague parse error made precise."""
+    assert isinstance(error, StarletteHTTPException)
+    detail = error.detail
+    if error.status_code == 400 and detail == _UNPARSABLE:
+        detail = (
+            "the body is JSON this service does not read: nested too deeply or a number too large"
+        )
+    return JSONResponse({"detail": detail}, status_code=error.status_code, headers=error.headers)
+
+
+async def _internal_error(request: Request, error: Exception) -> JSONResponse:
+    """500 with no stack trace or internal detail; the trace goes to the log."""
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    """422 listing each problem's location, message and type, without echoing the input."""
+    assert isinstance(error, RequestValidationError)
+    problems: list[dict[str, Any]] = []
+    for problem in error.errors():
+        message = problem.get("msg", "invalid")
+        context = problem.get("ctx") or {}
+        if problem.get("type") == "json_invalid" and "error" in context:
+            message = f"{message}: {context['error']}"
+        problems.append(
+            {"loc": list(problem.get("loc", ())), "msg": message, "type": problem.get("type")}
+        )
+    return JSONResponse(status_code=422, content={"detail": problems})

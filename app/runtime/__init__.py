@@ -1,0 +1,1 @@
+"""What holds a live model: loading, service state, hot reload, the app's lifespan."""

@@ -1,0 +1,56 @@
+"""The app's lifespan: load and warm up the model, start the batcher, serve, then drain."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from starlette.applications import Starlette
+
+from app.core.config import Settings
+from app.inference.batcher import DynamicBatcher
+from app.inference.pipeline import SentimentClassifier
+from app.runtime import reload
+from app.runtime.loading import load_classifier
+from app.runtime.state import ServiceState
+
+log = logging.getLogger("app")
+
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+def service_lifespan(settings: Settings, classifier: SentimentClassifier | None = None) -> Lifespan:
+    """The lifespan of an app whose ``state.service`` is a ServiceState; ``classifier`` may be
+    loaded beforehand (``python -m app`` does, to fail fast before the port is bound)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state: ServiceState = app.state.service
+        loaded = classifier or load_classifier(settings)
+        loaded.warm_up()
+        batcher = DynamicBatcher(
+            max_batch_size=settings.max_batch_size,
+            max_queue_texts=settings.max_queue_texts,
+            max_wait_seconds=settings.max_wait_ms / 1000,
+            workers=settings.inference_workers,
+        )
+        batcher.start()
+        state.classifier, state.batcher, state.ready = loaded, batcher, True
+        reload.on_sighup(state, settings)
+        manifest = loaded.manifest
+        log.info(
+            "ready: %s %s from %s (test accuracy %.4f)",
+            manifest.name,
+            manifest.version,
+            settings.bundle_path,
+            manifest.metrics.get("test", {}).get("accuracy", float("nan")),
+        )
+        try:
+            yield
+        finally:
+            state.ready, state.closing = False, True
+            await batcher.close()
+            log.info("stopped")
+
+    return lifespan

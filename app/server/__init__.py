@@ -1,0 +1,1 @@
+"""What runs processes and sockets: the supervisor of worker processes and the graceful server."""

@@ -1,0 +1,31 @@
+"""The shipped bundle passes the behavioural suite (issue 9): >= 85% overall and every case of
+"not" + a strong adjective. Runs with onnxruntime only, in about a second."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.inference.pipeline import SentimentClassifier
+from tests.inference.conftest import SHIPPED_BUNDLE
+from training.behaviour import NOT_STRONG_ADJECTIVE, SuiteResult, render_markdown, run_suite
+
+REQUIRED_OVERALL_PASS_RATE = 0.85
+
+
+@pytest.fixture(scope="module")
+def shipped_result() -> SuiteResult:
+    return run_suite(SentimentClassifier.from_bundle(SHIPPED_BUNDLE))
+
+
+def test_shipped_bundle_passes_85_percent_of_the_suite(shipped_result: SuiteResult) -> None:
+    overall = shipped_result.overall
+    assert overall.rate >= REQUIRED_OVERALL_PASS_RATE, render_markdown(shipped_result)
+
+
+def test_shipped_bundle_reads_not_plus_a_strong_adjective(shipped_result: SuiteResult) -> None:
+    failed = [
+        f"{result.case.describe()}: {result.observed}"
+        for result in shipped_result.test(NOT_STRONG_ADJECTIVE)
+        if not result.passed
+    ]
+    assert not failed, "\n".join(failed)
