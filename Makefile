@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 SERVE_VENV := .venv-serve
 DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
+VERSION ?= 2.0.0
 
 .PHONY: serve train test bench clean
 
@@ -28,9 +29,10 @@ $(SERVE_VENV)/.installed: pyproject.toml
 serve: $(SERVE_VENV)/.installed
 	$(SERVE_VENV)/bin/python -m app
 
-## Train the default preset on the IMDB archive into models/imdb-sentiment (about 8 min on 2 cores).
+## Train the default preset on the IMDB archives into models/imdb-sentiment (see its model card
+## for the minutes of each stage on 2 cores).
 train: $(VENV)/.dev-installed
-	$(BIN)/python -m training train --preset $(PRESET) --data $(DATA)
+	$(BIN)/python -m training train --preset $(PRESET) --data $(DATA) --version $(VERSION)
 
 ## Lint, type-check, check the import layers and run every test (the command CI runs).
 test: $(VENV)/.dev-installed

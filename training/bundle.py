@@ -33,6 +33,7 @@ from app.inference.bundle import (
 from app.inference.pipeline import SentimentClassifier, encode
 from training import model_card
 from training.baseline import tfidf_logistic_regression
+from training.behaviour import render_markdown, run_suite
 from training.calibration import ECE_BINS, expected_calibration_error, plot_reliability
 from training.data import LABELS
 from training.evaluate import binary_metrics, plot_confusion, plot_history, plot_roc, score_split
@@ -92,6 +93,11 @@ def export_bundle(
         sample = np.random.default_rng(run.config.seed).permutation(len(test))[:PARITY_REVIEWS]
         parity = check_parity(run.model, classifier, [test.texts[i] for i in sample])
 
+    # Behaviour: the CheckList-style suite, through the served graph.
+    with clock.stage("behavioural tests"):
+        behaviour = run_suite(classifier)
+    log.info("behavioural tests: %s", behaviour.overall)
+
     # Evaluate what will be served, on the whole test split, beside the yardstick.
     with clock.stage("evaluation on test"):
         log.info("evaluating the bundle on %d test reviews", len(test))
@@ -117,6 +123,7 @@ def export_bundle(
             "threshold": run.threshold,
         },
         "distillation": run.distillation,
+        "behaviour": behaviour.summary(),
         "training": {
             "epochs_run": len(run.history["loss"]),
             "best_epoch": run.best_epoch,
@@ -136,7 +143,9 @@ def export_bundle(
     trials = _record_trial(trials_path, fields, metrics)
     (report_dir / "trials.json").write_text(json.dumps(trials, indent=2) + "\n")
     manifest = _write_manifest(staging, fields, metrics)  # checksums of model and tokenizer
-    (report_dir / "model_card.md").write_text(model_card.render(manifest, trials))
+    (report_dir / "model_card.md").write_text(
+        model_card.render(manifest, trials, [render_markdown(behaviour)])
+    )
     manifest = _write_manifest(staging, fields, metrics)  # and now of the report too
 
     if bundle_dir.exists():

@@ -41,7 +41,7 @@ def _train(args: argparse.Namespace) -> int:
     from training.bundle import export_bundle
     from training.train import train
 
-    config = _config_from(args)
+    config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
     name = args.name or (
         DEFAULT_NAME if args.preset == "default" else f"{DEFAULT_NAME}-{args.preset}"
     )
@@ -58,6 +58,20 @@ def _train(args: argparse.Namespace) -> int:
     )
     _print_summary(manifest.metrics)
     return 0
+
+
+def _without_missing_unlabeled(config: TrainConfig, unlabeled: Path) -> TrainConfig:
+    """The documented fallback for data without unlabelled reviews: when the default archive
+    is absent (a user's own CSV/JSONL on another machine), train without what needs it."""
+    needs = config.embedding_pretraining_epochs or config.distillation_reviews
+    if not needs or unlabeled != DEFAULT_UNLABELED or unlabeled.exists():
+        return config
+    log.warning(
+        "%s not found: training without word2vec pretraining and distillation"
+        " (pass --unlabeled-data FILE to use your own unlabelled reviews)",
+        unlabeled,
+    )
+    return config.replace(embedding_pretraining_epochs=0, distillation_reviews=0)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -122,22 +136,48 @@ def _config_from(args: argparse.Namespace) -> TrainConfig:
     return PRESETS[args.preset].replace(**overrides)
 
 
+# What the options added for the shipped default do, and what each costs (2-core CPU figures
+# from the default's model card).
+_HELP = {
+    "bigram_buckets": "hashed word-pair embeddings added to the word embeddings (0 = off); costs"
+    " buckets x embedding-dim x 4 bytes in the bundle (50,000 x 64: 12.8 MB) and almost no"
+    " serving time",
+    "pooling": "classify from the last state, the mean, or the mean and max over all steps;"
+    " mean_max doubles the classifier's inputs, nothing else",
+    "distillation_reviews": "unlabelled reviews scored by a TF-IDF + logistic regression teacher"
+    " and learnt from with its soft labels (0 = off); each 25,000 add about one labelled"
+    " split's worth of time per epoch; needs --unlabeled-data",
+    "negation_sentences": "short synthetic sentences that teach negation (training/augment.py;"
+    " 0 = off); seconds of training",
+    "calibrate": "temperature-scale the output on validation and choose the threshold there;"
+    " seconds",
+    "embedding_pretraining_epochs": "word2vec epochs on unlabelled + training reviews to start the"
+    " embedding (0 = off); about 1 minute for 5 epochs on 72,500 reviews",
+}
+
+
 def _add_config_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("hyperparameters (override the preset)")
+    group = parser.add_argument_group(
+        "hyperparameters (override the preset; 'recipe:' shows the published recipe's value)"
+    )
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
         default = getattr(PRESETS["recipe"], field.name)
+        about = f"{_HELP[field.name]}; " if field.name in _HELP else ""
         if field.type == "bool":
             group.add_argument(
-                flag, action=argparse.BooleanOptionalAction, default=None, help=f"recipe: {default}"
+                flag,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=f"{about}recipe: {default}",
             )
         elif field.name in _CHOICES:
             group.add_argument(
-                flag, choices=_CHOICES[field.name], default=None, help=f"recipe: {default}"
+                flag, choices=_CHOICES[field.name], default=None, help=f"{about}recipe: {default}"
             )
         else:
             kind = float if isinstance(default, float) else int
-            group.add_argument(flag, type=kind, default=None, help=f"recipe: {default}")
+            group.add_argument(flag, type=kind, default=None, help=f"{about}recipe: {default}")
 
 
 def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,8 @@ _POOLED = {
 }
 
 
-def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
+def render(manifest: Manifest, trials: list[dict[str, Any]], sections: Sequence[str] = ()) -> str:
+    """The card; ``sections`` (Markdown, each with its own heading) follow the evaluation."""
     metrics = manifest.metrics
     test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
     training, parity = metrics["training"], metrics["export_parity"]
@@ -118,6 +120,7 @@ def render(manifest: Manifest, trials: list[dict[str, Any]]) -> str:
         "",
         *_seeds(manifest, trials),
         *_calibration(metrics),
+        *[line for section in sections for line in (section, "")],
         "## Export",
         "",
         f"ONNX opset {config['onnx_opset']}; the recurrent layer runs as ONNX"
@@ -226,12 +229,24 @@ def _distillation(metrics: dict[str, Any]) -> list[str]:
     distillation = metrics.get("distillation")
     if not distillation:
         return []
-    return [
-        f"- Distillation: {distillation['reviews']:,} unlabelled reviews were labelled with the"
-        f" soft scores of a teacher ({distillation['teacher']}; validation accuracy"
-        f" {distillation['teacher_validation_accuracy']:.2%}) and learnt from beside the labelled"
-        " rows. The teacher is not part of the bundle."
-    ]
+    lines = []
+    if distillation["reviews"]:
+        lines.append(
+            f"- Distillation: {distillation['reviews']:,} unlabelled reviews were labelled with"
+            f" the soft scores of a teacher ({distillation['teacher']}; validation accuracy"
+            f" {distillation['teacher_validation_accuracy']:.2%}) and learnt from beside the"
+            " labelled rows. The teacher is not part of the bundle."
+        )
+    negation = distillation.get("negation_sentences")
+    if negation and negation["count"]:
+        lines.append(
+            f"- Negation: {negation['count']:,} short synthetic sentences (`training/augment.py`)"
+            " assert and negate the teacher's most polar predicate words"
+            f" (positive: {', '.join(negation['positive_words'][:8])}, ...; negative:"
+            f" {', '.join(negation['negative_words'][:8])}, ...), labelled as negation implies;"
+            " none is a case of the behavioural suite."
+        )
+    return lines
 
 
 def _stages(metrics: dict[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from app.inference.pipeline import encode
+from training.augment import negation_sentences, polar_words
 from training.baseline import fit_ngram_model, positive_scores
 from training.batches import length_bucketed_batches
 from training.calibration import (
@@ -112,28 +113,42 @@ def train(
     # Teacher: an n-gram model fitted on the fit rows scores unlabelled reviews, and the network
     # learns from those soft labels beside the labelled rows (knowledge distillation): three
     # times the reviews to learn word order from, with no label taken from validation or test.
-    distillation = None
-    if config.distillation_reviews:
+    distillation: dict[str, object] | None = None
+    if config.distillation_reviews or config.negation_sentences:
         with clock.stage("teacher"):
             teacher = fit_ngram_model(fit_split, config.seed)
-            order = np.random.default_rng(config.seed).permutation(len(extra))
-            taught = [extra[i] for i in order[: config.distillation_reviews]]
-            soft = positive_scores(teacher, taught)
             teacher_accuracy = float(
                 np.mean((positive_scores(teacher, validation.texts) >= 0.5) == validation.labels)
             )
-            taught_batch = encode(tokenizer, taught, PAD_ID)
-            ids = _stack(ids, taught_batch.input_ids)
-            lengths = np.concatenate([lengths, taught_batch.lengths])
-            targets = np.concatenate([targets, soft])
-        distillation = {
-            "teacher": "TF-IDF word 1-2 grams + logistic regression, fitted on the fit rows",
-            "reviews": len(taught),
-            "teacher_validation_accuracy": teacher_accuracy,
-        }
-        log.info(
-            "teacher: validation accuracy %.4f; labelled %d reviews", teacher_accuracy, len(taught)
-        )
+            distillation = {
+                "teacher": "TF-IDF word 1-2 grams + logistic regression, fitted on the fit rows",
+                "teacher_validation_accuracy": teacher_accuracy,
+                "reviews": 0,
+            }
+            if config.distillation_reviews:
+                order = np.random.default_rng(config.seed).permutation(len(extra))
+                taught = [extra[i] for i in order[: config.distillation_reviews]]
+                taught_batch = encode(tokenizer, taught, PAD_ID)
+                ids = _stack(ids, taught_batch.input_ids)
+                lengths = np.concatenate([lengths, taught_batch.lengths])
+                targets = np.concatenate([targets, positive_scores(teacher, taught)])
+                distillation["reviews"] = len(taught)
+            # Negation: short sentences built from the teacher's most polar words.
+            if config.negation_sentences:
+                positive, negative = polar_words(teacher, fit_split.texts)
+                sentences, labels = negation_sentences(
+                    positive, negative, config.negation_sentences, config.seed
+                )
+                sentence_batch = encode(tokenizer, sentences, PAD_ID)
+                ids = _stack(ids, sentence_batch.input_ids)
+                lengths = np.concatenate([lengths, sentence_batch.lengths])
+                targets = np.concatenate([targets, labels.astype(np.float32)])
+                distillation["negation_sentences"] = {
+                    "count": len(sentences),
+                    "positive_words": positive,
+                    "negative_words": negative,
+                }
+        log.info("teacher: %s", distillation)
 
     # Build: the layers of training.model; the summary goes to the log and the report.
     model = build_model(config)
