@@ -69,7 +69,7 @@ class PredictRequest(BaseModel):
     text: str | None = Field(None, description="one review")
     texts: list[str] | None = Field(None, description="several reviews, answered in order")
     long_text: LongText | None = Field(None, description=_LONG_TEXT)
-    sentences: bool = Field(False, description=_SENTENCES)
+    sentences: bool = Field(False, strict=True, description=_SENTENCES)
 
     @model_validator(mode="after")
     def exactly_one_of_text_and_texts(self) -> Self:
