@@ -43,9 +43,11 @@ def measure(
 ) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     explainer = Explainer(classifier, "truncate", ChunkPolicy(0, "mean"))
-    pad_id, labels = classifier.manifest.pad_id, classifier.manifest.labels
+    manifest = classifier.manifest
+    pad_id, labels, threshold = manifest.pad_id, manifest.labels, manifest.threshold
     top_moves: list[float] = []
     random_moves: list[float] = []
+    margins_to_threshold: list[float] = []
     order = rng.permutation(len(test))
     for start in range(0, len(test), _BATCH):
         if len(top_moves) >= reviews:
@@ -73,10 +75,13 @@ def measure(
         for sign, full, (without_top, without_random) in zip(
             signs, full_scores, scores, strict=True
         ):
+            margins_to_threshold.append(sign * (full - threshold))
             top_moves.append(sign * (full - float(without_top)))
             random_moves.append(sign * (full - float(without_random)))
         log.info("%d reviews explained", len(top_moves))
     top, random = np.array(top_moves), np.array(random_moves)
+    # A move beyond the distance to the threshold flips the label.
+    margins = np.array(margins_to_threshold)
     return {
         "reviews": len(top),
         "deleted_tokens": DELETED,
@@ -85,6 +90,12 @@ def measure(
         "mean_move_top": float(top.mean()) if len(top) else float("nan"),
         "mean_move_random": float(random.mean()) if len(top) else float("nan"),
         "share_top_moves_more": float(np.mean(top > random)) if len(top) else float("nan"),
+        "median_move_top": float(np.median(top)) if len(top) else float("nan"),
+        "median_move_random": float(np.median(random)) if len(top) else float("nan"),
+        "share_label_flipped_top": float(np.mean(top > margins)) if len(top) else float("nan"),
+        "share_label_flipped_random": float(np.mean(random > margins))
+        if len(top)
+        else float("nan"),
     }
 
 
@@ -106,8 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     test = load_dataset(args.data, seed=args.seed).test
     figures = measure(classifier, test, args.reviews, args.seed)
     lines = model_card.faithfulness_lines(figures)
-    measured.write(args.out or args.bundle / "report", "faithfulness", figures, lines)
-    if args.update_card:
+    if args.out is not None or not args.update_card:
+        measured.write(args.out or args.bundle / "report", "faithfulness", figures, lines)
+    if args.update_card:  # writes them into the report folder too
         measured.update_bundle(args.bundle, "faithfulness", figures)
     return 0
 

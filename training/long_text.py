@@ -192,8 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     figures = measure(classifier, validation, dataset.test)
     lines = model_card.long_text_lines(figures)
-    measured.write(args.out or args.bundle / "report", "long_text", figures, lines)
-    if args.update_card:
+    if args.out is not None or not args.update_card:
+        measured.write(args.out or args.bundle / "report", "long_text", figures, lines)
+    if args.update_card:  # writes them into the report folder too
         measured.update_bundle(args.bundle, "long_text", figures)
     return 0
 

@@ -230,7 +230,7 @@ def long_text_lines(figures: dict[str, Any]) -> list[str]:
         )
     head = figures["head_tokens"]
     names = {
-        "truncate": f"truncate (the {figures['truncation']} {window} tokens; the service default)",
+        "truncate": f"truncate (the {figures['truncation']} {window} tokens, as trained)",
         "head_tail": f"head + tail ({head} + {window - head} tokens)",
         "chunk": f"chunk (overlap {chosen['overlap']}, {chosen['pooling']};"
         f" {test['windows_per_review']:.2f} windows per review)",
@@ -266,7 +266,10 @@ def faithfulness_lines(figures: dict[str, Any]) -> list[str]:
         " tokens weighted most toward the predicted label moves the score away from it by"
         f" {figures['mean_move_top']:.4f} on average, deleting {deleted} random tokens by"
         f" {figures['mean_move_random']:.4f}; the top tokens move it more for"
-        f" **{figures['share_top_moves_more']:.1%}** of the reviews.",
+        f" **{figures['share_top_moves_more']:.1%}** of the reviews (medians"
+        f" {figures['median_move_top']:.4f} and {figures['median_move_random']:.4f}). Deleting"
+        f" the top tokens flips the label of {figures['share_label_flipped_top']:.1%} of the"
+        f" reviews, deleting random ones {figures['share_label_flipped_random']:.1%}.",
     ]
 
 
@@ -293,7 +296,7 @@ def measured_section(measured: dict[str, dict[str, Any]]) -> list[str]:
 
 def with_measured_section(card: str, measured: dict[str, dict[str, Any]]) -> str:
     """``card`` with its measured section replaced (or added before "## Files")."""
-    section = "\n".join(measured_section(measured))
+    section = "\n".join(measured_section(measured)) + "\n" if measured else ""
     if _BEGIN in card and _END in card:
         head, rest = card.split(_BEGIN, 1)
         tail = rest.split(_END, 1)[1].removeprefix("\n").removeprefix("\n")

@@ -78,7 +78,7 @@ class Settings(BaseSettings):
         " pooled)",
     )
     chunk_overlap: int = Field(
-        250,
+        0,
         ge=0,
         le=100_000,
         description="tokens shared by neighbouring windows of a chunked text (below the model's"

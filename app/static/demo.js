@@ -82,7 +82,7 @@ function showSentences(sentences) {
     item.className = sentence.label;
     const tag = document.createElement("span");
     tag.className = "tag";
-    tag.textContent = `${sentence.label} ${percent(sentence.score)}`;
+    tag.textContent = `${sentence.label} (${percent(sentence.score)} positive)`;
     item.append(tag, " ", sentence.text);
     list.append(item);
   }
