@@ -95,7 +95,7 @@ function show(text, answer, explained) {
   document.getElementById("score").textContent = percent(answer.score);
   document.getElementById("score-bar").style.width = percent(answer.score);
   const reading = answer.chunks
-    ? `Read whole in ${answer.chunks} overlapping window${answer.chunks > 1 ? "s" : ""}.`
+    ? `Read whole in ${answer.chunks} window${answer.chunks > 1 ? "s" : ""}.`
     : answer.truncated ? "Only the beginning was read (the review is longer than the model's window)." : "";
   document.getElementById("reading").textContent = explained
     ? reading
