@@ -16,7 +16,7 @@ from app.api.schemas import PredictRequest
 from app.core.config import Settings
 from app.inference.batcher import BatcherClosedError, DynamicBatcher, QueueFullError
 from app.inference.chunking import ChunkedScorer, ChunkPolicy, LongText
-from app.inference.pipeline import Prediction, SentimentClassifier
+from app.inference.pipeline import Prediction, SentimentClassifier, encodable
 from app.inference.sentences import Sentence, split_sentences
 
 Result = TypeVar("Result")
@@ -26,6 +26,12 @@ Scorer = Callable[[Sequence[str]], list[Prediction]]
 def chunk_policy(settings: Settings) -> ChunkPolicy:
     """The served way of chunking (the lifespan checks it against the model's window)."""
     return ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
+
+
+def echoable(texts: Sequence[str]) -> list[str]:
+    """The texts as answers may quote them: lone UTF-16 surrogates (valid JSON escapes, but not
+    characters a JSON answer can carry) become U+FFFD, one character for one, so offsets hold."""
+    return [encodable(text) for text in texts]
 
 
 def long_text_of(body: PredictRequest, settings: Settings) -> LongText:

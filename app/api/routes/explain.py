@@ -14,6 +14,7 @@ from app.api.scoring import (
     answered_in_time,
     check_limits,
     chunk_policy,
+    echoable,
     long_text_of,
     queued,
     refuse,
@@ -38,8 +39,8 @@ async def explain(
     """Each text's label and score with every token it read and how much that token moves the
     score toward positive (the text scored without it, through the served model). Same body,
     limits and errors as /predict; at most SENTIMENT_MAX_EXPLAIN_TOKENS tokens per request."""
-    texts = body.all_texts
     check_limits(body, settings)
+    texts = echoable(body.all_texts)  # tokens and sentences quote them
     request.state.text_count = len(texts)
     if settings.log_texts:
         request.state.logged_texts = texts

@@ -10,6 +10,7 @@ from app.api.schemas import ErrorOut, PredictRequest, PredictResponse
 from app.api.scoring import (
     answered_in_time,
     check_limits,
+    echoable,
     long_text_of,
     prediction_payload,
     queued,
@@ -62,7 +63,7 @@ async def predict(
     # another one while these texts wait.
     score = scorer(classifier, long_text_of(body, settings), settings)
     async with answered_in_time(settings):
-        split = await sentences_of(body, texts, settings) if body.sentences else []
+        split = await sentences_of(body, echoable(texts), settings) if body.sentences else []
         # Sentences are more rows of the same job: they are batched with everything else.
         predictions = await queued(batcher, score, [*texts, *sentence_texts(split)])
     results = [prediction_payload(prediction) for prediction in predictions[: len(texts)]]
