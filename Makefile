@@ -8,7 +8,7 @@ DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
 VERSION ?= 2.0.0
 
-.PHONY: serve train test bench clean
+.PHONY: serve train measure test bench clean
 
 # Stamp files record the installs, so an edit to pyproject.toml re-installs.
 $(BIN)/python:
@@ -33,6 +33,12 @@ serve: $(SERVE_VENV)/.installed
 ## for the minutes of each stage on 2 cores).
 train: $(VENV)/.dev-installed
 	$(BIN)/python -m training train --preset $(PRESET) --data $(DATA) --version $(VERSION)
+
+## Measure long-review readings and explanation faithfulness on a bundle, into its model card.
+BUNDLE ?= models/imdb-sentiment
+measure: $(VENV)/.dev-installed
+	$(BIN)/python -m training.long_text --bundle $(BUNDLE) --data $(DATA) --update-card
+	$(BIN)/python -m training.faithfulness --bundle $(BUNDLE) --data $(DATA) --update-card
 
 ## Lint, type-check, check the import layers and run every test (the command CI runs).
 test: $(VENV)/.dev-installed

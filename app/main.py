@@ -17,7 +17,7 @@ from starlette.middleware.cors import CORSMiddleware
 from app.api.deps import require_api_key
 from app.api.errors import add_error_handlers
 from app.api.openapi import document_limits
-from app.api.routes import admin, health, model, predict
+from app.api.routes import admin, demo, explain, health, model, predict
 from app.core.config import Settings
 from app.core.logging import configure_logging
 from app.core.middleware import AccessLog, BodyGuard
@@ -47,10 +47,11 @@ def create_app(
     app.state.settings = settings
     app.state.service = ServiceState()
     add_error_handlers(app)
-    # With an API key configured, /predict requires it (and the schema documents it).
+    # With an API key configured, /predict and /explain require it (the schema documents it).
     guarded = [Depends(require_api_key)] if settings.api_key is not None else []
-    app.include_router(predict.router, dependencies=guarded)
-    for router in (health.router, model.router):
+    for scoring_router in (predict.router, explain.router):
+        app.include_router(scoring_router, dependencies=guarded)
+    for router in (health.router, model.router, demo.router):
         app.include_router(router)
     if settings.admin_token is not None:
         app.include_router(admin.router)

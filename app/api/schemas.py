@@ -11,6 +11,15 @@ POSITIVE_EXAMPLE = (
     "This movie was absolutely fantastic! The acting was brilliant and the plot was thrilling."
 )
 NEGATIVE_EXAMPLE = "This was the worst film I have ever seen. Boring, badly acted and far too long."
+MIXED_EXAMPLE = "The plot was dull. But the acting was superb, and the ending made up for it."
+
+LongText = Literal["truncate", "chunk"]
+_LONG_TEXT = (
+    "how a text longer than the model's window is read: 'truncate' reads the window only,"
+    " 'chunk' reads overlapping windows and pools their scores; default from the service's"
+    " SENTIMENT_LONG_TEXT setting"
+)
+_SENTENCES = "also score each sentence of each text (character offsets into the text)"
 
 
 # A text needs one character outside this whitespace set (Python's str.isspace() and
@@ -41,26 +50,32 @@ def _predict_request_schema(schema: dict[str, Any]) -> None:
         "items": {"type": "string", "pattern": HAS_CONTENT},
         "description": "several reviews, answered in order",
     }
+    properties["long_text"] = {"enum": ["truncate", "chunk"], "description": _LONG_TEXT}
+    properties["sentences"] = {"type": "boolean", "default": False, "description": _SENTENCES}
     schema["oneOf"] = [{"required": ["text"]}, {"required": ["texts"]}]
     schema["examples"] = [
         {"text": POSITIVE_EXAMPLE},
         {"texts": [POSITIVE_EXAMPLE, NEGATIVE_EXAMPLE]},
+        {"text": MIXED_EXAMPLE, "sentences": True, "long_text": "chunk"},
     ]
 
 
 class PredictRequest(BaseModel):
-    """Exactly one of ``text`` (one review) or ``texts`` (several)."""
+    """Exactly one of ``text`` (one review) or ``texts`` (several); optionally how to read long
+    texts and whether to score sentences."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_predict_request_schema)
 
     text: str | None = Field(None, description="one review")
     texts: list[str] | None = Field(None, description="several reviews, answered in order")
+    long_text: LongText | None = Field(None, description=_LONG_TEXT)
+    sentences: bool = Field(False, strict=True, description=_SENTENCES)
 
     @model_validator(mode="after")
     def exactly_one_of_text_and_texts(self) -> Self:
         if (self.text is None) == (self.texts is None):
             raise ValueError("send exactly one of 'text' (a string) or 'texts' (a list of strings)")
-        for name in ("text", "texts"):
+        for name in ("text", "texts", "long_text"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} is null; leave it out instead")
         if self.text is not None:
@@ -77,11 +92,28 @@ class PredictRequest(BaseModel):
         return [self.text] if self.text is not None else list(self.texts or [])
 
 
+_LABEL = "'positive' if score >= the model's threshold, else 'negative'"
+_SCORE = "probability that the text is positive"
+_CHUNKS = "windows the text was read in (only with long_text 'chunk'; 1 for a text that fits)"
+
+
+class SentenceOut(BaseModel):
+    text: str = Field(description="the sentence, exactly text[start:end]")
+    start: int = Field(ge=0, description="offset of its first character in the text")
+    end: int = Field(ge=1, description="offset just past its last character")
+    label: str = Field(description=_LABEL)
+    score: float = Field(ge=0.0, le=1.0, description=_SCORE)
+
+
 class PredictionOut(BaseModel):
-    label: str = Field(description="'positive' if score >= the model's threshold, else 'negative'")
+    label: str = Field(description=_LABEL)
     score: float = Field(ge=0.0, le=1.0, description="probability that the review is positive")
     tokens: int = Field(ge=0, description="tokens of the text the model read")
     truncated: bool = Field(description="whether the text was longer than the model reads")
+    chunks: int | None = Field(None, ge=1, description=_CHUNKS)
+    sentences: list[SentenceOut] | None = Field(
+        None, description="each sentence scored alone (only with sentences: true)"
+    )
 
 
 class ModelRef(BaseModel):
@@ -104,6 +136,55 @@ class PredictResponse(BaseModel):
     )
 
     predictions: list[PredictionOut]
+    model: ModelRef
+
+
+class TokenWeightOut(BaseModel):
+    text: str = Field(description="the token as written, exactly text[start:end]")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    weight: float = Field(
+        ge=-1.0,
+        le=1.0,
+        description="how much this token moves the score toward positive: the score minus the"
+        " score without it (negative: it pushes toward negative)",
+    )
+
+
+class ExplanationOut(BaseModel):
+    label: str = Field(description=_LABEL)
+    score: float = Field(ge=0.0, le=1.0, description=_SCORE)
+    truncated: bool = Field(description="whether tokens past the model's window went unread")
+    chunks: int | None = Field(None, ge=1, description=_CHUNKS)
+    tokens: list[TokenWeightOut] = Field(description="every token read, in order, with its weight")
+    sentences: list[SentenceOut] | None = Field(
+        None, description="each sentence scored alone (only with sentences: true)"
+    )
+
+
+class ExplainResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "explanations": [
+                        {
+                            "label": "positive",
+                            "score": 0.98,
+                            "truncated": False,
+                            "tokens": [
+                                {"text": "Great", "start": 0, "end": 5, "weight": 0.23},
+                                {"text": "film", "start": 6, "end": 10, "weight": 0.01},
+                            ],
+                        }
+                    ],
+                    "model": {"name": "imdb-sentiment", "version": "1.0.0"},
+                }
+            ]
+        }
+    )
+
+    explanations: list[ExplanationOut]
     model: ModelRef
 
 

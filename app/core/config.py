@@ -71,6 +71,32 @@ class Settings(BaseSettings):
         " readiness answers 503, so load balancers stop sending before it stops listening",
     )
 
+    long_text: Literal["truncate", "chunk"] = Field(
+        "truncate",
+        description="how a text longer than the model's window is read when a request does not"
+        " say: 'truncate' (the window the model was trained on) or 'chunk' (overlapping windows,"
+        " pooled)",
+    )
+    chunk_overlap: int = Field(
+        0,
+        ge=0,
+        le=100_000,
+        description="tokens shared by neighbouring windows of a chunked text (below the model's"
+        " window; chosen on validation by python -m training.long_text)",
+    )
+    chunk_pooling: Literal["mean", "logit_mean", "max_confidence"] = Field(
+        "mean", description="how window scores of a chunked text become one score"
+    )
+    max_explain_tokens: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="tokens POST /explain weighs per request at most (each costs one model row)",
+    )
+    max_sentences_per_request: int = Field(
+        1000, ge=1, le=100_000, description="sentences scored per request with sentences=true"
+    )
+
     max_texts_per_request: int = Field(256, ge=1, le=10_000)
     max_text_chars: int = Field(100_000, ge=1, le=1_000_000)
     max_body_bytes: int = Field(

@@ -25,12 +25,14 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-
-from app.inference.pipeline import Prediction
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
-Predict = Callable[[Sequence[str]], list[Prediction]]
+# Scores texts: a classifier's predict, or anything else that runs the model on a batch of
+# texts (chunked reading, explanations) and returns one result per text, in order.
+Predict = Callable[[Sequence[str]], list[Any]]
+Result = TypeVar("Result")
 
 
 class QueueFullError(RuntimeError):
@@ -47,15 +49,15 @@ class _Job:
 
     texts: Sequence[str]
     model: Predict
-    future: asyncio.Future[list[Prediction]]
-    results: list[Prediction | None] = field(init=False)
+    future: asyncio.Future[list[Any]]
+    results: list[Any] = field(init=False)
     remaining: int = field(init=False)
 
     def __post_init__(self) -> None:
         self.results = [None] * len(self.texts)
         self.remaining = len(self.texts)
 
-    def deliver(self, index: int, prediction: Prediction) -> None:
+    def deliver(self, index: int, prediction: Any) -> None:
         self.results[index] = prediction
         self.remaining -= 1
         if self.remaining == 0 and not self.future.done():
@@ -94,7 +96,9 @@ class DynamicBatcher:
             for number in range(self._workers)
         ]
 
-    async def predict(self, model: Predict, texts: Sequence[str]) -> list[Prediction]:
+    async def predict(
+        self, model: Callable[[Sequence[str]], list[Result]], texts: Sequence[str]
+    ) -> list[Result]:
         """Predictions of ``model`` for ``texts``, in order. Raises QueueFullError or
         BatcherClosedError."""
         if self._closed:

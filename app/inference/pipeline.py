@@ -21,6 +21,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,7 @@ class Prediction:
     score: float
     tokens: int
     truncated: bool
+    chunks: int | None = None  # windows scored, when a long text was read whole (chunking)
 
 
 def encode(tokenizer: Tokenizer, texts: Sequence[str], pad_id: int) -> EncodedBatch:
@@ -70,7 +72,7 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], pad_id: int) -> EncodedBa
     if tokenizer.padding is None or tokenizer.padding["pad_id"] != pad_id:
         raise ValueError(f"tokenizer must pad with pad id {pad_id}")
     encodings = tokenizer.encode_batch_fast(
-        [_encodable(text) for text in texts], add_special_tokens=False
+        [encodable(text) for text in texts], add_special_tokens=False
     )
     if not encodings:
         empty = np.zeros((0, 1), dtype=np.int64)
@@ -88,7 +90,17 @@ def encode(tokenizer: Tokenizer, texts: Sequence[str], pad_id: int) -> EncodedBa
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _encodable(text: str) -> str:
+def pad_rows(rows: Sequence[np.ndarray], pad_id: int) -> EncodedBatch:
+    """Token-id rows of any lengths -> one post-padded batch (at least one column)."""
+    lengths = np.fromiter((len(row) for row in rows), dtype=np.int64, count=len(rows))
+    width = max(1, int(lengths.max(initial=0)))
+    input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    for index, row in enumerate(rows):
+        input_ids[index, : len(row)] = row
+    return EncodedBatch(input_ids, lengths, np.zeros(len(rows), dtype=bool))
+
+
+def encodable(text: str) -> str:
     """The text with lone UTF-16 surrogates (valid JSON escapes, but not Unicode characters the
     tokenizer accepts) replaced by U+FFFD."""
     try:
@@ -188,6 +200,15 @@ class SentimentClassifier:
 
     def encode(self, texts: Sequence[str]) -> EncodedBatch:
         return encode(self.tokenizer, texts, self.manifest.pad_id)
+
+    @cached_property
+    def whole_text_tokenizer(self) -> Tokenizer:
+        """The bundle's tokenizer without truncation or padding: every token of a text, for
+        reading long texts in windows (``app.inference.chunking``)."""
+        whole = Tokenizer.from_str(self.tokenizer.to_str())
+        whole.no_truncation()
+        whole.no_padding()
+        return whole
 
     def forward(self, input_ids: np.ndarray) -> np.ndarray:
         """[batch, width] int64 ids -> [batch] probabilities of the positive label."""

@@ -10,6 +10,7 @@ from starlette.applications import Starlette
 
 from app.core.config import Settings
 from app.inference.batcher import DynamicBatcher
+from app.inference.chunking import ChunkPolicy
 from app.inference.pipeline import SentimentClassifier
 from app.runtime import reload
 from app.runtime.loading import load_classifier
@@ -28,6 +29,8 @@ def service_lifespan(settings: Settings, classifier: SentimentClassifier | None 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state: ServiceState = app.state.service
         loaded = classifier or load_classifier(settings)
+        chunking = ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
+        chunking.check(loaded.manifest.max_length)  # an overlap the window cannot hold stops here
         loaded.warm_up()
         batcher = DynamicBatcher(
             max_batch_size=settings.max_batch_size,

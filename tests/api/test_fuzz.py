@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -62,3 +63,7 @@ def test_generated_requests_get_documented_answers(case: schemathesis.Case, base
 
 def test_fuzzing_ran_at_least_1000_requests() -> None:
     assert len(CASES) >= 1000, f"only {len(CASES)} generated requests"
+    per_operation = Counter(CASES)
+    print(dict(per_operation))  # noqa: T201  (the counts, shown with pytest -s)
+    for scoring in ("POST /predict", "POST /explain"):
+        assert per_operation[scoring] >= 300, per_operation

@@ -70,20 +70,21 @@ def _assert_no_internals(body: str) -> None:
         assert leak not in body, f"error response leaks {leak!r}: {body[:300]}"
 
 
+@pytest.mark.parametrize("path", ["/predict", "/explain"])
 @pytest.mark.parametrize(
     ("body", "content_type", "status"),
     [case[1:] for case in CATALOGUE],
     ids=[case[0] for case in CATALOGUE],
 )
 def test_hostile_request_gets_a_documented_answer_and_the_service_keeps_serving(
-    client: TestClient, body: bytes, content_type: str | None, status: int
+    client: TestClient, body: bytes, content_type: str | None, status: int, path: str
 ) -> None:
     headers = {"content-type": content_type} if content_type else {}
-    response = client.post("/predict", content=body, headers=headers)
+    response = client.post(path, content=body, headers=headers)
     assert response.status_code == status, response.text[:300]
     assert response.headers["content-type"].startswith("application/json")
     if status == 200:
-        (prediction,) = response.json()["predictions"]
+        (prediction,) = response.json()["predictions" if path == "/predict" else "explanations"]
         assert prediction["label"] in ("negative", "positive")
         assert 0.0 <= prediction["score"] <= 1.0
     else:
@@ -91,6 +92,37 @@ def test_hostile_request_gets_a_documented_answer_and_the_service_keeps_serving(
         _assert_no_internals(response.text)
     after = client.post("/predict", json={"text": POSITIVE_EXAMPLE})
     assert after.status_code == 200 and after.json()["predictions"][0]["label"] == "positive"
+
+
+QUOTED = [
+    ("lone surrogates", '"Good \\ud800 film. Bad \\udfff end."'),
+    ("NUL bytes", json.dumps("Good\x00 film. Bad\x00 end.")),
+    ("right-to-left text", json.dumps(RIGHT_TO_LEFT)),
+    ("emoji and zero-width characters", json.dumps(EMOJI_ZERO_WIDTH)),
+    ("HTML and script tags", json.dumps(HTML)),
+    ("control characters", json.dumps("good\x01\x02\x1b[31m film.\x7f Bad.")),
+]
+
+
+@pytest.mark.parametrize("path", ["/predict", "/explain"])
+@pytest.mark.parametrize("text", [case[1] for case in QUOTED], ids=[case[0] for case in QUOTED])
+def test_answers_that_quote_hostile_text_are_valid_json(
+    client: TestClient, text: str, path: str
+) -> None:
+    """Sentences and explanations quote the text: even lone surrogates come back as JSON
+    (as U+FFFD), with offsets that still index the text as sent."""
+    body = f'{{"text": {text}, "sentences": true, "long_text": "chunk"}}'.encode()
+    response = client.post(path, content=body, headers={"content-type": JSON})
+    assert response.status_code == 200, response.text[:300]
+    sent = json.loads(body)["text"]
+    (answer,) = response.json()["predictions" if path == "/predict" else "explanations"]
+    assert answer["sentences"]
+    tokens = answer["tokens"] if path == "/explain" else []
+    for part in [*answer["sentences"], *tokens]:
+        quoted = sent[part["start"] : part["end"]]
+        assert part["text"] == "".join(
+            "\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in quoted
+        )
 
 
 def test_the_catalogue_has_at_least_20_hostile_inputs() -> None:

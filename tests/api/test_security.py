@@ -31,8 +31,11 @@ def test_without_a_configured_key_predict_is_open(client: TestClient) -> None:
     [{}, {"X-API-Key": "wrong"}, {"X-API-Key": KEY[:-1]}, {"Authorization": "Bearer nope"}],
     ids=["missing", "wrong", "prefix", "wrong bearer"],
 )
-def test_a_missing_or_wrong_key_is_refused(keyed: TestClient, headers: dict[str, str]) -> None:
-    response = keyed.post("/predict", json=BODY, headers=headers)
+@pytest.mark.parametrize("path", ["/predict", "/explain"])
+def test_a_missing_or_wrong_key_is_refused(
+    keyed: TestClient, headers: dict[str, str], path: str
+) -> None:
+    response = keyed.post(path, json=BODY, headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert "API key" in response.json()["detail"]
@@ -42,13 +45,14 @@ def test_a_missing_or_wrong_key_is_refused(keyed: TestClient, headers: dict[str,
 @pytest.mark.parametrize(
     "headers", [{"X-API-Key": KEY}, {"Authorization": f"Bearer {KEY}"}], ids=["header", "bearer"]
 )
-def test_the_right_key_is_accepted(keyed: TestClient, headers: dict[str, str]) -> None:
-    response = keyed.post("/predict", json=BODY, headers=headers)
+@pytest.mark.parametrize("path", ["/predict", "/explain"])
+def test_the_right_key_is_accepted(keyed: TestClient, headers: dict[str, str], path: str) -> None:
+    response = keyed.post(path, json=BODY, headers=headers)
     assert response.status_code == 200
 
 
 def test_health_model_and_docs_need_no_key(keyed: TestClient) -> None:
-    for path in ("/health/live", "/health/ready", "/model", "/docs", "/openapi.json"):
+    for path in ("/health/live", "/health/ready", "/model", "/docs", "/openapi.json", "/"):
         assert keyed.get(path).status_code == 200, path
     schemes = keyed.get("/openapi.json").json()["components"]["securitySchemes"]
     assert schemes["APIKeyHeader"]["name"] == "X-API-Key"

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
-from fastapi.exceptions import RequestValidationError
 from pydantic_core import to_json
 
 from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
-from app.api.errors import retry_later
 from app.api.schemas import ErrorOut, PredictRequest, PredictResponse
-from app.core.config import Settings
-from app.inference.batcher import BatcherClosedError, QueueFullError
+from app.api.scoring import (
+    answered_in_time,
+    check_limits,
+    echoable,
+    long_text_of,
+    prediction_payload,
+    queued,
+    scorer,
+    sentence_payloads,
+    sentence_texts,
+    sentences_of,
+)
 
 
 async def require_json(request: Request) -> None:
@@ -25,21 +31,20 @@ async def require_json(request: Request) -> None:
         )
 
 
+# The error answers /predict and /explain share.
+ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorOut, "description": "body not valid UTF-8, or JSON nested too deeply"},
+    401: {"model": ErrorOut, "description": "API key missing or wrong (when one is set)"},
+    413: {"model": ErrorOut, "description": "request body over the byte limit"},
+    415: {"model": ErrorOut, "description": "body not declared as JSON"},
+    503: {"model": ErrorOut, "description": "loading, shutting down, or the queue is full"},
+    504: {"model": ErrorOut, "description": "not answered within the request deadline"},
+}
+
 router = APIRouter(prefix="/predict", tags=["predict"], dependencies=[Depends(require_json)])
 
 
-@router.post(
-    "",
-    response_model=PredictResponse,
-    responses={
-        400: {"model": ErrorOut, "description": "body not valid UTF-8, or JSON nested too deeply"},
-        401: {"model": ErrorOut, "description": "API key missing or wrong (when one is set)"},
-        413: {"model": ErrorOut, "description": "request body over the byte limit"},
-        415: {"model": ErrorOut, "description": "body not declared as JSON"},
-        503: {"model": ErrorOut, "description": "loading, shutting down, or the queue is full"},
-        504: {"model": ErrorOut, "description": "not answered within the request deadline"},
-    },
-)
+@router.post("", response_model=PredictResponse, responses=ERRORS)
 async def predict(
     body: PredictRequest,
     request: Request,
@@ -47,62 +52,29 @@ async def predict(
     batcher: BatcherDep,
     settings: SettingsDep,
 ) -> Response:
-    """Label and probability of being positive for each text, in input order."""
+    """Label and probability of being positive for each text, in input order; optionally read
+    long texts whole (``long_text: "chunk"``) and score each sentence (``sentences: true``)."""
     texts = body.all_texts
-    _check_limits(body, settings)
+    check_limits(body, settings)
     request.state.text_count = len(texts)
     if settings.log_texts:
         request.state.logged_texts = texts
-    try:
-        async with asyncio.timeout(settings.request_timeout_ms / 1000):
-            # Scored by the classifier whose version the answer reports, even if a reload
-            # swaps in another one while these texts wait.
-            predictions = await batcher.predict(classifier.predict, texts)
-    except TimeoutError:
-        # Leaving the wait cancels the request's job: texts still queued are skipped.
-        raise retry_later(
-            f"no answer within {settings.request_timeout_ms:g} ms; retry later or send fewer texts",
-            status.HTTP_504_GATEWAY_TIMEOUT,
-        ) from None
-    except QueueFullError as error:
-        raise retry_later(f"the service is at capacity ({error}); retry shortly") from None
-    except BatcherClosedError:
-        raise retry_later("the service is shutting down") from None
+    # Scored by the classifier whose version the answer reports, even if a reload swaps in
+    # another one while these texts wait.
+    score = scorer(classifier, long_text_of(body, settings), settings)
+    async with answered_in_time(settings):
+        split = await sentences_of(body, echoable(texts), settings) if body.sentences else []
+        # Sentences are more rows of the same job: they are batched with everything else.
+        predictions = await queued(batcher, score, [*texts, *sentence_texts(split)])
+    results = [prediction_payload(prediction) for prediction in predictions[: len(texts)]]
+    if body.sentences:
+        per_text = sentence_payloads(split, predictions[len(texts) :])
+        for result, sentences in zip(results, per_text, strict=True):
+            result["sentences"] = sentences
     manifest = classifier.manifest
     # Serialised here in one step: the shape is PredictResponse's (the schema documents it),
     # and FastAPI re-validating the model it was just given would cost more than the rest of
     # the request's Python work.
-    payload = {
-        "predictions": [
-            {"label": p.label, "score": p.score, "tokens": p.tokens, "truncated": p.truncated}
-            for p in predictions
-        ],
-        "model": {"name": manifest.name, "version": manifest.version},
-    }
+    model = {"name": manifest.name, "version": manifest.version}
+    payload = {"predictions": results, "model": model}
     return Response(to_json(payload), media_type="application/json")
-
-
-def _check_limits(body: PredictRequest, settings: Settings) -> None:
-    """The request limits that depend on settings, as 422s in the validation-error shape."""
-    texts = body.all_texts
-    errors = []
-    if len(texts) > settings.max_texts_per_request:
-        errors.append(
-            {
-                "type": "too_long",
-                "loc": ("body", "texts"),
-                "msg": f"{len(texts)} texts; at most {settings.max_texts_per_request} per request",
-            }
-        )
-    for index, text in enumerate(texts):
-        if len(text) > settings.max_text_chars:
-            where = "text" if body.text is not None else f"texts[{index}]"
-            errors.append(
-                {
-                    "type": "string_too_long",
-                    "loc": ("body", where),
-                    "msg": f"{where} has {len(text)} characters; at most {settings.max_text_chars}",
-                }
-            )
-    if errors:
-        raise RequestValidationError(errors)

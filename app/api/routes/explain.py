@@ -1,0 +1,89 @@
+"""Which words drove each score: occlusion weights per token."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic_core import to_json
+
+from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
+from app.api.routes.predict import ERRORS, require_json
+from app.api.schemas import ExplainResponse, PredictRequest
+from app.api.scoring import (
+    answered_in_time,
+    check_limits,
+    chunk_policy,
+    echoable,
+    long_text_of,
+    queued,
+    refuse,
+    scorer,
+    sentence_payloads,
+    sentence_texts,
+    sentences_of,
+)
+from app.inference.explain import Explainer
+
+router = APIRouter(prefix="/explain", tags=["explain"], dependencies=[Depends(require_json)])
+
+
+@router.post("", response_model=ExplainResponse, responses=ERRORS)
+async def explain(
+    body: PredictRequest,
+    request: Request,
+    classifier: ClassifierDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
+) -> Response:
+    """Each text's label and score with every token it read and how much that token moves the
+    score toward positive (the text scored without it, through the served model). Same body,
+    limits and errors as /predict; at most SENTIMENT_MAX_EXPLAIN_TOKENS tokens per request."""
+    check_limits(body, settings)
+    texts = echoable(body.all_texts)  # tokens and sentences quote them
+    request.state.text_count = len(texts)
+    if settings.log_texts:
+        request.state.logged_texts = texts
+    long_text = long_text_of(body, settings)
+    explainer = Explainer(classifier, long_text, chunk_policy(settings))
+    async with answered_in_time(settings):
+        tokens = await asyncio.to_thread(explainer.count_tokens, texts)
+        if tokens > settings.max_explain_tokens:
+            refuse(
+                body,
+                "too_many_tokens",
+                f"the texts have {tokens} tokens to explain; at most {settings.max_explain_tokens}"
+                " per request (each costs one run of the model): send fewer or shorter texts",
+            )
+        explanations = await queued(batcher, explainer, texts)
+        if body.sentences:
+            split = await sentences_of(body, texts, settings)
+            sentence_predictions = await queued(
+                batcher, scorer(classifier, long_text, settings), sentence_texts(split)
+            )
+    results = []
+    for explanation in explanations:
+        prediction = explanation.prediction
+        result: dict[str, object] = {
+            "label": prediction.label,
+            "score": prediction.score,
+            "truncated": prediction.truncated,
+        }
+        if prediction.chunks is not None:
+            result["chunks"] = prediction.chunks
+        result["tokens"] = [
+            {"text": token.text, "start": token.start, "end": token.end, "weight": token.weight}
+            for token in explanation.tokens
+        ]
+        results.append(result)
+    if body.sentences:
+        for result, sentences in zip(
+            results, sentence_payloads(split, sentence_predictions), strict=True
+        ):
+            result["sentences"] = sentences
+    manifest = classifier.manifest
+    payload = {
+        "explanations": results,
+        "model": {"name": manifest.name, "version": manifest.version},
+    }
+    return Response(to_json(payload), media_type="application/json")

@@ -1,0 +1,123 @@
+"""Long texts read whole: overlapping windows of the model's length, pooled into one score.
+
+The model reads at most ``max_length`` tokens. With chunking, a longer text is cut into
+windows of exactly ``max_length`` tokens that start every ``max_length - overlap`` tokens, the
+last one ending at the text's last token; each window is one more row of the batch (scored by
+the same ``forward_grouped`` as every other text, so it shares ``session.run`` calls with the
+texts of other requests), and the window probabilities are pooled by one rule:
+
+- ``mean``: the mean probability;
+- ``logit_mean``: the sigmoid of the mean log-odds (confident windows weigh more);
+- ``max_confidence``: the probability of the window furthest from 0.5.
+
+A text within the window is one window, scored exactly as without chunking. Each window's
+probability depends only on its own tokens (the model ignores padding), and pooling only on
+the text's own windows, so a text's score does not depend on its batch mates.
+
+The served overlap and rule are settings (``SENTIMENT_CHUNK_OVERLAP``,
+``SENTIMENT_CHUNK_POOLING``); ``python -m training.long_text`` chooses them on validation
+reviews longer than the window and reports test accuracy beside truncation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+
+from app.inference.pipeline import Prediction, SentimentClassifier, encodable, pad_rows
+
+LongText = Literal["truncate", "chunk"]
+Pooling = Literal["mean", "logit_mean", "max_confidence"]
+POOLING_RULES: tuple[Pooling, ...] = get_args(Pooling)
+_EPSILON = 1e-7  # keeps log-odds finite for saturated probabilities
+
+
+@dataclass(frozen=True)
+class ChunkPolicy:
+    """How long texts are read: window overlap in tokens and the pooling rule."""
+
+    overlap: int
+    pooling: Pooling
+
+    def check(self, window: int) -> None:
+        if not 0 <= self.overlap < window:
+            raise ValueError(
+                f"chunk overlap {self.overlap} must be at least 0 and below the model's window"
+                f" of {window} tokens"
+            )
+
+
+def window_spans(tokens: int, window: int, overlap: int) -> list[tuple[int, int]]:
+    """[start, end) token spans covering ``tokens`` tokens: one span when they fit the window,
+    else full windows every ``window - overlap`` tokens, the last aligned to the end."""
+    if tokens <= window:
+        return [(0, tokens)]
+    step = window - overlap
+    starts = [*range(0, tokens - window, step), tokens - window]
+    return [(start, start + window) for start in starts]
+
+
+def pool(probabilities: np.ndarray, rule: Pooling) -> float:
+    """One probability from a text's window probabilities (a single window is kept as is)."""
+    if len(probabilities) == 1:
+        return float(probabilities[0])
+    values = probabilities.astype(np.float64)
+    if rule == "mean":
+        return float(values.mean())
+    if rule == "logit_mean":
+        clipped = np.clip(values, _EPSILON, 1 - _EPSILON)
+        mean_logit = float(np.log(clipped / (1 - clipped)).mean())
+        return float(1 / (1 + np.exp(-mean_logit)))
+    if rule == "max_confidence":
+        return float(values[np.argmax(np.abs(values - 0.5))])
+    raise ValueError(f"unknown pooling rule {rule!r}; use one of {POOLING_RULES}")
+
+
+def whole_token_ids(classifier: SentimentClassifier, texts: Sequence[str]) -> list[np.ndarray]:
+    """Every token id of each text (no truncation), with the bundle's tokenizer."""
+    encodings = classifier.whole_text_tokenizer.encode_batch_fast(
+        [encodable(text) for text in texts], add_special_tokens=False
+    )
+    return [np.asarray(encoding.ids, dtype=np.int64) for encoding in encodings]
+
+
+@dataclass(frozen=True)
+class ChunkedScorer:
+    """Scores texts read whole. Equal scorers (same classifier and policy) are one model to the
+    batcher, so chunked texts of concurrent requests are batched together."""
+
+    classifier: SentimentClassifier
+    policy: ChunkPolicy
+
+    def __call__(self, texts: Sequence[str]) -> list[Prediction]:
+        classifier, manifest = self.classifier, self.classifier.manifest
+        window = manifest.max_length
+        rows: list[np.ndarray] = []
+        windows_per_text: list[int] = []
+        token_ids = whole_token_ids(classifier, texts)
+        for ids in token_ids:
+            spans = window_spans(len(ids), window, self.policy.overlap)
+            rows.extend(ids[start:end] for start, end in spans)
+            windows_per_text.append(len(spans))
+        if not rows:
+            return []
+        probabilities = classifier.forward_grouped(pad_rows(rows, manifest.pad_id))
+        negative, positive = manifest.labels
+        predictions = []
+        first = 0
+        for ids, count in zip(token_ids, windows_per_text, strict=True):
+            score = pool(probabilities[first : first + count], self.policy.pooling)
+            first += count
+            predictions.append(
+                Prediction(
+                    label=positive if score >= manifest.threshold else negative,
+                    score=score,
+                    tokens=len(ids),
+                    truncated=False,
+                    chunks=count,
+                )
+            )
+        return predictions

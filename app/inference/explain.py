@@ -1,0 +1,147 @@
+"""Why a score: occlusion (leave one token out) through the served model.
+
+For each text, every window the model reads is scored once as it is and once without each of
+its tokens; all those rows of all texts go through ``forward_grouped`` in one call (the same
+onnxruntime session and micro-batching as predictions). A token's weight is the text's score
+minus its score with that token left out of every window that holds it: positive when the
+token pushes toward the positive label, negative when it pushes toward the negative one.
+Scores are pooled as in ``app.inference.chunking``; with truncation the only window is the
+tokens the model reads, so tokens past it get no weight.
+
+No gradients, no randomness: the same text gets the same weights every time. Token offsets
+are the tokenizer's, into the original text. The cost is one row per token (plus one per
+window), each as long as its window, so callers bound the tokens explained per request
+(``SENTIMENT_MAX_EXPLAIN_TOKENS``) with ``count_tokens`` before scoring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.inference.chunking import ChunkPolicy, LongText, pool, window_spans
+from app.inference.pipeline import Prediction, SentimentClassifier, encodable, pad_rows
+
+
+@dataclass(frozen=True)
+class TokenWeight:
+    text: str
+    start: int
+    end: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class Explanation:
+    prediction: Prediction
+    tokens: list[TokenWeight]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One text's rows: its windows, then each window without each of its tokens."""
+
+    ids: np.ndarray
+    offsets: list[tuple[int, int]]
+    spans: list[tuple[int, int]]
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class Explainer:
+    """Explains texts with the classifier, reading long ones as ``long_text`` says. Equal
+    explainers are one model to the batcher, so texts of concurrent requests share a batch."""
+
+    classifier: SentimentClassifier
+    long_text: LongText
+    policy: ChunkPolicy
+
+    def count_tokens(self, texts: Sequence[str]) -> int:
+        """Tokens that explaining ``texts`` would weigh: what bounds the cost."""
+        return sum(len(plan.ids) for plan in self._plans(texts))
+
+    def __call__(self, texts: Sequence[str]) -> list[Explanation]:
+        plans = self._plans(texts)
+        rows: list[np.ndarray] = []
+        for plan in plans:
+            for start, end in plan.spans:
+                window = plan.ids[start:end]
+                rows.append(window)
+                rows.extend(np.delete(window, position) for position in range(end - start))
+        if not rows:
+            return []
+        manifest = self.classifier.manifest
+        probabilities = self.classifier.forward_grouped(pad_rows(rows, manifest.pad_id))
+        explanations = []
+        first = 0
+        for text, plan in zip(texts, plans, strict=True):
+            used = sum(1 + end - start for start, end in plan.spans)
+            explanations.append(self._explain(text, plan, probabilities[first : first + used]))
+            first += used
+        return explanations
+
+    def _plans(self, texts: Sequence[str]) -> list[_Plan]:
+        classifier = self.classifier
+        prepared = [encodable(text) for text in texts]  # same length: offsets stay valid
+        # encode_batch, not encode_batch_fast: only it tracks offsets into the text.
+        if self.long_text == "chunk":
+            encodings = classifier.whole_text_tokenizer.encode_batch(
+                prepared, add_special_tokens=False
+            )
+            window, overlap = classifier.manifest.max_length, self.policy.overlap
+            return [
+                _Plan(
+                    np.asarray(encoding.ids, dtype=np.int64),
+                    encoding.offsets,
+                    window_spans(len(encoding.ids), window, overlap),
+                    truncated=False,
+                )
+                for encoding in encodings
+            ]
+        # The tokens the model reads (the bundle's tokenizer truncates); batches are padded at
+        # the end, so a text's own tokens come first.
+        encodings = classifier.tokenizer.encode_batch(prepared, add_special_tokens=False)
+        pad_id = classifier.manifest.pad_id
+        plans = []
+        for encoding in encodings:
+            ids = np.asarray(encoding.ids, dtype=np.int64)
+            length = int(np.count_nonzero(ids != pad_id))
+            plans.append(
+                _Plan(
+                    ids[:length],
+                    encoding.offsets[:length],
+                    [(0, length)],
+                    truncated=len(encoding.overflowing) > 0,
+                )
+            )
+        return plans
+
+    def _explain(self, text: str, plan: _Plan, probabilities: np.ndarray) -> Explanation:
+        manifest = self.classifier.manifest
+        window_scores = np.empty(len(plan.spans), dtype=np.float32)
+        without: list[np.ndarray] = []  # per window: its score without each of its tokens
+        row = 0
+        for index, (start, end) in enumerate(plan.spans):
+            window_scores[index] = probabilities[row]
+            without.append(probabilities[row + 1 : row + 1 + end - start])
+            row += 1 + end - start
+        score = pool(window_scores, self.policy.pooling)
+        tokens = []
+        for position, (start, end) in enumerate(plan.offsets):
+            occluded = window_scores.copy()
+            for index, (first, last) in enumerate(plan.spans):
+                if first <= position < last:
+                    occluded[index] = without[index][position - first]
+            weight = score - pool(occluded, self.policy.pooling)
+            tokens.append(TokenWeight(text[start:end], start, end, weight))
+        negative, positive = manifest.labels
+        prediction = Prediction(
+            label=positive if score >= manifest.threshold else negative,
+            score=score,
+            tokens=len(plan.ids),
+            truncated=plan.truncated,
+            chunks=len(plan.spans) if self.long_text == "chunk" else None,
+        )
+        return Explanation(prediction, tokens)

@@ -1,0 +1,127 @@
+"""Long texts read whole: windows, pooling, and scores that ignore batch mates."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from app.inference.chunking import (
+    POOLING_RULES,
+    ChunkedScorer,
+    ChunkPolicy,
+    pool,
+    whole_token_ids,
+    window_spans,
+)
+from app.inference.pipeline import SentimentClassifier
+from tests.conftest import synthetic_reviews
+from tests.inference.conftest import SHIPPED_BUNDLE
+
+BAD_THEN_GOOD = "dull boring awful plot . " * 130 + "but the ending was superb and moving . " * 40
+
+
+@pytest.fixture(scope="module")
+def classifier() -> SentimentClassifier:
+    return SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
+
+
+def with_batch_size(classifier: SentimentClassifier, size: int) -> SentimentClassifier:
+    return SentimentClassifier(
+        classifier.manifest,
+        classifier.tokenizer,
+        classifier.session,
+        classifier.bundle_dir,
+        forward_batch_size=size,
+    )
+
+
+def test_a_text_within_the_window_is_one_span() -> None:
+    assert window_spans(0, 500, 100) == [(0, 0)]
+    assert window_spans(500, 500, 100) == [(0, 500)]
+
+
+@pytest.mark.parametrize(("tokens", "overlap"), [(501, 0), (1234, 0), (1234, 250), (2000, 499)])
+def test_long_texts_are_covered_by_full_overlapping_windows(tokens: int, overlap: int) -> None:
+    spans = window_spans(tokens, 500, overlap)
+    assert all(end - start == 500 for start, end in spans)
+    assert spans[0][0] == 0 and spans[-1][1] == tokens
+    covered = np.zeros(tokens, dtype=bool)
+    for start, end in spans:
+        covered[start:end] = True
+    assert covered.all()
+    starts = [start for start, _ in spans]
+    assert all(b - a == 500 - overlap for a, b in itertools.pairwise(starts[:-1]))
+    assert 0 < starts[-1] - starts[-2] <= 500 - overlap
+
+
+def test_pooling_rules() -> None:
+    probabilities = np.array([0.9, 0.2, 0.6], dtype=np.float32)
+    assert pool(probabilities, "mean") == pytest.approx(0.5666667, abs=1e-6)
+    logits = np.log(probabilities / (1 - probabilities))
+    assert pool(probabilities, "logit_mean") == pytest.approx(1 / (1 + np.exp(-logits.mean())))
+    assert pool(probabilities, "max_confidence") == pytest.approx(0.9)
+    for rule in POOLING_RULES:
+        assert pool(np.array([0.3], dtype=np.float32), rule) == np.float32(0.3)
+
+
+def test_the_overlap_must_be_below_the_window() -> None:
+    ChunkPolicy(499, "mean").check(500)
+    with pytest.raises(ValueError, match="below the model's window"):
+        ChunkPolicy(500, "mean").check(500)
+
+
+def test_short_texts_score_as_without_chunking(classifier: SentimentClassifier) -> None:
+    texts = [text for text, _ in synthetic_reviews(12, seed=2)] + ["", "!!!"]
+    chunked = ChunkedScorer(classifier, ChunkPolicy(250, "mean"))(texts)
+    truncated = classifier.predict(texts)
+    np.testing.assert_allclose(
+        [p.score for p in chunked], [p.score for p in truncated], atol=1e-6, rtol=0
+    )
+    assert [p.chunks for p in chunked] == [1] * len(texts)
+    assert [p.tokens for p in chunked] == [p.tokens for p in truncated]
+
+
+@pytest.mark.parametrize("rule", POOLING_RULES)
+def test_a_long_text_is_its_windows_pooled(classifier: SentimentClassifier, rule: str) -> None:
+    policy = ChunkPolicy(100, rule)  # type: ignore[arg-type]
+    (prediction,) = ChunkedScorer(classifier, policy)([BAD_THEN_GOOD])
+    (ids,) = whole_token_ids(classifier, [BAD_THEN_GOOD])
+    spans = window_spans(len(ids), 500, 100)
+    alone = np.array([classifier.forward(ids[None, start:end])[0] for start, end in spans])
+    assert prediction.chunks == len(spans) == 3
+    assert prediction.tokens == len(ids) > 500 and prediction.truncated is False
+    assert prediction.score == pytest.approx(pool(alone, policy.pooling), abs=1e-6)
+    # The verdict at the end is read: the windows disagree, so pooling has work to do.
+    assert alone.min() < 0.5 < alone.max()
+
+
+@pytest.mark.parametrize("forward_batch_size", [1, 3, 64])
+def test_a_chunked_score_does_not_depend_on_its_batch_mates(
+    classifier: SentimentClassifier, forward_batch_size: int
+) -> None:
+    policy = ChunkPolicy(250, "mean")
+    texts = [
+        BAD_THEN_GOOD,
+        "great " * 1700,
+        *[text for text, _ in synthetic_reviews(9, seed=8)],
+        BAD_THEN_GOOD[:3000],
+        "",
+    ]
+    alone = [ChunkedScorer(classifier, policy)([text])[0] for text in texts]
+    together = ChunkedScorer(with_batch_size(classifier, forward_batch_size), policy)(texts)
+    reversed_together = ChunkedScorer(classifier, policy)(texts[::-1])[::-1]
+    for batch in (together, reversed_together):
+        np.testing.assert_allclose(
+            [p.score for p in batch], [p.score for p in alone], atol=1e-6, rtol=0
+        )
+        assert [p.chunks for p in batch] == [p.chunks for p in alone]
+    assert max(p.chunks or 0 for p in alone) > 3
+
+
+def test_equal_scorers_are_one_model_to_the_batcher(classifier: SentimentClassifier) -> None:
+    policy = ChunkPolicy(250, "mean")
+    assert ChunkedScorer(classifier, policy) == ChunkedScorer(classifier, ChunkPolicy(250, "mean"))
+    assert ChunkedScorer(classifier, policy) != ChunkedScorer(classifier, ChunkPolicy(0, "mean"))
+    assert ChunkedScorer(classifier, policy) != classifier.predict

@@ -1,0 +1,55 @@
+"""Figures measured on a finished bundle (long-text readings, faithfulness of explanations):
+written beside its report, and into its model card with the manifest's checksums refreshed.
+
+The model card gets them as one section between markers, so a re-run replaces the section and
+leaves the rest of the card as the exporter wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from app.inference.bundle import MANIFEST_FILE, read_manifest, sha256_file
+from training import model_card
+
+log = logging.getLogger("training")
+
+REPORT_DIR = "report"
+CARD_FILE = "model_card.md"
+
+
+def write(out_dir: Path, name: str, figures: dict[str, Any], lines: list[str]) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"{name}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    (out_dir / f"{name}.md").write_text("\n".join(lines) + "\n")
+    log.info("wrote %s and %s", out_dir / f"{name}.json", out_dir / f"{name}.md")
+
+
+def read_all(report_dir: Path) -> dict[str, dict[str, Any]]:
+    """The measured figures found in a report folder, by name."""
+    return {
+        name: json.loads((report_dir / f"{name}.json").read_text())
+        for name in model_card.MEASURED
+        if (report_dir / f"{name}.json").is_file()
+    }
+
+
+def update_bundle(bundle_dir: Path, name: str, figures: dict[str, Any]) -> None:
+    """Store ``figures`` in the bundle's report, put every measured figure into its model card,
+    and record the new checksums in its manifest (the server verifies them)."""
+    report_dir = bundle_dir / REPORT_DIR
+    write(report_dir, name, figures, model_card.MEASURED[name](figures))
+    card_path = report_dir / CARD_FILE
+    card = card_path.read_text()
+    card_path.write_text(model_card.with_measured_section(card, read_all(report_dir)))
+    files = {
+        path.relative_to(bundle_dir).as_posix(): sha256_file(path)
+        for path in sorted(bundle_dir.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE
+    }
+    manifest = read_manifest(bundle_dir).model_copy(update={"files": files})
+    (bundle_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
+    log.info("model card and checksums of %s updated", bundle_dir)
