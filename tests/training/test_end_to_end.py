@@ -280,3 +280,49 @@ def test_bad_data_path_exits_with_one_clear_line(
     code = main(["train", "--data", str(tmp_path / "missing.tar.gz"), "--runs-dir", str(tmp_path)])
     assert code == 1
     assert "missing.tar.gz: no such file or directory" in caplog.text
+
+
+def test_own_csv_without_unlabelled_reviews_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The default preset on a user's CSV where no unlabelled archive exists: no word2vec, no
+    distillation, the rest (pair embeddings, mean+max pooling, calibration) as usual."""
+    import csv
+
+    from tests.conftest import synthetic_reviews
+    from training import cli
+
+    monkeypatch.setattr(cli, "DEFAULT_UNLABELED", tmp_path / "absent_unsup.tar.gz")
+    data = tmp_path / "reviews.csv"
+    with data.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["text", "label"])
+        writer.writerows(synthetic_reviews(300, seed=5))
+    code = main(
+        [
+            "train",
+            "--preset",
+            "default",
+            "--data",
+            str(data),
+            "--name",
+            "own",
+            "--models-dir",
+            str(tmp_path / "models"),
+            "--runs-dir",
+            str(tmp_path / "runs"),
+            "--trials",
+            str(tmp_path / "trials.jsonl"),
+            *TINY,
+            "--bigram-buckets",
+            "97",
+        ]
+    )
+    assert code == 0
+    assert "training without word2vec pretraining and distillation" in caplog.text
+    manifest = read_manifest(tmp_path / "models" / "own")
+    assert manifest.config["embedding_pretraining_epochs"] == 0
+    assert manifest.config["distillation_reviews"] == 0
+    assert manifest.config["calibrate"] and manifest.recurrent.pooling == "mean_max"
+    assert 0.0 < manifest.metrics["calibration"]["temperature"]
+    assert manifest.metrics["export_parity"]["keras_onnx_max_abs_diff"] <= 1e-5
