@@ -66,10 +66,10 @@ def in_process_rate(texts: list[str], bundle: Path) -> float:
     return len(texts) / (time.perf_counter() - started)
 
 
-def bulk_run(source: Path, output: Path, bundle: Path) -> dict[str, float]:
+def bulk_run(source: Path, output: Path, bundle: Path, engine: str) -> dict[str, float]:
     """Run python -m app.score; its rate and peak memory (sampled every 0.1 s)."""
     command = [sys.executable, "-m", "app.score", str(source), str(output)]
-    command += ["--no-progress", "--bundle", str(bundle)]
+    command += ["--no-progress", "--bundle", str(bundle), "--engine", engine]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(process.pid)
@@ -109,6 +109,9 @@ def main() -> int:
     parser.add_argument(
         "--limit-sample", type=int, default=20_000, help="texts the in-process limit runs on"
     )
+    parser.add_argument(
+        "--engine", choices=["local", "ray"], default="local", help="app.score's engine"
+    )
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
     args = parser.parse_args()
     texts = imdb_texts(args.data, args.copies)
@@ -121,7 +124,7 @@ def main() -> int:
             writer.writerows(enumerate(texts))
         input_mb = source.stat().st_size / 2**20
         limit_before = in_process_rate(sample, args.bundle)
-        bulk = bulk_run(source, output, args.bundle)
+        bulk = bulk_run(source, output, args.bundle, args.engine)
         limit_after = in_process_rate(sample, args.bundle)
         with output.open(newline="", encoding="utf-8") as stream:
             written = sum(1 for _ in csv.DictReader(stream))
@@ -142,7 +145,7 @@ def main() -> int:
         f"in-process limit ({THREADS} threads, batches of {BATCH}, {len(sample):,} of the texts"
         " in memory):"
         f" {limit_before:,.0f} before / {limit_after:,.0f} after reviews/s\n"
-        f"python -m app.score (file to file, {bulk['seconds']:.1f} s): {rate:,.0f} reviews/s"
+        f"python -m app.score --engine {args.engine} (file to file, {bulk['seconds']:.1f} s): {rate:,.0f} reviews/s"
         f" = {rate / limit:.2f} x the better limit\n"
         f"peak memory: {bulk['peak_rss_tree_mb']:.0f} MB for all its processes together"
         f" (main {bulk['peak_rss_main_mb']:.0f} MB, each worker at most"
