@@ -1,0 +1,49 @@
+"""``--engine ray``: Ray Data on a local Ray (started once for this module), same results as
+the local engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.score.conftest import read_output, review_rows, write_csv, write_parquet
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    # Two actors and a CPU slot for reading, as `--engine ray` starts it on this machine.
+    ray.init(num_cpus=3, include_dashboard=False, _node_ip_address="127.0.0.1")
+    yield
+    ray.shutdown()
+
+
+def score(*args: object) -> int:
+    from app.score.__main__ import main
+
+    return main([str(arg) for arg in args] + ["--no-progress", "--bundle", str(SHIPPED_BUNDLE)])
+
+
+@pytest.mark.parametrize("writer", [write_csv, write_parquet], ids=["csv", "parquet"])
+def test_ray_writes_what_the_local_engine_writes(
+    local_ray: None, writer: object, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    suffix = ".csv" if writer is write_csv else ".parquet"
+    source = writer(tmp_path / f"in{suffix}", review_rows(60, seed=3))  # type: ignore[operator]
+    on_ray, local = tmp_path / f"ray{suffix}", tmp_path / f"local{suffix}"
+    assert score(source, local, "--workers", 1, "--chunk-rows", 16) == 0
+    assert score(source, on_ray, "--engine", "ray", "--workers", 2, "--chunk-rows", 16) == 0
+    assert read_output(on_ray) == read_output(local)
+    assert "row 4: empty text (not scored)" in caplog.text  # Ray names rows, not lines
+
+
+def test_more_actors_than_the_cluster_can_feed_are_refused(
+    local_ray: None, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = write_csv(tmp_path / "in.csv", review_rows(5))
+    assert score(source, tmp_path / "out.csv", "--engine", "ray", "--workers", 3) == 1
+    assert "the Ray cluster has 3 CPUs; each actor takes one" in caplog.text
