@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.open_inference import request_schema
 from app.core.config import Settings
 
 
@@ -20,6 +21,10 @@ def document_limits(app: FastAPI, settings: Settings) -> None:
             fields["text"]["maxLength"] = settings.max_text_chars
             fields["texts"]["maxItems"] = settings.max_texts_per_request
             fields["texts"]["items"]["maxLength"] = settings.max_text_chars
+            for path, operations in schema["paths"].items():
+                if path.endswith("/infer"):
+                    body = operations["post"]["requestBody"]["content"]["application/json"]
+                    body["schema"] = request_schema(settings)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

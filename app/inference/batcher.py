@@ -21,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from app.inference.pipeline import Prediction
+from app.observability.metrics import ServiceMetrics, observe_all
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class _Job:
     texts: Sequence[str]
     model: Predict
     future: asyncio.Future[list[Prediction]]
+    queued_at: float = field(default_factory=time.perf_counter)
     results: list[Prediction | None] = field(init=False)
     remaining: int = field(init=False)
 
@@ -69,6 +72,7 @@ class DynamicBatcher:
         max_queue_texts: int,
         max_wait_seconds: float = 0.0,
         workers: int = 1,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -82,6 +86,7 @@ class DynamicBatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._busy_workers = 0
         self._closed = False
+        self._metrics = metrics
 
     @property
     def queued_texts(self) -> int:
@@ -107,6 +112,8 @@ class DynamicBatcher:
             )
         job = _Job(texts, model, asyncio.get_running_loop().create_future())
         self._queue.extend((job, index) for index in range(len(texts)))
+        if self._metrics is not None:
+            self._metrics.queue_texts.set(len(self._queue))
         self._has_work.set()
         return await job.future
 
@@ -175,4 +182,8 @@ class DynamicBatcher:
             self._queue.popleft()
             if not job.future.done():  # skip texts of requests that were cancelled or failed
                 batch.append((job, index))
+        if self._metrics is not None:
+            self._metrics.queue_texts.set(len(self._queue))
+            now = time.perf_counter()
+            observe_all(self._metrics.queue_wait_seconds, [now - job.queued_at for job, _ in batch])
         return batch

@@ -12,7 +12,7 @@ from app.core.config import Settings
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
 from app.runtime import reload
-from app.runtime.loading import load_classifier
+from app.runtime.loading import instrument, load_classifier
 from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
@@ -29,11 +29,13 @@ def service_lifespan(settings: Settings, classifier: SentimentClassifier | None 
         state: ServiceState = app.state.service
         loaded = classifier or load_classifier(settings)
         loaded.warm_up()
+        instrument(loaded, state.metrics)
         batcher = DynamicBatcher(
             max_batch_size=settings.max_batch_size,
             max_queue_texts=settings.max_queue_texts,
             max_wait_seconds=settings.max_wait_ms / 1000,
             workers=settings.inference_workers,
+            metrics=state.metrics,
         )
         batcher.start()
         state.classifier, state.batcher, state.ready = loaded, batcher, True

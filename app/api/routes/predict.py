@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic_core import to_json
 
-from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
-from app.api.errors import retry_later
+from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
 from app.api.schemas import ErrorOut, PredictRequest, PredictResponse
+from app.api.scoring import score
 from app.core.config import Settings
-from app.inference.batcher import BatcherClosedError, QueueFullError
 
 
 async def require_json(request: Request) -> None:
@@ -46,6 +43,7 @@ async def predict(
     classifier: ClassifierDep,
     batcher: BatcherDep,
     settings: SettingsDep,
+    state: StateDep,
 ) -> Response:
     """Label and probability of being positive for each text, in input order."""
     texts = body.all_texts
@@ -53,21 +51,7 @@ async def predict(
     request.state.text_count = len(texts)
     if settings.log_texts:
         request.state.logged_texts = texts
-    try:
-        async with asyncio.timeout(settings.request_timeout_ms / 1000):
-            # Scored by the classifier whose version the answer reports, even if a reload
-            # swaps in another one while these texts wait.
-            predictions = await batcher.predict(classifier.predict, texts)
-    except TimeoutError:
-        # Leaving the wait cancels the request's job: texts still queued are skipped.
-        raise retry_later(
-            f"no answer within {settings.request_timeout_ms:g} ms; retry later or send fewer texts",
-            status.HTTP_504_GATEWAY_TIMEOUT,
-        ) from None
-    except QueueFullError as error:
-        raise retry_later(f"the service is at capacity ({error}); retry shortly") from None
-    except BatcherClosedError:
-        raise retry_later("the service is shutting down") from None
+    predictions = await score(texts, classifier, batcher, settings, state.metrics)
     manifest = classifier.manifest
     # Serialised here in one step: the shape is PredictResponse's (the schema documents it),
     # and FastAPI re-validating the model it was just given would cost more than the rest of
