@@ -156,3 +156,16 @@ def test_observe_all_equals_one_observe_per_value() -> None:
         line for line in generate_latest(each).decode().splitlines() if "_created" not in line
     ]
     assert strip == expected
+
+
+def test_v2_inference_counts_in_the_same_metrics(fresh: TestClient) -> None:
+    before = samples(fresh)
+    request = {"inputs": [{"name": "text", "shape": [2], "datatype": "BYTES", "data": ["a", "b"]}]}
+    assert fresh.post("/v2/models/imdb-sentiment/infer", json=request).status_code == 200
+    after = samples(fresh)
+    labels = {"method": "POST", "route": "/v2/models/{model_name}/infer", "status": "200"}
+    assert value(after, "sentiment_http_requests_total", **labels) == 1
+    added = value(after, "sentiment_text_tokens_count", **MODEL) - value(
+        before, "sentiment_text_tokens_count", **MODEL
+    )
+    assert added == 2
