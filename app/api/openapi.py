@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.api.open_inference import request_schema
+from app.api.open_inference.bodies import request_schema
 from app.core.config import Settings
 
 

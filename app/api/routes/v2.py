@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
-from app.api import open_inference as oip
 from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
+from app.api.open_inference import bodies, tensors
 from app.api.scoring import score
 from app.inference.pipeline import SentimentClassifier
 
@@ -22,8 +22,8 @@ inference_router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"]
 MODEL = "/models/{model_name}"
 VERSIONED = "/models/{model_name}/versions/{model_version}"
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": oip.V2Error, "description": "no such model or version"},
-    503: {"model": oip.V2Error, "description": "the model is loading, or shutting down"},
+    404: {"model": bodies.V2Error, "description": "no such model or version"},
+    503: {"model": bodies.V2Error, "description": "the model is loading, or shutting down"},
 }
 
 
@@ -50,31 +50,31 @@ async def _model_version(
     return classifier
 
 
-@router.get("", response_model=oip.ServerMetadata)
-async def server_metadata(request: Request) -> oip.ServerMetadata:
+@router.get("", response_model=bodies.ServerMetadata)
+async def server_metadata(request: Request) -> bodies.ServerMetadata:
     """The server's name, version and protocol extensions."""
-    return oip.ServerMetadata(
-        name="imdb-sentiment", version=request.app.version, extensions=[oip.BINARY_EXTENSION]
+    return bodies.ServerMetadata(
+        name="imdb-sentiment", version=request.app.version, extensions=[bodies.BINARY_EXTENSION]
     )
 
 
-@router.get("/health/live", response_model=oip.Liveness)
-async def server_live() -> oip.Liveness:
+@router.get("/health/live", response_model=bodies.Liveness)
+async def server_live() -> bodies.Liveness:
     """200 while the process runs."""
-    return oip.Liveness(live=True)
+    return bodies.Liveness(live=True)
 
 
 @router.get(
     "/health/ready",
-    response_model=oip.Readiness,
-    responses={503: {"model": oip.Readiness, "description": "loading or shutting down"}},
+    response_model=bodies.Readiness,
+    responses={503: {"model": bodies.Readiness, "description": "loading or shutting down"}},
 )
-async def server_ready(state: StateDep, response: Response) -> oip.Readiness:
+async def server_ready(state: StateDep, response: Response) -> bodies.Readiness:
     """200 once the model serves; 503 while loading or shutting down."""
     ready = state.ready and state.classifier is not None and not state.stopping
     if not ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    return oip.Readiness(ready=ready)
+    return bodies.Readiness(ready=ready)
 
 
 def _infer_docs() -> dict[str, Any]:
@@ -88,7 +88,7 @@ def _infer_docs() -> dict[str, Any]:
                 "application/octet-stream": {
                     "schema": {"type": "string", "format": "binary"},
                     "description": f"binary tensor data: the JSON request (its length in the"
-                    f" {oip.HEADER_LENGTH} header), then the tensors' bytes",
+                    f" {bodies.HEADER_LENGTH} header), then the tensors' bytes",
                 },
             },
         }
@@ -99,28 +99,28 @@ ModelDep = Annotated[SentimentClassifier, Depends(_model)]
 VersionDep = Annotated[SentimentClassifier, Depends(_model_version)]
 
 
-@router.get(MODEL, response_model=oip.ModelMetadata, responses=_ERRORS)
-async def model_metadata(classifier: ModelDep) -> oip.ModelMetadata:
+@router.get(MODEL, response_model=bodies.ModelMetadata, responses=_ERRORS)
+async def model_metadata(classifier: ModelDep) -> bodies.ModelMetadata:
     """The model's versions, platform, input and outputs."""
-    return oip.model_metadata(classifier.manifest.name, classifier.manifest.version)
+    return bodies.model_metadata(classifier.manifest.name, classifier.manifest.version)
 
 
-@router.get(VERSIONED, response_model=oip.ModelMetadata, responses=_ERRORS)
-async def version_metadata(classifier: VersionDep) -> oip.ModelMetadata:
+@router.get(VERSIONED, response_model=bodies.ModelMetadata, responses=_ERRORS)
+async def version_metadata(classifier: VersionDep) -> bodies.ModelMetadata:
     """The model's versions, platform, input and outputs, if it is this version."""
-    return oip.model_metadata(classifier.manifest.name, classifier.manifest.version)
+    return bodies.model_metadata(classifier.manifest.name, classifier.manifest.version)
 
 
-@router.get(MODEL + "/ready", response_model=oip.ModelReadiness, responses=_ERRORS)
-async def model_ready(classifier: ModelDep) -> oip.ModelReadiness:
+@router.get(MODEL + "/ready", response_model=bodies.ModelReadiness, responses=_ERRORS)
+async def model_ready(classifier: ModelDep) -> bodies.ModelReadiness:
     """200 when the model is ready for inference (503 while it loads)."""
-    return oip.ModelReadiness(name=classifier.manifest.name, ready=True)
+    return bodies.ModelReadiness(name=classifier.manifest.name, ready=True)
 
 
-@router.get(VERSIONED + "/ready", response_model=oip.ModelReadiness, responses=_ERRORS)
-async def version_ready(classifier: VersionDep) -> oip.ModelReadiness:
+@router.get(VERSIONED + "/ready", response_model=bodies.ModelReadiness, responses=_ERRORS)
+async def version_ready(classifier: VersionDep) -> bodies.ModelReadiness:
     """200 when this version of the model is ready for inference (503 while it loads)."""
-    return oip.ModelReadiness(name=classifier.manifest.name, ready=True)
+    return bodies.ModelReadiness(name=classifier.manifest.name, ready=True)
 
 
 _INFER_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -129,15 +129,15 @@ _INFER_RESPONSES: dict[int | str, dict[str, Any]] = {
             "application/octet-stream": {
                 "schema": {"type": "string", "format": "binary"},
                 "description": f"binary outputs: the JSON answer (length in the"
-                f" {oip.HEADER_LENGTH} header), then the outputs' bytes",
+                f" {bodies.HEADER_LENGTH} header), then the outputs' bytes",
             }
         }
     },
-    400: {"model": oip.V2Error, "description": "not a valid tensor, datatype or shape"},
-    401: {"model": oip.V2Error, "description": "API key missing or wrong (when one is set)"},
-    413: {"model": oip.V2Error, "description": "request body over the byte limit"},
-    415: {"model": oip.V2Error, "description": "not JSON nor binary tensor data"},
-    504: {"model": oip.V2Error, "description": "not answered within the request deadline"},
+    400: {"model": bodies.V2Error, "description": "not a valid tensor, datatype or shape"},
+    401: {"model": bodies.V2Error, "description": "API key missing or wrong (when one is set)"},
+    413: {"model": bodies.V2Error, "description": "request body over the byte limit"},
+    415: {"model": bodies.V2Error, "description": "not JSON nor binary tensor data"},
+    504: {"model": bodies.V2Error, "description": "not answered within the request deadline"},
     **_ERRORS,
 }
 
@@ -151,24 +151,24 @@ async def infer(
 ) -> Response:
     """Label, probability of being positive, tokens read and truncation for each text of the
     BYTES input ``text`` (shape [n] or [n, 1]), as JSON or binary tensors."""
-    oip.check_media_type(
+    tensors.check_media_type(
         request.headers.get("content-type"), request.headers.get("content-encoding")
     )
-    call = oip.read_request(
-        await request.body(), request.headers.get(oip.HEADER_LENGTH.lower()), settings
+    call = tensors.read_request(
+        await request.body(), request.headers.get(bodies.HEADER_LENGTH.lower()), settings
     )
     request.state.text_count = len(call.texts)
     if settings.log_texts:
         request.state.logged_texts = call.texts
     predictions = await score(call.texts, classifier, batcher, settings, state.metrics)
     manifest = classifier.manifest
-    body, header_length = oip.write_response(call, predictions, manifest.name, manifest.version)
+    body, header_length = tensors.write_response(call, predictions, manifest.name, manifest.version)
     if header_length is None:
         return Response(body, media_type="application/json")
     return Response(
         body,
         media_type="application/octet-stream",
-        headers={oip.HEADER_LENGTH: str(header_length)},
+        headers={bodies.HEADER_LENGTH: str(header_length)},
     )
 
 
@@ -178,7 +178,7 @@ for _path, _served in ((MODEL, _model), (VERSIONED, _model_version)):
         infer,
         methods=["POST"],
         name="infer" if _served is _model else "infer_version",
-        response_model=oip.InferResponse,
+        response_model=bodies.InferResponse,
         openapi_extra=_infer_docs(),
         responses=_INFER_RESPONSES,
         dependencies=[Depends(_served)],

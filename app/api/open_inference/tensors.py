@@ -1,15 +1,11 @@
-"""The Open Inference Protocol (KServe V2) for this model: its bodies, and reading and writing
-tensors in JSON and in the binary tensor data extension.
+"""Reading and writing the Open Inference Protocol's tensors, in JSON and in the binary
+tensor data extension.
 
-The model takes one ``BYTES`` input ``text`` of shape ``[n]`` or ``[n, 1]`` (UTF-8 reviews)
-and answers four outputs of the same shape: ``probability`` (FP32, of the positive label),
-``label`` (BYTES), ``tokens`` (INT32, tokens the model read) and ``truncated`` (BOOL).
-
-Binary tensor data extension: with an ``Inference-Header-Content-Length: N`` header, the first
-N bytes of the body are the JSON request, and the rest hold the tensors whose
-``parameters.binary_data_size`` is set, in input order (a BYTES element is a 4-byte
-little-endian length and its bytes). Outputs asked for with ``parameters.binary_data`` (or
-``binary_data_output`` for all) are answered the same way.
+With an ``Inference-Header-Content-Length: N`` header, the first N bytes of the body are the
+JSON request, and the rest hold the tensors whose ``parameters.binary_data_size`` is set, in
+input order (a BYTES element is a 4-byte little-endian length and its bytes). Outputs asked
+for with ``parameters.binary_data`` (or ``binary_data_output`` for all) are answered the same
+way.
 """
 
 from __future__ import annotations
@@ -23,126 +19,14 @@ from typing import Any
 
 import numpy as np
 from fastapi import HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from app.api.schemas import HAS_CONTENT, POSITIVE_EXAMPLE
+from app.api.open_inference.bodies import HEADER_LENGTH, INPUT, OUTPUTS, InferRequest, RequestInput
+from app.api.schemas import HAS_CONTENT
 from app.core.config import Settings
 from app.inference.pipeline import Prediction
 
-HEADER_LENGTH = "Inference-Header-Content-Length"
-BINARY_EXTENSION = "binary_tensor_data"
-INPUT = "text"
-OUTPUTS = {"probability": "FP32", "label": "BYTES", "tokens": "INT32", "truncated": "BOOL"}
-PLATFORM = "onnxruntime_onnx"
 _HAS_CONTENT = re.compile(HAS_CONTENT)
-
-
-# ---- bodies (the request's JSON part is read with these, and the docs show them) ----
-
-
-class TensorMetadata(BaseModel):
-    name: str
-    datatype: str
-    shape: list[int]
-
-
-class ServerMetadata(BaseModel):
-    name: str
-    version: str
-    extensions: list[str]
-
-
-class ModelMetadata(BaseModel):
-    name: str
-    versions: list[str]
-    platform: str
-    inputs: list[TensorMetadata]
-    outputs: list[TensorMetadata]
-
-
-class Liveness(BaseModel):
-    live: bool
-
-
-class Readiness(BaseModel):
-    ready: bool
-
-
-class ModelReadiness(BaseModel):
-    name: str
-    ready: bool
-
-
-class V2Error(BaseModel):
-    error: str
-
-
-class _Parameters(BaseModel):
-    model_config = ConfigDict(extra="allow", strict=True)
-
-
-class TensorParameters(_Parameters):
-    binary_data_size: int | None = Field(
-        None, ge=0, description="bytes of this tensor's data after the JSON part (binary form)"
-    )
-
-
-class RequestInput(BaseModel):
-    model_config = ConfigDict(strict=True)
-
-    name: str = Field(description=f"the model's one input, {INPUT!r}")
-    shape: list[int] = Field(description="[n] or [n, 1]: n texts")
-    datatype: str = Field(description="BYTES")
-    parameters: TensorParameters | None = None
-    data: list[str | list[str]] | None = Field(
-        None, description="the texts, flat or as [n, 1] rows; absent in the binary form"
-    )
-
-
-class OutputParameters(_Parameters):
-    binary_data: bool | None = Field(None, description="answer this output in the binary form")
-
-
-class RequestOutput(BaseModel):
-    model_config = ConfigDict(strict=True)
-
-    name: str
-    parameters: OutputParameters | None = None
-
-
-class RequestParameters(_Parameters):
-    binary_data_output: bool | None = Field(
-        None, description="answer every output in the binary form"
-    )
-
-
-class InferRequest(BaseModel):
-    model_config = ConfigDict(strict=True)
-
-    id: str | None = Field(None, description="echoed in the answer")
-    parameters: RequestParameters | None = None
-    inputs: list[RequestInput]
-    outputs: list[RequestOutput] | None = Field(None, description="default: all four")
-
-
-class ResponseOutput(BaseModel):
-    name: str
-    shape: list[int]
-    datatype: str
-    parameters: dict[str, Any] | None = None
-    data: list[Any] | None = None
-
-
-class InferResponse(BaseModel):
-    model_config = ConfigDict(protected_namespaces=())
-
-    model_name: str
-    model_version: str
-    id: str | None = None
-    outputs: list[ResponseOutput]
-
-
-# ---- reading a request ----
 
 
 @dataclass(frozen=True)
@@ -288,9 +172,6 @@ def _requested_outputs(request: InferRequest) -> list[tuple[str, bool]]:
     return outputs
 
 
-# ---- writing an answer ----
-
-
 def write_response(
     call: InferCall, predictions: Sequence[Prediction], model_name: str, model_version: str
 ) -> tuple[bytes, int | None]:
@@ -331,103 +212,3 @@ def _binary(datatype: str, values: list[Any]) -> bytes:
         return np.asarray(values, dtype=np.bool_).tobytes()
     encoded = [str(value).encode() for value in values]
     return b"".join(struct.pack("<I", len(item)) + item for item in encoded)
-
-
-def model_metadata(name: str, version: str) -> ModelMetadata:
-    return ModelMetadata(
-        name=name,
-        versions=[version],
-        platform=PLATFORM,
-        inputs=[TensorMetadata(name=INPUT, datatype="BYTES", shape=[-1])],
-        outputs=[
-            TensorMetadata(name=output, datatype=datatype, shape=[-1])
-            for output, datatype in OUTPUTS.items()
-        ],
-    )
-
-
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def request_schema(settings: Settings) -> dict[str, Any]:
-    """The JSON part of an infer request as the docs (and fuzzers) see it: every rule a JSON
-    schema can state. Two it cannot: the data holds as many texts as the shape says, and
-    ``binary_data_size`` matches the bytes after the JSON part (both answered with 400)."""
-    text = {"type": "string", "pattern": HAS_CONTENT, "maxLength": settings.max_text_chars}
-    limit = settings.max_texts_per_request
-    tensor = {
-        "type": "object",
-        "required": ["name", "shape", "datatype"],
-        "properties": {
-            "name": {"type": "string", "enum": [INPUT]},
-            "shape": {
-                "type": "array",
-                "prefixItems": [
-                    {"type": "integer", "minimum": 1, "maximum": limit},
-                    {"type": "integer", "enum": [1]},
-                ],
-                "items": False,
-                "minItems": 1,
-                "description": "[n] or [n, 1]: n texts",
-            },
-            "datatype": {"type": "string", "enum": ["BYTES"]},
-            "parameters": _nullable(
-                {
-                    "type": "object",
-                    "properties": {
-                        "binary_data_size": _nullable({"type": "integer", "minimum": 0})
-                    },
-                }
-            ),
-            "data": _nullable(
-                {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": limit,
-                    "items": {
-                        "anyOf": [
-                            text,
-                            {"type": "array", "items": text, "minItems": 1, "maxItems": 1},
-                        ]
-                    },
-                    "description": "the texts, flat or as [n, 1] rows; absent in the binary form",
-                }
-            ),
-        },
-    }
-    output = {
-        "type": "object",
-        "required": ["name"],
-        "properties": {
-            "name": {"type": "string", "enum": list(OUTPUTS)},
-            "parameters": _nullable(
-                {"type": "object", "properties": {"binary_data": _nullable({"type": "boolean"})}}
-            ),
-        },
-    }
-    return {
-        "type": "object",
-        "required": ["inputs"],
-        "properties": {
-            "id": _nullable({"type": "string", "description": "echoed in the answer"}),
-            "parameters": _nullable(
-                {
-                    "type": "object",
-                    "properties": {"binary_data_output": _nullable({"type": "boolean"})},
-                }
-            ),
-            "inputs": {"type": "array", "items": tensor, "minItems": 1, "maxItems": 1},
-            "outputs": _nullable(
-                {"type": "array", "items": output, "description": "default: all four"}
-            ),
-        },
-        "examples": [
-            {
-                "id": "42",
-                "inputs": [
-                    {"name": INPUT, "shape": [1], "datatype": "BYTES", "data": [POSITIVE_EXAMPLE]}
-                ],
-            }
-        ],
-    }
