@@ -13,7 +13,6 @@ from app.api.errors import retry_later
 from app.core.config import Settings
 from app.inference.batcher import BatcherClosedError, DynamicBatcher, QueueFullError
 from app.inference.pipeline import Prediction, SentimentClassifier
-from app.observability.metrics import ServiceMetrics
 
 
 async def score(
@@ -21,10 +20,10 @@ async def score(
     classifier: SentimentClassifier,
     batcher: DynamicBatcher,
     settings: Settings,
-    metrics: ServiceMetrics | None,
 ) -> list[Prediction]:
     """Predictions of ``classifier`` for ``texts``, in order; 503 when the queue is full or
     the service is stopping, 504 past the deadline (both with Retry-After)."""
+    metrics = batcher.metrics
     try:
         async with asyncio.timeout(settings.request_timeout_ms / 1000):
             # Scored by the classifier whose version the answer reports, even if a reload

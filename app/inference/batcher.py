@@ -89,6 +89,11 @@ class DynamicBatcher:
         self._metrics = metrics
 
     @property
+    def metrics(self) -> ServiceMetrics | None:
+        """Where this batcher records (None with metrics off); its callers count refusals there."""
+        return self._metrics
+
+    @property
     def queued_texts(self) -> int:
         return len(self._queue)
 

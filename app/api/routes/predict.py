@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic_core import to_json
 
-from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
+from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
 from app.api.schemas import ErrorOut, PredictRequest, PredictResponse
 from app.api.scoring import score
 from app.core.config import Settings
@@ -43,7 +43,6 @@ async def predict(
     classifier: ClassifierDep,
     batcher: BatcherDep,
     settings: SettingsDep,
-    state: StateDep,
 ) -> Response:
     """Label and probability of being positive for each text, in input order."""
     texts = body.all_texts
@@ -51,7 +50,7 @@ async def predict(
     request.state.text_count = len(texts)
     if settings.log_texts:
         request.state.logged_texts = texts
-    predictions = await score(texts, classifier, batcher, settings, state.metrics)
+    predictions = await score(texts, classifier, batcher, settings)
     manifest = classifier.manifest
     # Serialised here in one step: the shape is PredictResponse's (the schema documents it),
     # and FastAPI re-validating the model it was just given would cost more than the rest of

@@ -147,7 +147,6 @@ async def infer(
     classifier: ClassifierDep,
     batcher: BatcherDep,
     settings: SettingsDep,
-    state: StateDep,
 ) -> Response:
     """Label, probability of being positive, tokens read and truncation for each text of the
     BYTES input ``text`` (shape [n] or [n, 1]), as JSON or binary tensors."""
@@ -160,7 +159,7 @@ async def infer(
     request.state.text_count = len(call.texts)
     if settings.log_texts:
         request.state.logged_texts = call.texts
-    predictions = await score(call.texts, classifier, batcher, settings, state.metrics)
+    predictions = await score(call.texts, classifier, batcher, settings)
     manifest = classifier.manifest
     body, header_length = tensors.write_response(call, predictions, manifest.name, manifest.version)
     if header_length is None:
