@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
+from app.observability.metrics import ServiceMetrics
 
 # Set from the server's SIGTERM/SIGINT handler, before uvicorn starts draining connections, so
 # that readiness answers 503 at once rather than only when the lifespan ends.
@@ -21,6 +22,7 @@ def request_shutdown() -> None:
 @dataclass
 class ServiceState:
     classifier: SentimentClassifier | None = None
+    metrics: ServiceMetrics | None = None  # None with SENTIMENT_METRICS=false
     batcher: DynamicBatcher | None = None
     ready: bool = False
     closing: bool = False  # the lifespan is shutting down
