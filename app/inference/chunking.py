@@ -105,6 +105,7 @@ class ChunkedScorer:
         if not rows:
             return []
         probabilities = classifier.forward_grouped(pad_rows(rows, manifest.pad_id))
+        classifier.record_batch([len(ids) for ids in token_ids], 0, windows_per_text)
         negative, positive = manifest.labels
         predictions = []
         first = 0

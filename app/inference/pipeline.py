@@ -237,13 +237,21 @@ class SentimentClassifier:
             probabilities[group] = self.forward(batch.input_ids[group, :width])
         return probabilities
 
+    def record_batch(
+        self, tokens: Sequence[int], truncated: int, windows: Sequence[int] = ()
+    ) -> None:
+        """Count a batch of texts this model scored in the service's metrics (when it has them),
+        however the texts were read: each text's tokens, how many were truncated, and for
+        texts read whole in windows, the windows of each."""
+        if self.metrics is not None:
+            self.metrics.observe_batch(tokens, truncated, windows)
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         batch = self.encode(texts)
         if len(batch.input_ids) == 0:
             return []
         probabilities = self.forward_grouped(batch)
-        if self.metrics is not None:
-            self.metrics.observe_batch(batch.lengths.tolist(), int(batch.truncated.sum()))
+        self.record_batch(batch.lengths.tolist(), int(batch.truncated.sum()))
         return postprocess(probabilities, batch, self.manifest.labels, self.manifest.threshold)
 
     def warm_up(self) -> None:

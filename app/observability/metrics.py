@@ -34,7 +34,9 @@ LATENCY_BUCKETS = (
     0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 )  # fmt: skip
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
-TOKEN_BUCKETS = (0, 5, 10, 20, 50, 100, 200, 300, 400, 500, 1000)
+# Up to the model's window of 500 tokens, then texts read whole in windows (long_text chunk).
+TOKEN_BUCKETS = (0, 5, 10, 20, 50, 100, 200, 300, 400, 500, 1000, 2000, 5000, 10000, 20000)
+WINDOW_BUCKETS = (1, 2, 3, 4, 6, 8, 12, 16, 32, 64)
 MODEL = ("model", "version")
 
 
@@ -46,13 +48,18 @@ class ModelMetrics:
         self.batch_texts = metrics.batch_texts.labels(name, version)
         self.text_tokens = metrics.text_tokens.labels(name, version)
         self.truncated = metrics.texts_truncated.labels(name, version)
+        self.text_windows = metrics.text_windows.labels(name, version)
 
-    def observe_batch(self, tokens: Sequence[int], truncated: int) -> None:
-        """One batch given to the model: its size, each text's tokens, how many were cut."""
+    def observe_batch(
+        self, tokens: Sequence[int], truncated: int, windows: Sequence[int] = ()
+    ) -> None:
+        """One batch of texts given to the model: its size, each text's tokens, how many were
+        cut, and for texts read whole (chunking) how many windows each took."""
         self.batch_texts.observe(len(tokens))
         observe_all(self.text_tokens, tokens)
         if truncated:
             self.truncated.inc(truncated)
+        observe_all(self.text_windows, windows)
 
 
 class ServiceMetrics:
@@ -122,6 +129,13 @@ class ServiceMetrics:
             "sentiment_texts_truncated",
             "Texts longer than the model reads, cut at its max length",
             MODEL,
+            registry=registry,
+        )
+        self.text_windows = Histogram(
+            "sentiment_text_windows",
+            "Windows of the model's length a text read whole was scored in (long_text chunk)",
+            MODEL,
+            buckets=WINDOW_BUCKETS,
             registry=registry,
         )
         self.texts_shed = Counter(

@@ -25,6 +25,7 @@ METRICS = [
     "sentiment_model_run_seconds",
     "sentiment_text_tokens",
     "sentiment_texts_truncated",
+    "sentiment_text_windows",
     "sentiment_texts_shed",
     "sentiment_texts_expired",
     "sentiment_model_info",
@@ -169,3 +170,56 @@ def test_v2_inference_counts_in_the_same_metrics(fresh: TestClient) -> None:
         before, "sentiment_text_tokens_count", **MODEL
     )
     assert added == 2
+
+
+def test_explain_demo_and_chunked_sentence_predictions_count_like_predict(
+    fresh: TestClient,
+) -> None:
+    before = samples(fresh)
+    assert fresh.get("/").status_code == 200
+    body = {"texts": [LONG_REVIEW, "Wonderful."], "long_text": "chunk", "sentences": True}
+    predicted = fresh.post("/predict", json=body)
+    assert predicted.status_code == 200
+    explained = fresh.post("/explain", json={"text": "Dull plot, superb acting."})
+    assert explained.status_code == 200
+    too_many = fresh.post("/explain", json={"texts": ["word " * 400] * 3})
+    assert too_many.status_code == 422
+    after = samples(fresh)
+
+    def added(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert added("sentiment_http_requests_total", method="GET", route="/", status="200") == 1
+    explain = {"method": "POST", "route": "/explain"}
+    assert added("sentiment_http_requests_total", **explain, status="200") == 1
+    assert added("sentiment_http_requests_total", **explain, status="422") == 1
+    assert added("sentiment_http_request_duration_seconds_count", **explain) == 2
+    predictions = predicted.json()["predictions"]
+    sentences = [sentence for prediction in predictions for sentence in prediction["sentences"]]
+    (explanation,) = explained.json()["explanations"]
+    # The chunked texts and their sentences are one batch; the explained text another.
+    chunked_texts = len(predictions) + len(sentences)
+    assert added("sentiment_batch_queue_wait_seconds_count") == chunked_texts + 1
+    assert added("sentiment_batch_texts_count", **MODEL) == 2
+    assert added("sentiment_batch_texts_sum", **MODEL) == chunked_texts + 1
+    assert added("sentiment_text_tokens_count", **MODEL) == chunked_texts + 1
+    read = sum(p["tokens"] for p in predictions) + len(explanation["tokens"])
+    assert read > 500  # the long review was read whole, past the window
+    assert added("sentiment_text_tokens_sum", **MODEL) >= read
+    assert added("sentiment_texts_truncated_total", **MODEL) == 0
+    assert added("sentiment_text_windows_count", **MODEL) == chunked_texts
+    windows = sum(p["chunks"] for p in predictions) + len(sentences)  # a sentence is 1 window
+    assert predictions[0]["chunks"] > 1
+    assert added("sentiment_text_windows_sum", **MODEL) == windows
+    assert added("sentiment_model_run_seconds_count", **MODEL) > 2
+
+
+def test_explain_refusals_are_counted() -> None:
+    with TestClient(create_app(make_settings(max_queue_texts=2))) as client:
+        response = client.post("/explain", json={"texts": ["a", "b", "c"]})
+        assert response.status_code == 503
+        assert value(samples(client), "sentiment_texts_shed_total", reason="queue_full") == 3
+    with TestClient(create_app(make_settings(request_timeout_ms=1))) as client:
+        response = client.post("/explain", json={"texts": [LONG_REVIEW[:900]] * 5})
+        assert response.status_code == 504
+        assert value(samples(client), "sentiment_texts_expired_total") == 5
