@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.core.config import Settings
+from app.server.supervisor import metrics_folder
 from tests.inference.conftest import SHIPPED_BUNDLE
 from tests.test_app_process import _workers, serving
 
@@ -126,6 +129,25 @@ def test_the_temporary_metrics_folder_is_removed_at_exit() -> None:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=15)
     assert not folder.exists()
+
+
+def test_a_configured_folder_that_exists_is_emptied_of_an_earlier_runs_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in a Kubernetes pod: SENTIMENT_METRICS_DIR is an emptyDir that outlives a container
+    restart, so it exists and may hold the files of the container's previous run."""
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)  # restored afterwards
+    folder = tmp_path / "emptydir"
+    folder.mkdir()
+    (folder / "counter_41.db").write_bytes(b"stale")
+    (folder / "histogram_41.db").write_bytes(b"stale")
+    (folder / "not-ours.txt").write_text("kept")
+    settings = Settings(bundle_path=SHIPPED_BUNDLE, metrics_dir=folder)
+    with metrics_folder(settings) as used:
+        assert used == folder
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(folder)
+        assert sorted(path.name for path in folder.iterdir()) == ["not-ours.txt"]
+    assert folder.is_dir()
 
 
 def _environment(pid: int) -> dict[str, str]:

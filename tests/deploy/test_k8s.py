@@ -1,12 +1,16 @@
-"""deploy/k8s renders, passes strict schema validation, and agrees with the service's code.
+"""deploy/k8s and its Prometheus overlay render, pass strict schema validation, and agree
+with the service's code.
 
 No cluster is needed: ``kubectl kustomize`` renders the base offline and the schemas come with
 ``kubernetes-validate``. The checks read the rendered objects, so a manifest cannot drift from
-the settings, routes, port, user and shutdown timing the service actually has.
+the settings, routes, port, user and shutdown timing the service actually has. The overlay's
+example scrape job runs in a real Prometheus (Debian's), fed the rendered pod's annotations.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import re
 import shutil
@@ -14,15 +18,20 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from kubernetes_validate import utils as kubernetes_validate
 
 from app.api.routes.health import router as health_router
+from app.api.routes.metrics import router as metrics_router
 from app.core.config import Settings
+from tests.test_app_process import free_port
+from tests.test_prometheus_server import PROMETHEUS, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "k8s"
+PROMETHEUS_OVERLAY = ROOT / "deploy" / "k8s-overlays" / "prometheus"
 # Oldest and newest Kubernetes the manifests are meant for (schemas ship with kubernetes-validate).
 KUBERNETES_VERSIONS = ["1.29.0", kubernetes_validate.latest_version()]
 # README "Shutdown": after SIGTERM the service waits SENTIMENT_SHUTDOWN_DELAY_S, drains, and
@@ -31,16 +40,30 @@ SERVICE_STOPS_WITHIN_S = 10
 GRACE_MARGIN_S = 2
 
 
-@pytest.fixture(scope="module")
-def rendered() -> dict[str, dict[str, Any]]:
+def render(kustomization: Path) -> dict[str, dict[str, Any]]:
+    """The objects ``kubectl kustomize`` renders, by kind."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("kubectl is not installed: cannot render deploy/k8s with kustomize")
     output = subprocess.run(
-        [kubectl, "kustomize", str(BASE)], capture_output=True, text=True, check=True, timeout=60
+        [kubectl, "kustomize", str(kustomization)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     ).stdout
     objects = [doc for doc in yaml.safe_load_all(output) if doc]
     return {doc["kind"]: doc for doc in objects}
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, dict[str, Any]]:
+    return render(BASE)
+
+
+@pytest.fixture(scope="module")
+def with_scraping() -> dict[str, dict[str, Any]]:
+    return render(PROMETHEUS_OVERLAY)
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +202,106 @@ def test_service_budget_and_autoscaler_select_the_pods(
     assert autoscaler["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
     (metric,) = autoscaler["spec"]["metrics"]
     assert metric["resource"]["name"] == "cpu"
+
+
+def test_the_metrics_folder_is_a_writable_volume_of_the_pod(
+    rendered: dict[str, dict[str, Any]], container: dict[str, Any], settings: Settings
+) -> None:
+    # The root is read-only: the workers' metric files need a volume of their own.
+    assert settings.metrics and settings.metrics_dir is not None
+    mounts = container["volumeMounts"]
+    (mount,) = [m for m in mounts if Path(m["mountPath"]) == settings.metrics_dir]
+    assert not mount.get("readOnly", False)
+    pod = rendered["Deployment"]["spec"]["template"]["spec"]
+    (volume,) = [v for v in pod["volumes"] if v["name"] == mount["name"]]
+    assert "emptyDir" in volume
+
+
+def test_the_prometheus_overlay_is_the_base_with_scrape_annotations(
+    rendered: dict[str, dict[str, Any]],
+    with_scraping: dict[str, dict[str, Any]],
+    settings: Settings,
+) -> None:
+    assert set(with_scraping) == set(rendered)
+    for version in KUBERNETES_VERSIONS:
+        for document in with_scraping.values():
+            kubernetes_validate.validate(document, version, strict=True)
+    unannotated = copy.deepcopy(with_scraping)
+    annotations = unannotated["Deployment"]["spec"]["template"]["metadata"].pop("annotations")
+    assert unannotated == rendered  # nothing else changed
+    (metrics_route,) = [route.path for route in metrics_router.routes]  # type: ignore[attr-defined]
+    assert annotations == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": str(settings.port),
+        "prometheus.io/path": metrics_route,
+    }
+
+
+@pytest.mark.skipif(PROMETHEUS is None, reason="the prometheus server is not installed")
+def test_the_example_scrape_job_scrapes_the_annotated_pods_only(
+    with_scraping: dict[str, dict[str, Any]], container: dict[str, Any], tmp_path: Path
+) -> None:
+    """The overlay's prometheus.yml job in a real Prometheus, with Kubernetes pod discovery
+    replaced by a file holding what it would discover: the overlay's pod and the base's."""
+    config = yaml.safe_load((PROMETHEUS_OVERLAY / "prometheus.yml").read_text())
+    (job,) = config["scrape_configs"]
+    assert job.pop("kubernetes_sd_configs") == [{"role": "pod"}]
+    job["file_sd_configs"] = [{"files": [str(tmp_path / "pods.json")]}]
+    job["scrape_interval"] = "1h"  # the pod addresses are documentation ones: no traffic
+    annotations = with_scraping["Deployment"]["spec"]["template"]["metadata"]["annotations"]
+    (port,) = container["ports"]
+
+    def discovered_pod(name: str, address: str, pod_annotations: dict[str, str]) -> object:
+        labels = {"__meta_kubernetes_namespace": "default", "__meta_kubernetes_pod_name": name}
+        for key, value in pod_annotations.items():
+            labels["__meta_kubernetes_pod_annotation_" + re.sub(r"\W", "_", key)] = value
+        return {"targets": [address], "labels": labels}
+
+    # Discovery yields one target per declared container port (here another one, 9999): the
+    # job must scrape the annotated port and path, as it does for another app's pod.
+    other_app = {**annotations, "prometheus.io/port": "9102", "prometheus.io/path": "/stats"}
+    pods = [
+        discovered_pod("with-scraping", "192.0.2.10:9999", annotations),
+        discovered_pod("base", "192.0.2.11:9999", {}),
+        discovered_pod("other-app", "192.0.2.12:9999", other_app),
+    ]
+    (tmp_path / "pods.json").write_text(json.dumps(pods))
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    listen = f"127.0.0.1:{free_port()}"
+    assert PROMETHEUS is not None
+    process = subprocess.Popen(
+        [
+            PROMETHEUS,
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address={listen}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found: dict[str, Any] = {}
+
+    def targets_discovered() -> bool:
+        try:
+            answer = httpx.get(f"http://{listen}/api/v1/targets", timeout=2).json()
+        except (httpx.TransportError, ValueError):
+            return False
+        found.update(answer["data"])
+        return len(found["activeTargets"]) + len(found["droppedTargets"]) == len(pods)
+
+    try:
+        wait_for(targets_discovered, "both pods discovered", process)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    scraped = {target["labels"]["pod"]: target["scrapeUrl"] for target in found["activeTargets"]}
+    assert scraped == {
+        "with-scraping": f"http://192.0.2.10:{port['containerPort']}/metrics",
+        "other-app": "http://192.0.2.12:9102/stats",
+    }
+    (dropped,) = found["droppedTargets"]
+    assert dropped["discoveredLabels"]["__meta_kubernetes_pod_name"] == "base"
 
 
 def _cpus(quantity: str | int) -> float:
