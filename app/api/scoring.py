@@ -18,7 +18,7 @@ from app.api.errors import retry_later
 from app.api.schemas import PredictRequest
 from app.core.config import Settings
 from app.inference.batcher import BatcherClosedError, DynamicBatcher, QueueFullError
-from app.inference.chunking import ChunkedScorer, ChunkPolicy, LongText
+from app.inference.chunking import ChunkPolicy, LongText, Reading
 from app.inference.pipeline import Prediction, SentimentClassifier, encodable
 from app.inference.sentences import Sentence, split_sentences
 
@@ -41,10 +41,8 @@ def long_text_of(body: PredictRequest, settings: Settings) -> LongText:
 
 
 def scorer(classifier: SentimentClassifier, long_text: LongText, settings: Settings) -> Scorer:
-    """The classifier's predict, or its chunked reading of long texts."""
-    if long_text == "chunk":
-        return ChunkedScorer(classifier, chunk_policy(settings))
-    return classifier.predict
+    """How the classifier scores texts read as ``long_text`` says, with the served chunking."""
+    return Reading(long_text, chunk_policy(settings)).scorer(classifier)
 
 
 async def score(

@@ -1,8 +1,10 @@
 """``python -m app.score INPUT OUTPUT``: score a CSV, JSONL or Parquet file of reviews.
 
-Writes the same rows, in input order, plus ``label``, ``score``, ``tokens`` and ``truncated``
-(empty for rows that could not be scored, which are reported with their line or row). The
-scores are the server's: the same bundle and ``SentimentClassifier.predict``.
+Writes the same rows, in input order, plus ``label``, ``score``, ``tokens``, ``truncated`` and
+``chunks`` (empty for rows that could not be scored, which are reported with their line or
+row; ``chunks`` only with ``--long-text chunk``). The scores are the server's: the same bundle,
+and the same reading of long texts as ``/predict``'s ``long_text`` (``SentimentClassifier.predict``
+or ``ChunkedScorer``).
 
 Exit status: 0 when OUTPUT is written (bad rows included, unless ``--strict``), 1 when the
 input, the bundle or the job cannot be used, 2 for wrong arguments.
@@ -21,7 +23,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from app.core.config import Settings
 from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
+from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
 from app.inference.pipeline import DEFAULT_FORWARD_BATCH_SIZE
 from app.score.formats import Format, InputError, Source
 from app.score.job import BadRowError, Job, JobError, JobIdentity
@@ -36,8 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m app.score",
         description="Score a file of reviews (CSV with a header, JSONL or Parquet; the format"
-        " follows the file name) and write the same rows plus label, score, tokens and"
-        " truncated, in input order.",
+        " follows the file name) and write the same rows plus label, score, tokens, truncated"
+        " and chunks, in input order.",
     )
     parser.add_argument("input", type=Path, help="reviews: .csv, .jsonl or .parquet")
     parser.add_argument("output", type=Path, help="where to write; same format as the input")
@@ -62,6 +66,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=DEFAULT_FORWARD_BATCH_SIZE,
         help="rows per session.run, as the server's SENTIMENT_FORWARD_BATCH_SIZE",
     )
+    served = Settings.model_fields  # the server's defaults
+    parser.add_argument(
+        "--long-text",
+        choices=["truncate", "chunk"],
+        default=served["long_text"].default,
+        help="how a text longer than the model's window is read, as /predict's long_text:"
+        " 'truncate' reads the window only, 'chunk' reads it whole in windows (and writes"
+        " how many); default %(default)s, as the service",
+    )
+    parser.add_argument(
+        "--chunk-overlap",
+        type=int,
+        default=served["chunk_overlap"].default,
+        help="tokens neighbouring windows share with --long-text chunk, as the server's"
+        " SENTIMENT_CHUNK_OVERLAP (default %(default)s)",
+    )
+    parser.add_argument(
+        "--chunk-pooling",
+        choices=POOLING_RULES,
+        default=served["chunk_pooling"].default,
+        help="how window scores become one with --long-text chunk, as the server's"
+        " SENTIMENT_CHUNK_POOLING (default %(default)s)",
+    )
     parser.add_argument(
         "--resume",
         action="store_true",
@@ -84,11 +111,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def model_identity(bundle: Path) -> str:
-    """Checks the bundle's files (fails fast, before any worker starts) and names the model."""
+def model_identity(bundle: Path, reading: Reading) -> str:
+    """Checks the bundle's files and that its window holds the chunk overlap (fails fast,
+    before any worker starts), and names the model."""
     manifest = read_manifest(bundle)
     verify_checksums(bundle, manifest)
+    try:
+        reading.policy.check(manifest.max_length)
+    except ValueError as error:
+        raise BundleError(f"--chunk-overlap: {error}") from None
     return f"{manifest.name} {manifest.version} {manifest.files[MODEL_FILE]}"
+
+
+def reading_of(args: argparse.Namespace) -> Reading:
+    return Reading(args.long_text, ChunkPolicy(args.chunk_overlap, args.chunk_pooling))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,7 +133,9 @@ def run(args: argparse.Namespace) -> int:
         source = Source.open(args.input, args.text_column)
         if Format.of(args.output) is not source.format:
             raise InputError(f"{args.output}: write the same format as the input ({source.format})")
-        identity = JobIdentity.of(source, args.chunk_rows, model_identity(args.bundle))
+        reading = reading_of(args)
+        model = model_identity(args.bundle, reading)
+        identity = JobIdentity.of(source, args.chunk_rows, model, reading)
         # Ray streams rows without their lines: its reports name rows (1-based).
         unit = "row" if args.engine == "ray" else source.format.unit
         job = Job(source, args.output, identity, unit)
@@ -150,11 +188,12 @@ def _scored_chunks(args: argparse.Namespace, source: Source, done: int) -> Itera
             args.workers,
             args.chunk_rows,
             args.forward_batch_size,
+            reading_of(args),
             args.ray_address,
         )
     from app.score.local import LocalEngine
 
-    engine = LocalEngine(args.bundle, args.workers, args.forward_batch_size)
+    engine = LocalEngine(args.bundle, args.workers, args.forward_batch_size, reading_of(args))
     return engine.score(source.chunks(args.chunk_rows, skip=done), source.text_column)
 
 

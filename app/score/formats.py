@@ -229,6 +229,7 @@ class PartWriter:
             pa.field("score", pa.float64()),
             pa.field("tokens", pa.int64()),
             pa.field("truncated", pa.bool_()),
+            pa.field("chunks", pa.int64()),
         ]
         return pa.schema(kept + results)
 

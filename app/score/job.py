@@ -3,9 +3,10 @@
 Each scored chunk is written as ``OUTPUT.parts/part-NNNNNNNN.<ext>`` (to a temporary name,
 then renamed, so a part exists whole or not at all), with the bad rows it held beside it.
 ``job.json`` records what the parts were made from; ``--resume`` continues after the last
-whole part only if the input, chunk size and model are the same. At the end the parts are
-joined into a temporary file beside OUTPUT, which is renamed over OUTPUT: a reader never sees
-a half-written output, and an interrupted run leaves OUTPUT as it was.
+whole part only if the input, chunk size, model and reading of long texts are the same. At
+the end the parts are joined into a temporary file beside OUTPUT, which is renamed over
+OUTPUT: a reader never sees a half-written output, and an interrupted run leaves OUTPUT as it
+was.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from app.inference.chunking import Reading
 from app.score.formats import PartWriter, Source
 from app.score.rows import ScoredChunk
 
@@ -43,9 +45,10 @@ class JobIdentity:
     text_column: str
     chunk_rows: int
     model: str  # name, version and model.onnx sha256 of the bundle
+    reading: str  # how long texts are read: "truncate", or "chunk" with overlap and pooling
 
     @classmethod
-    def of(cls, source: Source, chunk_rows: int, model: str) -> JobIdentity:
+    def of(cls, source: Source, chunk_rows: int, model: str, reading: Reading) -> JobIdentity:
         stat = source.path.stat()
         return cls(
             str(source.path.resolve()),
@@ -54,7 +57,14 @@ class JobIdentity:
             source.text_column,
             chunk_rows,
             model,
+            _describe(reading),
         )
+
+
+def _describe(reading: Reading) -> str:
+    if reading.long_text == "truncate":
+        return "truncate"
+    return f"chunk, overlap {reading.policy.overlap}, pooling {reading.policy.pooling}"
 
 
 @dataclass

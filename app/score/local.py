@@ -10,28 +10,31 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
-from app.inference.pipeline import SentimentClassifier
+from app.inference.chunking import Reading
+from app.inference.pipeline import Prediction, SentimentClassifier
 from app.score.rows import Chunk, Outcome, ScoredChunk, score_values
 
 TASK_TEXTS = 256  # texts per task: large enough that sending them costs little next to scoring
 AHEAD = 2  # chunks in flight beyond the one being collected
 
-_classifier: SentimentClassifier | None = None  # one per worker process
+# One per worker process: its model's scorer, reading long texts as asked.
+_scorer: Callable[[Sequence[str]], list[Prediction]] | None = None
 
 
-def _load(bundle: Path, forward_batch_size: int) -> None:
-    global _classifier
-    _classifier = SentimentClassifier.from_bundle(bundle, forward_batch_size=forward_batch_size)
-    _classifier.warm_up()
+def _load(bundle: Path, forward_batch_size: int, reading: Reading) -> None:
+    global _scorer
+    classifier = SentimentClassifier.from_bundle(bundle, forward_batch_size=forward_batch_size)
+    classifier.warm_up()
+    _scorer = reading.scorer(classifier)
 
 
 def _score(values: list[object]) -> list[Outcome]:
-    assert _classifier is not None, "worker process without a model"
-    return score_values(_classifier, values)
+    assert _scorer is not None, "worker process without a model"
+    return score_values(_scorer, values)
 
 
 def texts_of(chunk: Chunk, text_column: str) -> list[object]:
@@ -43,17 +46,20 @@ def texts_of(chunk: Chunk, text_column: str) -> list[object]:
 
 
 class LocalEngine:
-    def __init__(self, bundle: Path, workers: int, forward_batch_size: int) -> None:
+    def __init__(
+        self, bundle: Path, workers: int, forward_batch_size: int, reading: Reading
+    ) -> None:
         self.bundle = bundle
         self.workers = workers
         self.forward_batch_size = forward_batch_size
+        self.reading = reading
 
     def score(self, chunks: Iterable[Chunk], text_column: str) -> Iterator[ScoredChunk]:
         with ProcessPoolExecutor(
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_load,
-            initargs=(self.bundle, self.forward_batch_size),
+            initargs=(self.bundle, self.forward_batch_size, self.reading),
         ) as pool:
             pending: deque[tuple[Chunk, list[Future[list[Outcome]]]]] = deque()
             for chunk in chunks:

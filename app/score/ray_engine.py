@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from app.inference.chunking import Reading
 from app.inference.pipeline import Prediction, SentimentClassifier
 from app.score.formats import Format, Source
 from app.score.job import JobError
@@ -28,18 +29,21 @@ ACTOR_BATCH = 256  # rows per map_batches call
 class ActorScorer:
     """A Ray actor's state: one loaded, verified, warmed-up model."""
 
-    def __init__(self, bundle: str, text_column: str, forward_batch_size: int) -> None:
-        self.classifier = SentimentClassifier.from_bundle(
+    def __init__(
+        self, bundle: str, text_column: str, forward_batch_size: int, reading: Reading
+    ) -> None:
+        classifier = SentimentClassifier.from_bundle(
             Path(bundle), forward_batch_size=forward_batch_size
         )
-        self.classifier.warm_up()
+        classifier.warm_up()
+        self.scorer = reading.scorer(classifier)
         self.text_column = text_column
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         import pyarrow as pa
 
         values = batch.column(self.text_column).to_pylist()
-        outcomes = score_values(self.classifier, values)
+        outcomes = score_values(self.scorer, values)
         scored = [o for o in outcomes if not isinstance(o, str)]
         kept = [name for name in batch.column_names if name not in RESULT_COLUMNS]
         batch = batch.select(kept)
@@ -53,6 +57,7 @@ class ActorScorer:
             ("score", pa.float64()),
             ("tokens", pa.int64()),
             ("truncated", pa.bool_()),
+            ("chunks", pa.int64()),
         ):
             batch = batch.append_column(name, column(name, kind))
         problems = [o if isinstance(o, str) else None for o in outcomes]
@@ -65,6 +70,7 @@ def score(
     workers: int,
     chunk_rows: int,
     forward_batch_size: int,
+    reading: Reading,
     address: str | None = None,
 ) -> Iterator[ScoredChunk]:
     """Scored chunks of ``chunk_rows`` rows, in input order; rows located by row number."""
@@ -100,6 +106,7 @@ def score(
             "bundle": str(bundle.resolve()),
             "text_column": source.text_column,
             "forward_batch_size": forward_batch_size,
+            "reading": reading,
         },
         batch_size=ACTOR_BATCH,
         batch_format="pyarrow",

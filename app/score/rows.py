@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from app.inference.pipeline import Prediction, SentimentClassifier
+from app.inference.pipeline import Prediction
 
-# Added to every output row; a row that could not be scored has them empty (null).
-RESULT_COLUMNS = ("label", "score", "tokens", "truncated")
+# Added to every output row; a row that could not be scored has them empty (null), and
+# ``chunks`` is empty unless long texts are read whole (--long-text chunk).
+RESULT_COLUMNS = ("label", "score", "tokens", "truncated", "chunks")
 
 # What each row is scored as: its prediction, or why it could not be scored.
 Outcome = Prediction | str
@@ -25,11 +26,14 @@ def problem_with(value: object) -> str | None:
     return None
 
 
-def score_values(classifier: SentimentClassifier, values: Sequence[object]) -> list[Outcome]:
-    """One outcome per value, in order: scorable texts are predicted in one call."""
+def score_values(
+    scorer: Callable[[Sequence[str]], list[Prediction]], values: Sequence[object]
+) -> list[Outcome]:
+    """One outcome per value, in order: scorable texts are scored in one call of ``scorer``
+    (a ``Reading``'s scorer of the classifier, as the server scores them)."""
     problems = [problem_with(value) for value in values]
     texts = [value for value, problem in zip(values, problems, strict=True) if problem is None]
-    predictions = iter(classifier.predict(texts))  # type: ignore[arg-type]
+    predictions = iter(scorer(texts))  # type: ignore[arg-type]
     return [next(predictions) if problem is None else problem for problem in problems]
 
 
@@ -42,6 +46,7 @@ def result_values(outcome: Outcome) -> dict[str, object]:
         "score": outcome.score,
         "tokens": outcome.tokens,
         "truncated": outcome.truncated,
+        "chunks": outcome.chunks,
     }
 
 

@@ -28,16 +28,29 @@ def score(*args: object) -> int:
     return main([str(arg) for arg in args] + ["--no-progress", "--bundle", str(SHIPPED_BUNDLE)])
 
 
-@pytest.mark.parametrize("writer", [write_csv, write_parquet], ids=["csv", "parquet"])
+@pytest.mark.parametrize(
+    ("writer", "long_text"),
+    [(write_csv, "chunk"), (write_parquet, "truncate")],
+    ids=["csv-chunk", "parquet-truncate"],
+)
 def test_ray_writes_what_the_local_engine_writes(
-    local_ray: None, writer: object, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    local_ray: None,
+    writer: object,
+    long_text: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     suffix = ".csv" if writer is write_csv else ".parquet"
-    source = writer(tmp_path / f"in{suffix}", review_rows(60, seed=3))  # type: ignore[operator]
+    rows = review_rows(60, seed=3, repeat=12)  # some longer than the model's window
+    source = writer(tmp_path / f"in{suffix}", rows)  # type: ignore[operator]
     on_ray, local = tmp_path / f"ray{suffix}", tmp_path / f"local{suffix}"
-    assert score(source, local, "--workers", 1, "--chunk-rows", 16) == 0
-    assert score(source, on_ray, "--engine", "ray", "--workers", 2, "--chunk-rows", 16) == 0
-    assert read_output(on_ray) == read_output(local)
+    options = ["--chunk-rows", 16, "--long-text", long_text]
+    assert score(source, local, "--workers", 1, *options) == 0
+    assert score(source, on_ray, "--engine", "ray", "--workers", 2, *options) == 0
+    written = read_output(local)
+    assert read_output(on_ray) == written
+    chunks = {str(row["chunks"]) for row in written}
+    assert chunks >= {"1", "2"} if long_text == "chunk" else chunks == {"None"}
     assert "row 4: empty text (not scored)" in caplog.text  # Ray names rows, not lines
 
 

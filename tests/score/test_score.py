@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,9 @@ from fastapi.testclient import TestClient
 
 from app.inference.pipeline import SentimentClassifier
 from app.main import create_app
-from app.score.__main__ import main
+from app.score.__main__ import main, model_identity, parse_args, reading_of
+from app.score.formats import Source
+from app.score.job import JobIdentity
 from tests.api.conftest import make_settings
 from tests.inference.conftest import SHIPPED_BUNDLE
 from tests.score.conftest import (
@@ -83,6 +87,26 @@ def test_scores_equal_the_servers(tmp_path: Path) -> None:
             scored["tokens"],
             scored["truncated"],
         )
+        assert "chunks" not in served and scored["chunks"] is None
+
+
+def test_chunked_scores_equal_the_servers_chunked_predictions(tmp_path: Path) -> None:
+    rows = review_rows(24, seed=6, repeat=16)  # up to about 1,000 tokens
+    rows = [row for index, row in enumerate(rows) if index not in BAD_TEXTS]
+    output = tmp_path / "out.jsonl"
+    source = write_jsonl(tmp_path / "in.jsonl", rows)
+    assert score(source, output, "--workers", 1, "--long-text", "chunk") == 0
+    with TestClient(create_app(make_settings())) as client:
+        texts = [row["text"] for row in rows]
+        answer = client.post("/predict", json={"texts": texts, "long_text": "chunk"})
+    assert answer.status_code == 200
+    served = answer.json()["predictions"]
+    assert {prediction["chunks"] for prediction in served} >= {1, 2}  # short and long texts
+    for prediction, scored in zip(served, read_output(output), strict=True):
+        assert abs(prediction["score"] - scored["score"]) <= 1e-6  # type: ignore[operator]
+        assert {key: prediction[key] for key in ("label", "tokens", "truncated", "chunks")} == {
+            key: scored[key] for key in ("label", "tokens", "truncated", "chunks")
+        }
 
 
 def test_wrong_types_and_broken_lines_are_reported_not_fatal(
@@ -172,6 +196,33 @@ def test_resume_refuses_a_changed_input(tmp_path: Path, caplog: pytest.LogCaptur
     (parts / "job.json").write_text('{"input": "elsewhere"}')
     assert score(source, tmp_path / "out.csv", "--resume") == 1
     assert "cannot resume:" in caplog.text and "input" in caplog.text
+
+
+def test_resume_refuses_another_reading_of_long_texts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = write_csv(tmp_path / "in.csv", review_rows(10))
+    # The state an interrupted run with the defaults (--long-text truncate) leaves.
+    truncating = reading_of(parse_args([str(source), str(tmp_path / "out.csv")]))
+    identity = JobIdentity.of(
+        Source.open(source, "text"), 2048, model_identity(SHIPPED_BUNDLE, truncating), truncating
+    )
+    parts = tmp_path / "out.csv.parts"
+    parts.mkdir()
+    (parts / "job.json").write_text(json.dumps(asdict(identity)))
+    assert score(source, tmp_path / "out.csv", "--resume", "--long-text", "chunk") == 1
+    assert "cannot resume: reading changed" in caplog.text
+    assert score(source, tmp_path / "out.csv", "--resume") == 0
+
+
+def test_a_chunk_overlap_the_window_cannot_hold_is_refused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = write_csv(tmp_path / "in.csv", review_rows(5))
+    command = [source, tmp_path / "out.csv", "--long-text", "chunk", "--chunk-overlap", 500]
+    assert score(*command) == 1
+    assert "--chunk-overlap: chunk overlap 500 must be" in caplog.text
+    assert not (tmp_path / "out.csv.parts").exists()
 
 
 def test_bulk_scoring_loads_neither_the_web_stack_nor_tensorflow(tmp_path: Path) -> None:
