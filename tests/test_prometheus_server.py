@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -45,31 +46,38 @@ def prometheus(tmp_path: Path) -> Iterator[tuple[str, str, subprocess.Popen[str]
             "scrape_configs:\n"
             f"  - job_name: sentiment\n    static_configs:\n      - targets: ['{target}']\n"
         )
-        port = free_port()
-        assert PROMETHEUS is not None
-        process = subprocess.Popen(
-            [
-                PROMETHEUS,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={tmp_path / 'data'}",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for(lambda: _ready(url), "Prometheus ready", process)
+        with running_prometheus(config, tmp_path / "data") as (url, process):
             wait_for(lambda: query(url, 'up{job="sentiment"}') == 1.0, "target up", process)
             yield base, url, process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+
+
+@contextmanager
+def running_prometheus(config: Path, storage: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """A Prometheus server with this configuration on a free loopback port, once it is ready:
+    its URL and process."""
+    assert PROMETHEUS is not None
+    url = f"http://127.0.0.1:{free_port()}"
+    process = subprocess.Popen(
+        [
+            PROMETHEUS,
+            f"--config.file={config}",
+            f"--storage.tsdb.path={storage}",
+            f"--web.listen-address={url.removeprefix('http://')}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _ready(url), "Prometheus ready", process)
+        yield url, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _ready(url: str) -> bool:

@@ -26,8 +26,7 @@ from kubernetes_validate import utils as kubernetes_validate
 from app.api.routes.health import router as health_router
 from app.api.routes.metrics import router as metrics_router
 from app.core.config import Settings
-from tests.test_app_process import free_port
-from tests.test_prometheus_server import PROMETHEUS, wait_for
+from tests.test_prometheus_server import PROMETHEUS, running_prometheus, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "k8s"
@@ -267,34 +266,15 @@ def test_the_example_scrape_job_scrapes_the_annotated_pods_only(
     ]
     (tmp_path / "pods.json").write_text(json.dumps(pods))
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
-    listen = f"127.0.0.1:{free_port()}"
-    assert PROMETHEUS is not None
-    process = subprocess.Popen(
-        [
-            PROMETHEUS,
-            f"--config.file={tmp_path / 'prometheus.yml'}",
-            f"--storage.tsdb.path={tmp_path / 'data'}",
-            f"--web.listen-address={listen}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
     found: dict[str, Any] = {}
+    with running_prometheus(tmp_path / "prometheus.yml", tmp_path / "data") as (url, process):
 
-    def targets_discovered() -> bool:
-        try:
-            answer = httpx.get(f"http://{listen}/api/v1/targets", timeout=2).json()
-        except (httpx.TransportError, ValueError):
-            return False
-        found.update(answer["data"])
-        return len(found["activeTargets"]) + len(found["droppedTargets"]) == len(pods)
+        def targets_discovered() -> bool:
+            answer = httpx.get(f"{url}/api/v1/targets", timeout=5).json()
+            found.update(answer["data"])
+            return len(found["activeTargets"]) + len(found["droppedTargets"]) == len(pods)
 
-    try:
-        wait_for(targets_discovered, "both pods discovered", process)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+        wait_for(targets_discovered, "every pod discovered", process)
     scraped = {target["labels"]["pod"]: target["scrapeUrl"] for target in found["activeTargets"]}
     assert scraped == {
         "with-scraping": f"http://192.0.2.10:{port['containerPort']}/metrics",
