@@ -101,6 +101,19 @@ def test_a_text_scores_the_same_through_v2_json_binary_and_predict(client: TestC
     assert outputs["truncated"] == [False, False, True, False, False]
 
 
+def test_v2_reads_long_texts_as_the_service_setting_says() -> None:
+    with TestClient(create_app(make_settings(long_text="chunk"))) as chunking:
+        predicted = chunking.post("/predict", json={"texts": TEXTS}).json()["predictions"]
+        answer = chunking.post(INFER, json={"inputs": [tensor(TEXTS)]})
+    assert answer.status_code == 200
+    outputs = outputs_by_name(answer.json())
+    assert predicted[2]["chunks"] == 2  # the long review, read whole
+    for index, prediction in enumerate(predicted):
+        assert abs(outputs["probability"][index] - prediction["score"]) <= 1e-6
+        assert outputs["tokens"][index] == prediction["tokens"]
+        assert outputs["truncated"][index] == prediction["truncated"] is False
+
+
 def test_binary_outputs_decode_to_the_json_outputs(client: TestClient) -> None:
     expected = outputs_by_name(client.post(INFER, json={"inputs": [tensor(TEXTS)]}).json())
     content, headers = binary_request(
