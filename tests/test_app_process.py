@@ -175,7 +175,9 @@ def test_sigterm_under_load_answers_every_request_sent_before_it() -> None:
         process, base, port = service.process, service.base, service.port
 
         def predict() -> int:
-            body = {"texts": [review] * 64}
+            # 512 long reviews in all: still being scored when SIGTERM comes, and answered well
+            # within the 8 s stop budget even on a loaded 2-core machine.
+            body = {"texts": [review] * 16}
             return httpx.post(f"{base}/predict", json=body, timeout=30).status_code
 
         with ThreadPoolExecutor(32) as pool:
@@ -186,11 +188,13 @@ def test_sigterm_under_load_answers_every_request_sent_before_it() -> None:
                 assert time.monotonic() < deadline, "the clients did not connect"
                 connected |= _client_ports(port)
                 time.sleep(0.005)
+            unanswered = sum(not answer.done() for answer in answers)
             process.send_signal(signal.SIGTERM)
             statuses = [answer.result() for answer in answers]
         process.wait(timeout=WAIT_SECONDS)
         output = str(service.output)
-    assert statuses == [200] * 32, statuses
+    assert unanswered > 0, "every request was answered before SIGTERM: nothing was tested"
+    assert statuses == [200] * 32, (statuses, output)
     assert process.returncode == 0, output
     assert stopped_in_time(output), output
 
