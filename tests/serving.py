@@ -53,11 +53,15 @@ class Output:
         assert seen, f"{text!r} not {times}x in the output after {WAIT_SECONDS} s:\n{self}"
 
     def __str__(self) -> str:
-        """Everything so far; all of it once the process and its children have exited (the
-        stream ends when the last of them closes it)."""
-        self._reader.join(timeout=WAIT_SECONDS)
+        """The output so far."""
         with self._changed:
             return "".join(self._lines)
+
+    def complete(self) -> str:
+        """All of the output, once the process has exited: the stream ends when the last of
+        its worker processes has closed it too."""
+        self._reader.join(timeout=WAIT_SECONDS)
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,9 @@ def serving(command: list[str], env: dict[str, str]) -> Iterator[Service]:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
                 process.wait()
-                raise AssertionError(f"not ready in {START_SECONDS} s:\n{service.output}")
+                raise AssertionError(
+                    f"not ready in {START_SECONDS} s:\n{service.output.complete()}"
+                )
             time.sleep(0.1)
         # With worker processes, one answering is not all of them: wait until each listens.
         workers = int(env["SENTIMENT_WORKERS"]) if "SENTIMENT_WORKERS" in env else 0
