@@ -100,6 +100,11 @@ class DynamicBatcher:
     def queued_texts(self) -> int:
         return len(self._queue)
 
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` has begun: new work is refused, queued work still runs."""
+        return self._closed
+
     def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._tasks = [
