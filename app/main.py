@@ -15,13 +15,15 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
 from app.api.deps import require_api_key
-from app.api.errors import add_error_handlers
+from app.api.errors import add_error_handlers, error_field
 from app.api.openapi import document_limits
-from app.api.routes import admin, demo, explain, health, model, predict
+from app.api.routes import admin, demo, explain, health, metrics, model, predict, v2
 from app.core.config import Settings
 from app.core.logging import configure_logging
 from app.core.middleware import AccessLog, BodyGuard
 from app.inference.pipeline import SentimentClassifier
+from app.observability.http import RequestMetrics
+from app.observability.metrics import ServiceMetrics
 from app.runtime.lifespan import service_lifespan
 from app.runtime.state import ServiceState
 
@@ -33,30 +35,43 @@ def create_app(
     fast before the server binds its port)."""
     settings = settings or Settings()
     configure_logging(settings)
+    service_metrics = _metrics(settings)
     app = FastAPIOffline(
         title="Sentiment API",
         summary="Is a movie review positive or negative? An embedding-LSTM on onnxruntime.",
         version="1.0.0",
         lifespan=service_lifespan(settings, classifier),
         middleware=[
+            *([Middleware(RequestMetrics, metrics=service_metrics)] if service_metrics else []),
             Middleware(AccessLog),
             *_cors(settings),
-            Middleware(BodyGuard, max_bytes=settings.max_body_bytes),
+            Middleware(BodyGuard, max_bytes=settings.max_body_bytes, error_field=error_field),
         ],
     )
     app.state.settings = settings
-    app.state.service = ServiceState()
+    app.state.service = ServiceState(metrics=service_metrics)
     add_error_handlers(app)
-    # With an API key configured, /predict and /explain require it (the schema documents it).
+    # With an API key configured, /predict, /explain and V2 inference require it (the schema
+    # documents it).
     guarded = [Depends(require_api_key)] if settings.api_key is not None else []
-    for scoring_router in (predict.router, explain.router):
+    for scoring_router in (predict.router, explain.router, v2.inference_router):
         app.include_router(scoring_router, dependencies=guarded)
-    for router in (health.router, model.router, demo.router):
+    for router in (health.router, model.router, v2.router, demo.router):
         app.include_router(router)
+    if service_metrics is not None:
+        app.include_router(metrics.router)
     if settings.admin_token is not None:
         app.include_router(admin.router)
     document_limits(app, settings)
     return app
+
+
+def _metrics(settings: Settings) -> ServiceMetrics | None:
+    """This process's metrics; a worker of ``python -m app`` shares them through the folder its
+    supervisor prepared."""
+    if not settings.metrics:
+        return None
+    return ServiceMetrics(settings.metrics_dir if settings.supervised else None)
 
 
 def _cors(settings: Settings) -> list[Middleware]:

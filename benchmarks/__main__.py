@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import loadgen, procstats, report
+from benchmarks import loadgen, metrics_cost, procstats, report
 from benchmarks.server_process import ServerProcess
 from benchmarks.workload import (
     DEFAULT_BUNDLE,
@@ -97,6 +97,11 @@ def main() -> None:
             rows.append({"system": system, "config": shape.name, **vars(shape), **row})
             _say(report.row_line(rows[-1]))
 
+    if "b" in args.systems:
+        _say("(b) the service with metrics on and off, side by side")
+        single = bodies[next(s for s in SHAPES if s.name == "1 review, c=64")]
+        rows += metrics_cost.measure(args.bundle, single, args.port, args.seconds, rounds=1)
+
     if args.systems != "abcd":
         _say(f"partial run ({args.systems}): no acceptance table")
         (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
@@ -111,7 +116,7 @@ def main() -> None:
     rows.append(_open_loop_row(python, args, workload, rate=best / 2))
     _say(report.row_line(rows[-1]))
 
-    results["acceptance"] = report.acceptance(rows)
+    results["acceptance"] = [*report.acceptance(rows), metrics_cost.acceptance_line(rows)]
     markdown = report.markdown(results)
     (out / "results.md").write_text(markdown)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")

@@ -12,48 +12,25 @@ Prints and writes ``overload.md`` and ``overload.json`` (in ``--out``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks import loadgen
-from benchmarks.server_process import ROOT, ServerProcess
-from benchmarks.workload import (
-    DEFAULT_BUNDLE,
-    DEFAULT_DATA,
-    from_dataset,
-    request_bodies,
-    write_bodies,
-)
+from benchmarks import scenario
 
 ALLOWED_UNDER_OVERLOAD = {200, 503, 504}
 
 
 def main() -> int:
-    args = _parse_args()
-    workload = from_dataset(args.data, args.bundle, 2000, 0)
-    bodies = request_bodies(workload.reviews, 32)
-    bodies_file = write_bodies(Path(tempfile.mkdtemp()) / "bodies-32.jsonl", bodies)
-    host, port = "127.0.0.1", args.port
-    command = [sys.executable, "-m", "app"]
-    with ServerProcess("overload", command, {}, port, args.bundle):
-        url = f"http://{host}:{port}/predict"
-        loadgen.closed_loop(url, bodies_file, 8, 2)
-        capacity = loadgen.closed_loop(url, bodies_file, 8, 5)["requests_per_s"]
-        baseline = loadgen.open_loop(host, port, bodies, capacity / 2, 5)
-        overload = loadgen.open_loop(host, port, bodies, capacity * 3, args.seconds)
-        recovery = loadgen.open_loop(host, port, bodies, capacity / 2, 10)
+    args = scenario.parse_args("overload", __doc__, 8766, _add_options)
+    with scenario.service("overload", args, reviews_per_request=32) as service:
+        capacity = service.capacity(connections=8)
+        baseline = service.open_loop(capacity / 2, 5)
+        overload = service.open_loop(capacity * 3, args.seconds)
+        recovery = service.open_loop(capacity / 2, 10)
     result = _judge(capacity, baseline, overload, recovery)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "overload.json").write_text(json.dumps(result, indent=2) + "\n")
-    markdown = _markdown(result)
-    (args.out / "overload.md").write_text(markdown)
-    print(markdown)  # noqa: T201
-    return 0 if result["passed"] else 1
+    return scenario.report(args.out, "overload", result, _markdown(result))
 
 
 def _windows(samples: list[tuple[float, float, int]]) -> list[dict[str, Any]]:
@@ -138,14 +115,8 @@ def _markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.overload", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="length of the overload")
-    parser.add_argument("--port", type=int, default=8766)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    return parser.parse_args()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""CPU time and peak resident memory of a process and its children, from /proc (Linux)."""
+"""CPU time and resident memory of a process and its children, from /proc (Linux)."""
 
 from __future__ import annotations
 
@@ -14,21 +14,24 @@ class ProcessSample:
     peak_rss_mb: float  # the largest high-water mark of resident memory (VmHWM) of any of them
     total_peak_rss_mb: float  # the high-water marks added up (a bound on the total)
     processes: int
+    rss_mb: float  # resident memory now, added up over the processes
 
 
 def sample(pid: int) -> ProcessSample:
     root = psutil.Process(pid)
     processes = [root, *root.children(recursive=True)]
-    cpu = 0.0
+    cpu, rss = 0.0, 0.0
     peaks = []
     for process in processes:
         try:
             times = process.cpu_times()
-            cpu += times.user + times.system
+            resident = process.memory_info().rss / 2**20
             peaks.append(peak_rss_mb(process.pid))
         except (psutil.NoSuchProcess, FileNotFoundError):
             continue
-    return ProcessSample(cpu, max(peaks), sum(peaks), len(peaks))
+        cpu += times.user + times.system
+        rss += resident
+    return ProcessSample(cpu, max(peaks), sum(peaks), len(peaks), rss)
 
 
 def peak_rss_mb(pid: int) -> float:

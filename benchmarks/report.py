@@ -8,6 +8,8 @@ SYSTEMS = {
     "a": "(a) in-process onnxruntime (the limit)",
     "b": "(b) the service",
     "b-open-loop": "(b) the service, fixed rate",
+    "b-metrics-on": "(b) the service, metrics on",
+    "b-metrics-off": "(b) the service, metrics off",
     "c": "(c) FastAPI + Keras model.predict",
     "c-inprocess": "(c) in-process Keras model.predict",
     "d": "(d) FastAPI + session.run per request",

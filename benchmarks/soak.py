@@ -12,44 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import psutil
-
-from benchmarks import loadgen
-from benchmarks.server_process import ROOT, ServerProcess
-from benchmarks.workload import (
-    DEFAULT_BUNDLE,
-    DEFAULT_DATA,
-    from_dataset,
-    request_bodies,
-    write_bodies,
-)
+from benchmarks import procstats, scenario
 
 ROUND_SECONDS = 30.0
 MAX_GROWTH = 0.05
 
 
 def main() -> int:
-    args = _parse_args()
-    workload = from_dataset(args.data, args.bundle, 2000, 0)
-    bodies = request_bodies(workload.reviews, 1)
-    bodies_file = write_bodies(Path(tempfile.mkdtemp()) / "bodies-1.jsonl", bodies)
-    host, port = "127.0.0.1", args.port
+    args = scenario.parse_args("soak", __doc__, 8767, _add_options)
     rounds: list[dict[str, Any]] = []
-    with ServerProcess("soak", [sys.executable, "-m", "app"], {}, port, args.bundle) as (
-        process,
-        _ready,
-    ):
-        url = f"http://{host}:{port}/predict"
-        loadgen.closed_loop(url, bodies_file, 64, 2)
-        capacity = loadgen.closed_loop(url, bodies_file, 64, 5)["requests_per_s"]
+    with scenario.service("soak", args, reviews_per_request=1) as service:
+        capacity = service.capacity(connections=64)
         rate = capacity * args.load
         count = max(2, round(args.minutes * 60 / ROUND_SECONDS))
         for number in range(count):
-            run = loadgen.open_loop(host, port, bodies, rate, ROUND_SECONDS)
+            run = service.open_loop(rate, ROUND_SECONDS)
             rounds.append(
                 {
                     "round": number + 1,
@@ -57,7 +36,7 @@ def main() -> int:
                     "p50_ms": round(run["p50_ms"], 2),
                     "p99_ms": round(run["p99_ms"], 2),
                     "errors": run["errors"],
-                    "rss_mb": round(_rss_mb(process.pid), 1),
+                    "rss_mb": round(procstats.sample(service.process.pid).rss_mb, 1),
                 }
             )
             print(json.dumps(rounds[-1]), file=sys.stderr, flush=True)  # noqa: T201
@@ -76,18 +55,7 @@ def main() -> int:
         "rounds": rounds,
         "passed": errors == 0 and growth < MAX_GROWTH,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "soak.json").write_text(json.dumps(result, indent=2) + "\n")
-    markdown = _markdown(result)
-    (args.out / "soak.md").write_text(markdown)
-    print(markdown)  # noqa: T201
-    return 0 if result["passed"] else 1
-
-
-def _rss_mb(pid: int) -> float:
-    """Resident memory of the service: the supervisor and all its worker processes."""
-    root = psutil.Process(pid)
-    return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)]) / 2**20
+    return scenario.report(args.out, "soak", result, _markdown(result))
 
 
 def _markdown(result: dict[str, Any]) -> str:
@@ -113,15 +81,9 @@ def _markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--load", type=float, default=0.7, help="fraction of capacity")
-    parser.add_argument("--port", type=int, default=8767)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    return parser.parse_args()
 
 
 if __name__ == "__main__":

@@ -11,74 +11,34 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.serving import ROOT, WAIT_SECONDS, free_port, listening_workers, serving
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# Lines that show a stop that overran its budget (SENTIMENT_SHUTDOWN_DELAY_S plus draining within
+# 8 s in a worker, 9.5 s in the supervisor: app.__main__, app.server.supervisor): a test that
+# finds neither knows the service stopped within 10 s, however slow the machine made it.
+OVERRAN = ("timeout graceful shutdown exceeded", "did not stop in time")
 
 
-@contextmanager
-def serving(command: list[str], env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    port = env.get("SENTIMENT_PORT") or str(free_port())
-    env = {**os.environ, "SENTIMENT_PORT": port, **env}
-    process = subprocess.Popen(
-        [c.replace("{port}", port) for c in command],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            process.kill()
-            raise AssertionError(f"not ready in 30 s:\n{process.communicate()[0]}")
-        # With worker processes, one answering is not all of them: wait until each listens.
-        workers = int(env["SENTIMENT_WORKERS"]) if "SENTIMENT_WORKERS" in env else 0
-        while workers > 1 and len(_workers(process.pid, int(port))) < workers:
-            assert time.monotonic() < deadline, "not every worker process listens after 30 s"
-            time.sleep(0.05)
-        yield process, base
-    finally:
-        if process.poll() is None:  # stop it as a service manager would
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+def stopped_in_time(output: str) -> bool:
+    return not any(line in output for line in OVERRAN)
 
 
 def test_python_m_app_serves_and_stops_on_sigterm() -> None:
-    with serving([sys.executable, "-m", "app"], {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}) as (
-        process,
-        base,
-    ):
-        response = httpx.post(f"{base}/predict", json={"text": "A wonderful, moving film."})
+    env = {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
+    with serving([sys.executable, "-m", "app"], env) as service:
+        process = service.process
+        response = httpx.post(f"{service.base}/predict", json={"text": "A wonderful, moving film."})
         assert response.status_code == 200
         assert response.json()["predictions"][0]["label"] == "positive"
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=10)
+        process.wait(timeout=WAIT_SECONDS)
+        output = service.output.complete()
     # uvicorn shuts down gracefully, then re-raises the signal: the conventional exit status.
     assert process.returncode in (0, -signal.SIGTERM), output
     assert '"path": "/predict", "status": 200' in output  # one access line per request
@@ -87,8 +47,8 @@ def test_python_m_app_serves_and_stops_on_sigterm() -> None:
 
 def test_uvicorn_import_string_works() -> None:
     command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", "{port}"]
-    with serving(command, {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}) as (_process, base):
-        assert httpx.get(f"{base}/model").json()["name"] == "imdb-sentiment"
+    with serving(command, {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}) as service:
+        assert httpx.get(f"{service.base}/model").json()["name"] == "imdb-sentiment"
 
 
 def start_and_fail(bundle: Path) -> subprocess.CompletedProcess[str]:
@@ -124,46 +84,26 @@ def test_healthcheck_command_follows_readiness() -> None:
         assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 0
 
 
-def _workers(parent: int, port: int) -> set[int]:
-    """The parent's worker processes that accept connections on ``port`` (multiprocessing's
-    helper process, and a worker still loading the model, do not listen)."""
-    import psutil
-
-    listening = set()
-    for child in psutil.Process(parent).children():
-        try:
-            sockets = child.net_connections(kind="tcp")
-        except psutil.NoSuchProcess:
-            continue
-        if any(s.status == psutil.CONN_LISTEN and s.laddr.port == port for s in sockets):
-            listening.add(child.pid)
-    return listening
-
-
 def test_worker_processes_share_the_port_and_a_dead_one_is_replaced() -> None:
     env = {"SENTIMENT_WORKERS": "2", "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
-    with serving([sys.executable, "-m", "app"], env) as (process, base):
-        port = int(base.rsplit(":", 1)[1])
-        workers = _workers(process.pid, port)
+    with serving([sys.executable, "-m", "app"], env) as service:
+        process, base, port = service.process, service.base, service.port
+        workers = listening_workers(process.pid, port)
         assert len(workers) == 2
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            current = _workers(process.pid, port)
-            if victim not in current and len(current) == 2:
-                break
+        deadline = time.monotonic() + WAIT_SECONDS
+        while victim in (current := listening_workers(process.pid, port)) or len(current) < 2:
+            assert time.monotonic() < deadline, f"worker {victim} was not replaced: {current}"
             time.sleep(0.1)
-        else:
-            raise AssertionError(f"worker {victim} was not replaced: {_workers(process.pid, port)}")
         for _ in range(20):  # whichever process takes the connection answers
             with httpx.Client() as client:
                 assert client.post(f"{base}/predict", json={"text": "Great."}).status_code == 200
-        started = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=15)
-    assert time.monotonic() - started < 10
+        process.wait(timeout=WAIT_SECONDS)
+        output = service.output.complete()
     assert process.returncode == 0, output
+    assert stopped_in_time(output), output
     assert "starting another" in output
 
 
@@ -185,16 +125,16 @@ def test_workers_stop_when_the_supervisor_is_killed() -> None:
     import psutil
 
     env = {"SENTIMENT_WORKERS": "2", "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
-    with serving([sys.executable, "-m", "app"], env) as (process, base):
-        port = int(base.rsplit(":", 1)[1])
-        workers = [psutil.Process(pid) for pid in _workers(process.pid, port)]
+    with serving([sys.executable, "-m", "app"], env) as service:
+        process = service.process
+        workers = [psutil.Process(pid) for pid in listening_workers(process.pid, service.port)]
         assert len(workers) == 2
         process.kill()
         process.wait()
-        _gone, alive = psutil.wait_procs(workers, timeout=10)
+        _gone, alive = psutil.wait_procs(workers, timeout=WAIT_SECONDS)
         assert not alive, f"orphaned workers still running: {alive}"
         with pytest.raises(httpx.ConnectError):
-            httpx.get(f"{base}/health/live")
+            httpx.get(f"{service.base}/health/live")
 
 
 def test_a_taken_port_stops_start_up_with_one_line() -> None:
@@ -230,28 +170,32 @@ def test_sigterm_under_load_answers_every_request_sent_before_it() -> None:
 
     review = "A slow, thoughtful and quite wonderful film about patience. " * 60
     env = {"SENTIMENT_WORKERS": "2", "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
-    with serving([sys.executable, "-m", "app"], env) as (process, base):
-        port = int(base.rsplit(":", 1)[1])
+    with serving([sys.executable, "-m", "app"], env) as service:
+        process, base, port = service.process, service.base, service.port
 
         def predict() -> int:
-            body = {"texts": [review] * 64}
+            # 512 long reviews in all: still being scored when SIGTERM comes, and answered well
+            # within the 8 s stop budget even on a loaded 2-core machine.
+            body = {"texts": [review] * 16}
             return httpx.post(f"{base}/predict", json=body, timeout=30).status_code
 
         with ThreadPoolExecutor(32) as pool:
             answers = [pool.submit(predict) for _ in range(32)]
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + WAIT_SECONDS
             connected: set[int] = set()  # one connection per request; early ones may be done
             while len(connected) < 32:
-                assert time.monotonic() < deadline, "the clients did not connect in 10 s"
+                assert time.monotonic() < deadline, "the clients did not connect"
                 connected |= _client_ports(port)
                 time.sleep(0.005)
-            started = time.monotonic()
+            unanswered = sum(not answer.done() for answer in answers)
             process.send_signal(signal.SIGTERM)
             statuses = [answer.result() for answer in answers]
-        output, _ = process.communicate(timeout=15)
-    assert statuses == [200] * 32, statuses
-    assert time.monotonic() - started < 10
+        process.wait(timeout=WAIT_SECONDS)
+        output = service.output.complete()
+    assert unanswered > 0, "every request was answered before SIGTERM: nothing was tested"
+    assert statuses == [200] * 32, (statuses, output)
     assert process.returncode == 0, output
+    assert stopped_in_time(output), output
 
 
 def _begin_request(port: int, text: str) -> tuple[socket.socket, bytes]:
@@ -279,28 +223,32 @@ def test_after_sigterm_readiness_fails_while_requests_on_their_way_are_answered(
     """The lame-duck period: load balancers see readiness fail while traffic already on its
     way (here: requests half sent when the signal arrives) and new requests are answered;
     then the service stops listening and exits."""
+    delay = 5.0  # the longest lame-duck wait settings allow: room for the checks on a slow machine
     env = {
         "SENTIMENT_WORKERS": "2",
         "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
-        "SENTIMENT_SHUTDOWN_DELAY_S": "2",
+        "SENTIMENT_SHUTDOWN_DELAY_S": str(delay),
     }
-    with serving([sys.executable, "-m", "app"], env) as (process, base):
-        port = int(base.rsplit(":", 1)[1])
-        half_sent = [_begin_request(port, f"Review number {i}: a fine film.") for i in range(8)]
-        process.send_signal(signal.SIGTERM)
+    with serving([sys.executable, "-m", "app"], env) as service:
+        process, base = service.process, service.base
+        half_sent = [_begin_request(service.port, f"Review {i}: a fine film.") for i in range(8)]
         started = time.monotonic()
-        # New connections each time, so that the kernel spreads them over both workers.
+        process.send_signal(signal.SIGTERM)
+        # New connections each time, so that the kernel spreads them over both workers. Were
+        # readiness to wait for the stop itself, the port would close first: a ConnectError.
         while (ready := httpx.get(f"{base}/health/ready")).status_code == 200:
-            assert time.monotonic() < started + 1, "readiness still 200 a second after SIGTERM"
+            time.sleep(0.01)
         assert ready.status_code == 503 and ready.json()["status"] == "stopping"
+        # While the wait lasts, new requests and the ones half sent before SIGTERM are answered.
         for _ in range(8):
             late = httpx.post(f"{base}/predict", json={"text": "Still here, and still good."})
             assert late.status_code == 200, late.text
         assert [_finish_request(*request) for request in half_sent] == [200] * 8
-        assert time.monotonic() - started < 2, "the checks took longer than the wait"
-        output, _ = process.communicate(timeout=15)
-    assert 2 <= time.monotonic() - started < 10
+        process.wait(timeout=WAIT_SECONDS)
+        output = service.output.complete()
+    assert time.monotonic() - started >= delay  # it waited before it stopped listening
     assert process.returncode == 0, output
+    assert stopped_in_time(output), output
 
 
 def _versions(base: str, tries: int = 16) -> set[str]:
@@ -310,7 +258,7 @@ def _versions(base: str, tries: int = 16) -> set[str]:
 
 
 def _wait_for_version(base: str, version: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + WAIT_SECONDS
     while (seen := _versions(base)) != {version}:
         assert time.monotonic() < deadline, f"still serving {seen}"
         time.sleep(0.2)
@@ -329,7 +277,8 @@ def test_sighup_and_the_admin_endpoint_reload_every_worker(bundle_copy: Path) ->
         "SENTIMENT_BUNDLE_PATH": str(bundle_copy),
         "SENTIMENT_ADMIN_TOKEN": token,
     }
-    with serving([sys.executable, "-m", "app"], env) as (process, base):
+    with serving([sys.executable, "-m", "app"], env) as service:
+        process, base = service.process, service.base
         assert _versions(base) == {"1.0.0"}
         set_version("1.1.0")
         process.send_signal(signal.SIGHUP)
@@ -340,9 +289,7 @@ def test_sighup_and_the_admin_endpoint_reload_every_worker(bundle_copy: Path) ->
         _wait_for_version(base, "1.2.0")
         (bundle_copy / "model.onnx").write_bytes(b"corrupt")
         process.send_signal(signal.SIGHUP)  # refused: everyone keeps serving 1.2.0
-        time.sleep(2)
+        service.output.wait_for("reload refused, still serving the old bundle", times=2)
+        assert "model.onnx: checksum mismatch" in str(service.output)
         assert _versions(base) == {"1.2.0"}
         assert httpx.post(f"{base}/predict", json={"text": "Great."}).status_code == 200
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=15)
-    assert "reload refused, still serving the old bundle" in output

@@ -1,4 +1,7 @@
-"""How errors are answered: JSON bodies with a human ``detail``, never a stack trace."""
+"""How errors are answered: JSON bodies with a human ``detail``, never a stack trace.
+
+Under ``/v2`` (the Open Inference Protocol) the protocol's shape ``{"error": "..."}`` is used.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +17,15 @@ log = logging.getLogger("app")
 
 # FastAPI's words for a body its JSON parser gives up on (not a syntax error: those are 422s).
 _UNPARSABLE = "There was an error parsing the body"
+
+OPEN_INFERENCE_PREFIX = "/v2"
+
+
+def error_field(path: str) -> str:
+    """The key of an error body's message: the Open Inference Protocol names it ``error``."""
+    if path == OPEN_INFERENCE_PREFIX or path.startswith(OPEN_INFERENCE_PREFIX + "/"):
+        return "error"
+    return "detail"
 
 
 def retry_later(
@@ -38,13 +50,19 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
         detail = (
             "the body is JSON this service does not read: nested too deeply or a number too large"
         )
-    return JSONResponse({"detail": detail}, status_code=error.status_code, headers=error.headers)
+    return JSONResponse(
+        {error_field(request.url.path): detail},
+        status_code=error.status_code,
+        headers=error.headers,
+    )
 
 
 async def _internal_error(request: Request, error: Exception) -> JSONResponse:
     """500 with no stack trace or internal detail; the trace goes to the log."""
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return JSONResponse({"detail": "internal error; it has been logged"}, status_code=500)
+    return JSONResponse(
+        {error_field(request.url.path): "internal error; it has been logged"}, status_code=500
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -1,4 +1,5 @@
-"""The OpenAPI schema states the request limits of the running settings."""
+"""The OpenAPI schema states the request limits of the running settings, and the name and
+version of the model the Open Inference Protocol routes serve."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.api.open_inference.bodies import request_schema
 from app.core.config import Settings
+from app.inference.bundle import BundleError, read_manifest
+from app.runtime.state import ServiceState
 
 
 def document_limits(app: FastAPI, settings: Settings) -> None:
@@ -20,6 +24,35 @@ def document_limits(app: FastAPI, settings: Settings) -> None:
             fields["text"]["maxLength"] = settings.max_text_chars
             fields["texts"]["maxItems"] = settings.max_texts_per_request
             fields["texts"]["items"]["maxLength"] = settings.max_text_chars
+            for path, operations in schema["paths"].items():
+                if path.endswith("/infer"):
+                    body = operations["post"]["requestBody"]["content"]["application/json"]
+                    body["schema"] = request_schema(settings)
+        _document_served_model(app.openapi_schema, app.state.service, settings)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_served_model(
+    schema: dict[str, Any] | None, state: ServiceState, settings: Settings
+) -> None:
+    """The V2 routes' ``model_name`` and ``model_version`` take the one model served: the
+    loaded one (it may change with a reload), or before loading the bundle's on disk."""
+    if schema is None:
+        return
+    if state.classifier is not None:
+        manifest = state.classifier.manifest
+    else:
+        try:
+            manifest = read_manifest(settings.bundle_path)
+        except BundleError:
+            return
+    served = {"model_name": manifest.name, "model_version": manifest.version}
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/v2/models/"):
+            continue
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] in served:
+                    parameter["schema"]["enum"] = [served[parameter["name"]]]

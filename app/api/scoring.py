@@ -1,12 +1,15 @@
-"""What /predict and /explain share: request limits, how long texts are read, sentence
-scoring, the request deadline and the queue's refusals as HTTP answers."""
+"""What the scoring routes share (``/predict``, ``/explain`` and the Open Inference Protocol's
+``infer``): request limits, how long texts are read, sentence scoring, and the batcher's work
+done within the request deadline, with its "busy, retry later" answers counted in the metrics.
+``/predict`` and ``infer`` score through the same ``scorer``, so a text scores the same through
+either."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import status
 from fastapi.exceptions import RequestValidationError
@@ -15,11 +18,10 @@ from app.api.errors import retry_later
 from app.api.schemas import PredictRequest
 from app.core.config import Settings
 from app.inference.batcher import BatcherClosedError, DynamicBatcher, QueueFullError
-from app.inference.chunking import ChunkedScorer, ChunkPolicy, LongText
+from app.inference.chunking import ChunkPolicy, LongText, Reading
 from app.inference.pipeline import Prediction, SentimentClassifier, encodable
 from app.inference.sentences import Sentence, split_sentences
 
-Result = TypeVar("Result")
 Scorer = Callable[[Sequence[str]], list[Prediction]]
 
 
@@ -39,10 +41,21 @@ def long_text_of(body: PredictRequest, settings: Settings) -> LongText:
 
 
 def scorer(classifier: SentimentClassifier, long_text: LongText, settings: Settings) -> Scorer:
-    """The classifier's predict, or its chunked reading of long texts."""
-    if long_text == "chunk":
-        return ChunkedScorer(classifier, chunk_policy(settings))
-    return classifier.predict
+    """How the classifier scores texts read as ``long_text`` says, with the served chunking."""
+    return Reading(long_text, chunk_policy(settings)).scorer(classifier)
+
+
+async def score(
+    texts: Sequence[str],
+    classifier: SentimentClassifier,
+    batcher: DynamicBatcher,
+    settings: Settings,
+) -> list[Prediction]:
+    """Predictions of ``classifier`` for ``texts`` read as the service's SENTIMENT_LONG_TEXT
+    says, in order, through the batcher within the deadline (503/504 as ``answered_in_time``)."""
+    async with answered_in_time(settings, batcher, len(texts)):
+        predictions = await batcher.predict(scorer(classifier, settings.long_text, settings), texts)
+    return predictions
 
 
 def check_limits(body: PredictRequest, settings: Settings) -> None:
@@ -78,28 +91,31 @@ def refuse(body: PredictRequest, kind: str, message: str) -> None:
 
 
 @asynccontextmanager
-async def answered_in_time(settings: Settings) -> AsyncIterator[None]:
-    """504 when the work inside is not done within the request deadline; leaving the wait
-    cancels the request's queued texts."""
+async def answered_in_time(
+    settings: Settings, batcher: DynamicBatcher, texts: int
+) -> AsyncIterator[None]:
+    """Batcher work for a request of ``texts`` texts, as HTTP answers: 504 when it is not done
+    within the request deadline (leaving the wait cancels the request's queued texts), 503 when
+    the queue cannot take it or the service is shutting down; both with Retry-After, and the
+    request's texts counted as expired or shed."""
+    metrics = batcher.metrics
     try:
         async with asyncio.timeout(settings.request_timeout_ms / 1000):
             yield
     except TimeoutError:
+        if metrics is not None:
+            metrics.texts_expired.inc(texts)
         raise retry_later(
             f"no answer within {settings.request_timeout_ms:g} ms; retry later or send fewer texts",
             status.HTTP_504_GATEWAY_TIMEOUT,
         ) from None
-
-
-async def queued(
-    batcher: DynamicBatcher, model: Callable[[Sequence[str]], list[Result]], texts: Sequence[str]
-) -> list[Result]:
-    """``model``'s results for ``texts`` through the batcher; 503 when it cannot take them."""
-    try:
-        return await batcher.predict(model, texts)
     except QueueFullError as error:
+        if metrics is not None:
+            metrics.texts_shed.labels("queue_full").inc(texts)
         raise retry_later(f"the service is at capacity ({error}); retry shortly") from None
     except BatcherClosedError:
+        if metrics is not None:
+            metrics.texts_shed.labels("shutting_down").inc(texts)
         raise retry_later("the service is shutting down") from None
 
 

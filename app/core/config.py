@@ -103,6 +103,15 @@ class Settings(BaseSettings):
         4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="request body limit (413)"
     )
 
+    metrics: bool = Field(
+        True, description="record Prometheus metrics and serve them at GET /metrics"
+    )
+    metrics_dir: Path | None = Field(
+        None,
+        description="folder for the worker processes' metric files (python -m app with several"
+        " workers); default a new temporary folder, removed at exit",
+    )
+
     onnx_intra_op_threads: int = Field(
         1, ge=1, le=64, description="onnxruntime threads per session.run"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,15 +39,19 @@ class BodyGuard:
     oversized body is refused before any of it is parsed.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, error_field: Callable[[str], str] = lambda _: "detail"
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.error_field = error_field  # the error body's key for a path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        too_large = {"detail": f"request body over the limit of {self.max_bytes} bytes"}
+        field = self.error_field(scope["path"])
+        too_large = {field: f"request body over the limit of {self.max_bytes} bytes"}
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit() or int(value) > self.max_bytes:
@@ -69,7 +74,7 @@ class BodyGuard:
         body = b"".join(chunks)
         problem = _not_utf8_json(scope, body)
         if problem is not None:
-            await _send_json(send, 400, {"detail": problem})
+            await _send_json(send, 400, {field: problem})
             return
         replayed = False
 

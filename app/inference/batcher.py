@@ -21,11 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from app.observability.metrics import ServiceMetrics, observe_all
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,7 @@ class _Job:
     texts: Sequence[str]
     model: Predict
     future: asyncio.Future[list[Any]]
+    queued_at: float = field(default_factory=time.perf_counter)
     results: list[Any] = field(init=False)
     remaining: int = field(init=False)
 
@@ -71,6 +75,7 @@ class DynamicBatcher:
         max_queue_texts: int,
         max_wait_seconds: float = 0.0,
         workers: int = 1,
+        metrics: ServiceMetrics | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -84,10 +89,21 @@ class DynamicBatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._busy_workers = 0
         self._closed = False
+        self._metrics = metrics
+
+    @property
+    def metrics(self) -> ServiceMetrics | None:
+        """Where this batcher records (None with metrics off); its callers count refusals there."""
+        return self._metrics
 
     @property
     def queued_texts(self) -> int:
         return len(self._queue)
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` has begun: new work is refused, queued work still runs."""
+        return self._closed
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -111,6 +127,8 @@ class DynamicBatcher:
             )
         job = _Job(texts, model, asyncio.get_running_loop().create_future())
         self._queue.extend((job, index) for index in range(len(texts)))
+        if self._metrics is not None:
+            self._metrics.queue_texts.set(len(self._queue))
         self._has_work.set()
         return await job.future
 
@@ -179,4 +197,8 @@ class DynamicBatcher:
             self._queue.popleft()
             if not job.future.done():  # skip texts of requests that were cancelled or failed
                 batch.append((job, index))
+        if self._metrics is not None:
+            self._metrics.queue_texts.set(len(self._queue))
+            now = time.perf_counter()
+            observe_all(self._metrics.queue_wait_seconds, [now - job.queued_at for job, _ in batch])
         return batch

@@ -21,7 +21,7 @@ reviews longer than the window and reports test accuracy beside truncation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -48,6 +48,23 @@ class ChunkPolicy:
                 f"chunk overlap {self.overlap} must be at least 0 and below the model's window"
                 f" of {window} tokens"
             )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How texts are read: cut to the model's window (``truncate``) or whole, in windows by
+    ``policy`` (``chunk``). The service and bulk scoring (``app.score``) read through it."""
+
+    long_text: LongText
+    policy: ChunkPolicy
+
+    def scorer(
+        self, classifier: SentimentClassifier
+    ) -> Callable[[Sequence[str]], list[Prediction]]:
+        """The classifier's predict, or its chunked reading of long texts."""
+        if self.long_text == "chunk":
+            return ChunkedScorer(classifier, self.policy)
+        return classifier.predict
 
 
 def window_spans(tokens: int, window: int, overlap: int) -> list[tuple[int, int]]:
@@ -105,6 +122,7 @@ class ChunkedScorer:
         if not rows:
             return []
         probabilities = classifier.forward_grouped(pad_rows(rows, manifest.pad_id))
+        classifier.record_batch([len(ids) for ids in token_ids], 0, windows_per_text)
         negative, positive = manifest.labels
         predictions = []
         first = 0

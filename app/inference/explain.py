@@ -74,6 +74,11 @@ class Explainer:
             return []
         manifest = self.classifier.manifest
         probabilities = self.classifier.forward_grouped(pad_rows(rows, manifest.pad_id))
+        self.classifier.record_batch(
+            [len(plan.ids) for plan in plans],
+            sum(plan.truncated for plan in plans),
+            [len(plan.spans) for plan in plans] if self.long_text == "chunk" else (),
+        )
         explanations = []
         first = 0
         for text, plan in zip(texts, plans, strict=True):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,6 +37,7 @@ from app.inference.bundle import (
     read_manifest,
     verify_checksums,
 )
+from app.observability.metrics import ModelMetrics
 
 DEFAULT_FORWARD_BATCH_SIZE = 4
 
@@ -180,6 +182,8 @@ class SentimentClassifier:
         self.forward_batch_size = forward_batch_size
         self._input_name = manifest.input.name
         self._output_names = [manifest.output.name]
+        # Set by the service once the model is warmed up; the training code records nothing.
+        self.metrics: ModelMetrics | None = None
 
     @classmethod
     def from_bundle(
@@ -212,7 +216,10 @@ class SentimentClassifier:
 
     def forward(self, input_ids: np.ndarray) -> np.ndarray:
         """[batch, width] int64 ids -> [batch] probabilities of the positive label."""
+        started = time.perf_counter()
         (probabilities,) = self.session.run(self._output_names, {self._input_name: input_ids})
+        if self.metrics is not None:
+            self.metrics.run_seconds.observe(time.perf_counter() - started)
         return np.asarray(probabilities, dtype=np.float32).reshape(len(input_ids))
 
     def forward_grouped(self, batch: EncodedBatch) -> np.ndarray:
@@ -230,11 +237,21 @@ class SentimentClassifier:
             probabilities[group] = self.forward(batch.input_ids[group, :width])
         return probabilities
 
+    def record_batch(
+        self, tokens: Sequence[int], truncated: int, windows: Sequence[int] = ()
+    ) -> None:
+        """Count a batch of texts this model scored in the service's metrics (when it has them),
+        however the texts were read: each text's tokens, how many were truncated, and for
+        texts read whole in windows, the windows of each."""
+        if self.metrics is not None:
+            self.metrics.observe_batch(tokens, truncated, windows)
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         batch = self.encode(texts)
         if len(batch.input_ids) == 0:
             return []
         probabilities = self.forward_grouped(batch)
+        self.record_batch(batch.lengths.tolist(), int(batch.truncated.sum()))
         return postprocess(probabilities, batch, self.manifest.labels, self.manifest.threshold)
 
     def warm_up(self) -> None:

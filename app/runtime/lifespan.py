@@ -13,7 +13,7 @@ from app.inference.batcher import DynamicBatcher
 from app.inference.chunking import ChunkPolicy
 from app.inference.pipeline import SentimentClassifier
 from app.runtime import reload
-from app.runtime.loading import load_classifier
+from app.runtime.loading import instrument, load_classifier
 from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
@@ -32,11 +32,13 @@ def service_lifespan(settings: Settings, classifier: SentimentClassifier | None 
         chunking = ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
         chunking.check(loaded.manifest.max_length)  # an overlap the window cannot hold stops here
         loaded.warm_up()
+        instrument(loaded, state.metrics)
         batcher = DynamicBatcher(
             max_batch_size=settings.max_batch_size,
             max_queue_texts=settings.max_queue_texts,
             max_wait_seconds=settings.max_wait_ms / 1000,
             workers=settings.inference_workers,
+            metrics=state.metrics,
         )
         batcher.start()
         state.classifier, state.batcher, state.ready = loaded, batcher, True

@@ -18,7 +18,7 @@ from pathlib import Path
 from app.core.config import Settings
 from app.inference.bundle import BundleError, Manifest
 from app.inference.pipeline import SentimentClassifier
-from app.runtime.loading import load_classifier
+from app.runtime.loading import instrument, load_classifier
 from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
@@ -46,9 +46,19 @@ async def reload(state: ServiceState, settings: Settings, bundle: Path | None = 
     async with state.reload_lock:
         if state.classifier is None or state.batcher is None:
             raise BundleError("the service has not finished starting")
-        new = await asyncio.get_running_loop().run_in_executor(None, _load_warm, bundle, settings)
-        _check_compatible(state.classifier.manifest, new.manifest, bundle)
+        try:
+            new = await asyncio.get_running_loop().run_in_executor(
+                None, _load_warm, bundle, settings
+            )
+            _check_compatible(state.classifier.manifest, new.manifest, bundle)
+        except BundleError:
+            if state.metrics is not None:
+                state.metrics.reloaded(succeeded=False)
+            raise
+        instrument(new, state.metrics)
         state.classifier = new
+        if state.metrics is not None:
+            state.metrics.reloaded(succeeded=True)
     log.info("reloaded: now serving %s %s from %s", new.manifest.name, new.manifest.version, bundle)
     return new.manifest
 

@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
 
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
-
-# Set from the server's SIGTERM/SIGINT handler, before uvicorn starts draining connections, so
-# that readiness answers 503 at once rather than only when the lifespan ends.
-_shutdown_requested = threading.Event()
-
-
-def request_shutdown() -> None:
-    _shutdown_requested.set()
+from app.observability.metrics import ServiceMetrics
 
 
 @dataclass
 class ServiceState:
     classifier: SentimentClassifier | None = None
+    metrics: ServiceMetrics | None = None  # None with SENTIMENT_METRICS=false
     batcher: DynamicBatcher | None = None
     ready: bool = False
+    stop_requested: bool = False  # a stop signal arrived; the server still drains connections
     closing: bool = False  # the lifespan is shutting down
     reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one reload at a time
 
     @property
     def stopping(self) -> bool:
-        return self.closing or _shutdown_requested.is_set()
+        return self.closing or self.stop_requested
+
+
+def request_shutdown(app: Starlette) -> None:
+    """Readiness of ``app`` answers 503 from now on. Called from the server's SIGTERM/SIGINT
+    handler, before uvicorn starts draining connections, rather than only when the lifespan
+    ends."""
+    state: ServiceState = app.state.service
+    state.stop_requested = True

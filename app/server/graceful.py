@@ -17,18 +17,22 @@ from types import FrameType
 from typing import Any
 
 import uvicorn
+from starlette.applications import Starlette
 
 from app.runtime.state import request_shutdown
 
 
 class GracefulServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, shutdown_delay: float = 0.0) -> None:
-        super().__init__(config)
+    def __init__(
+        self, app: Starlette, options: dict[str, Any], shutdown_delay: float = 0.0
+    ) -> None:
+        super().__init__(uvicorn.Config(app, **options))
+        self.app = app
         self.shutdown_delay = shutdown_delay
         self._stop_at: float | None = None  # when the lame-duck period ends
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-        request_shutdown()
+        request_shutdown(self.app)
         if sig == signal.SIGTERM and self._stop_at is None and self.shutdown_delay > 0:
             self._stop_at = time.monotonic() + self.shutdown_delay
             return
@@ -42,6 +46,6 @@ class GracefulServer(uvicorn.Server):
         return await super().on_tick(counter)
 
 
-def serve(app: Any, options: dict[str, Any], shutdown_delay: float = 0.0, **run: Any) -> None:
-    """Run ``app`` (an ASGI app or an import string) until a signal stops it, gracefully."""
-    GracefulServer(uvicorn.Config(app, **options), shutdown_delay).run(**run)
+def serve(app: Starlette, options: dict[str, Any], shutdown_delay: float = 0.0, **run: Any) -> None:
+    """Run ``app`` (built by ``app.main.create_app``) until a signal stops it, gracefully."""
+    GracefulServer(app, options, shutdown_delay).run(**run)

@@ -6,6 +6,12 @@ process wakes first accepts a whole burst of connections: with a few keep-alive 
 process did all the work while the other core idled.) The parent only supervises: it
 forwards SIGTERM, waits for the workers' graceful stop, replaces a worker that dies, and
 forwards SIGHUP (reload the bundle) to every worker.
+
+Metrics: the parent prepares an empty folder for prometheus-client's multiprocess mode before
+the first worker starts (each worker writes its counts into files there, and whichever one
+answers a scrape merges them all), and when a worker dies it removes only that worker's live
+gauges (``mark_process_dead``): its counters and histograms stay in the totals, and its
+replacement writes files of its own, so the totals are neither lost nor counted twice.
 """
 
 from __future__ import annotations
@@ -13,12 +19,17 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
 import socket
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -87,16 +98,53 @@ def _worker(factory: str, settings: Settings, options: dict[str, Any]) -> None:
     graceful.serve(app, options, settings.shutdown_delay_s, sockets=[sock])
 
 
+@contextmanager
+def metrics_folder(settings: Settings) -> Iterator[Path | None]:
+    """The folder the workers share their metrics through, emptied of the files of an earlier
+    run (a new temporary one, removed at exit, unless ``metrics_dir`` is set); None with
+    metrics off. prometheus-client reads it from PROMETHEUS_MULTIPROC_DIR when the workers
+    import it, so it is set in the environment they inherit."""
+    if not settings.metrics:
+        yield None
+        return
+    if settings.metrics_dir is None:
+        folder, owned = Path(tempfile.mkdtemp(prefix="sentiment-metrics-")), True
+    else:
+        folder, owned = settings.metrics_dir, False
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        if owned:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def forget_live_gauges(pid: int, folder: Path | None) -> None:
+    """A dead worker's in-flight and queue gauges leave the totals; its counts stay."""
+    if folder is not None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(pid, str(folder))
+
+
 def serve(factory: str, settings: Settings, options: dict[str, Any]) -> int:
     """Run ``settings.workers`` processes, each serving the ASGI app that the function named
     ``factory`` ("module:function") builds from settings; return the exit status."""
-    workers = settings.workers
     # Fail here, in one line, if the port is taken, rather than in every worker.
     try:
         reuse_port_socket(options["host"], options["port"]).close()
     except OSError as error:
         log.critical("cannot listen on %s:%d: %s", options["host"], options["port"], error)
         return 1
+    with metrics_folder(settings) as folder:
+        return _supervise(factory, settings.model_copy(update={"metrics_dir": folder}), options)
+
+
+def _supervise(factory: str, settings: Settings, options: dict[str, Any]) -> int:
+    workers = settings.workers
     context = multiprocessing.get_context("spawn")
     # Workers know they are supervised: their admin reloads go through here.
     worker_settings = settings.model_copy(update={"supervised": True})
@@ -143,6 +191,8 @@ def serve(factory: str, settings: Settings, options: dict[str, Any]) -> int:
             log.error(
                 "worker %d exited with status %s; starting another", process.pid, process.exitcode
             )
+            assert process.pid is not None
+            forget_live_gauges(process.pid, settings.metrics_dir)
             running[index] = start()
     deadline = time.monotonic() + STOP_SECONDS
     for process in running:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.test_app_process import serving
+from tests.serving import serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):
@@ -48,11 +48,10 @@ def chromium(url: str, profile: Path, *action: str) -> str:
 
 @pytest.fixture(scope="module")
 def base_url() -> object:
-    with serving([sys.executable, "-m", "app"], {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}) as (
-        _process,
-        base,
-    ):
-        yield base
+    with serving(
+        [sys.executable, "-m", "app"], {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE)}
+    ) as service:
+        yield service.base
 
 
 def test_swagger_ui_renders_the_operations(base_url: str, tmp_path: Path) -> None:

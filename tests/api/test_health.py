@@ -47,19 +47,14 @@ def test_readiness_turns_503_the_moment_the_stop_signal_arrives() -> None:
     have seen the 503."""
     import signal
 
-    import uvicorn
-
-    from app.runtime import state
     from app.server.graceful import GracefulServer
 
-    app = create_app(make_settings())
-    try:
-        with TestClient(app) as running:
-            assert running.get("/health/ready").status_code == 200
-            GracefulServer(uvicorn.Config(app)).handle_exit(signal.SIGTERM, None)
-            response = running.get("/health/ready")
-            assert response.status_code == 503 and response.json()["status"] == "stopping"
-            late = running.post("/predict", json={"text": "Late, but fine."})
-            assert late.status_code == 200, late.text
-    finally:
-        state._shutdown_requested.clear()
+    app, other = create_app(make_settings()), create_app(make_settings())
+    with TestClient(app) as running, TestClient(other) as bystander:
+        assert running.get("/health/ready").status_code == 200
+        GracefulServer(app, {}).handle_exit(signal.SIGTERM, None)
+        response = running.get("/health/ready")
+        assert response.status_code == 503 and response.json()["status"] == "stopping"
+        late = running.post("/predict", json={"text": "Late, but fine."})
+        assert late.status_code == 200, late.text
+        assert bystander.get("/health/ready").status_code == 200  # the signal was for `app`

@@ -1,20 +1,28 @@
-"""The dynamic batcher, with a stand-in model that records the batches it sees."""
+"""The dynamic batcher, with a stand-in model that records the batches it sees.
+
+The tests synchronise on observable states (the model entered by a worker, the number of
+queued texts), never on the clock: a held model is how a queue builds up.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pytest
 
 from app.inference.batcher import BatcherClosedError, DynamicBatcher, QueueFullError
 from app.inference.pipeline import Prediction
 
+HELD_SECONDS = 30.0  # a generous bound: a test that never releases a held model fails
+WAIT_SECONDS = 10.0
+
 
 class RecordingModel:
-    """Scores a text by its length; can be held busy to let a queue build up."""
+    """Scores a text by its length; can be held busy (``release`` cleared) to let a queue
+    build up. ``calls`` counts the batches workers have taken into it so far."""
 
     def __init__(self, seconds: float = 0.0, fail_on: str | None = None) -> None:
         self.batches: list[list[str]] = []
@@ -22,9 +30,16 @@ class RecordingModel:
         self.fail_on = fail_on
         self.release = threading.Event()
         self.release.set()
+        self.calls = 0
+        self._lock = threading.Lock()
 
     def __call__(self, texts: Sequence[str]) -> list[Prediction]:
-        self.release.wait(5)
+        with self._lock:
+            self.calls += 1
+        if not self.release.wait(HELD_SECONDS):
+            raise TimeoutError(
+                f"the test held the model for {HELD_SECONDS} s and never released it"
+            )
         time.sleep(self.seconds)
         self.batches.append(list(texts))
         if self.fail_on is not None and self.fail_on in texts:
@@ -34,6 +49,14 @@ class RecordingModel:
 
 def run(coroutine):  # type: ignore[no-untyped-def]
     return asyncio.run(coroutine)
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Let the event loop run until ``condition`` holds; fail after a generous deadline."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {WAIT_SECONDS} s: {what}"
+        await asyncio.sleep(0.001)
 
 
 async def _with_batcher(work, **options):  # type: ignore[no-untyped-def]
@@ -61,15 +84,42 @@ def test_each_request_gets_its_own_results_in_order(workers: int) -> None:
 
 
 def test_no_waiting_when_the_model_is_free() -> None:
+    """A free worker takes a lone text at once: within a few turns of the event loop, with no
+    timer to wait for (counted in loop turns, which do not depend on the machine's load)."""
+    model = RecordingModel()
+    model.release.clear()
+
+    async def work(batcher: DynamicBatcher) -> int:
+        alone = asyncio.ensure_future(batcher.predict(model, ["alone"]))
+        await asyncio.sleep(0)  # one turn: the request queues its text
+        assert batcher.queued_texts == 1
+        turns = 0
+        while batcher.queued_texts and turns < 10:
+            await asyncio.sleep(0)
+            turns += 1
+        model.release.set()
+        await alone
+        return turns
+
+    assert run(_with_batcher(work, max_wait_seconds=0.0)) < 10, "the lone text was not taken"
+    assert model.batches == [["alone"]]
+
+
+def test_a_batch_that_is_not_full_waits_max_wait_for_more_texts() -> None:
     model = RecordingModel()
 
     async def work(batcher: DynamicBatcher) -> float:
-        started = time.perf_counter()
-        await batcher.predict(model, ["alone"])
-        return time.perf_counter() - started
+        started = time.monotonic()
+        first = asyncio.ensure_future(batcher.predict(model, ["first"]))
+        await asyncio.sleep(0)  # one turn: the request queues its text
+        await asyncio.sleep(0)  # another: a free worker would take it now; this one waits
+        assert batcher.queued_texts == 1
+        await batcher.predict(model, ["second"])
+        await first
+        return time.monotonic() - started
 
-    assert run(_with_batcher(work, max_wait_seconds=0.0)) < 0.05
-    assert model.batches == [["alone"]]
+    assert run(_with_batcher(work, max_wait_seconds=0.2)) >= 0.2
+    assert model.batches == [["first", "second"]]
 
 
 def test_queue_is_bounded() -> None:
@@ -78,9 +128,9 @@ def test_queue_is_bounded() -> None:
 
     async def work(batcher: DynamicBatcher) -> None:
         first = asyncio.ensure_future(batcher.predict(model, ["a"] * 4))
-        await asyncio.sleep(0.05)  # the worker has taken the first batch and is blocked
+        await until(lambda: model.calls == 1, "the worker holds the first batch")
         queued = asyncio.ensure_future(batcher.predict(model, ["b"] * 5))
-        await asyncio.sleep(0)
+        await until(lambda: batcher.queued_texts == 5, "five texts queued")
         with pytest.raises(QueueFullError, match="5 texts are queued; the limit is 6"):
             await batcher.predict(model, ["c"] * 2)
         model.release.set()
@@ -106,11 +156,11 @@ def test_a_text_that_breaks_its_batch_costs_no_other_request_its_answer() -> Non
 
     async def work(batcher: DynamicBatcher) -> None:
         first = asyncio.ensure_future(batcher.predict(model, ["held"]))
-        await asyncio.sleep(0.05)  # the worker holds "held"; the next three form one batch
+        await until(lambda: model.calls == 1, "the worker holds 'held'")
         before = asyncio.ensure_future(batcher.predict(model, ["fine", "good"]))
         bad = asyncio.ensure_future(batcher.predict(model, ["boom"]))
         after = asyncio.ensure_future(batcher.predict(model, ["also fine"]))
-        await asyncio.sleep(0)
+        await until(lambda: batcher.queued_texts == 4, "the next three requests queued")
         model.release.set()
         await first
         assert [p.tokens for p in await before] == [4, 4]
@@ -128,12 +178,14 @@ def test_cancelled_requests_are_skipped() -> None:
 
     async def work(batcher: DynamicBatcher) -> None:
         busy = asyncio.ensure_future(batcher.predict(model, ["first"]))
-        await asyncio.sleep(0.05)
+        await until(lambda: model.calls == 1, "the worker holds 'first'")
         abandoned = asyncio.ensure_future(batcher.predict(model, ["abandoned"]))
-        await asyncio.sleep(0)
+        await until(lambda: batcher.queued_texts == 1, "'abandoned' queued")
         abandoned.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await abandoned
         kept = asyncio.ensure_future(batcher.predict(model, ["kept"]))
-        await asyncio.sleep(0)
+        await until(lambda: batcher.queued_texts == 2, "'kept' queued behind it")
         model.release.set()
         await busy
         assert [p.tokens for p in await kept] == [4]
@@ -150,11 +202,11 @@ def test_a_request_is_scored_by_the_model_it_was_queued_with() -> None:
 
     async def work(batcher: DynamicBatcher) -> None:
         busy = asyncio.ensure_future(batcher.predict(old, ["busy"]))
-        await asyncio.sleep(0.05)  # the worker holds "busy"; the rest queue up
+        await until(lambda: old.calls == 1, "the worker holds 'busy'")
         before = asyncio.ensure_future(batcher.predict(old, ["o1", "o2", "o3"]))
         after = asyncio.ensure_future(batcher.predict(new, ["n1", "n2"]))  # swapped in
         pinned = asyncio.ensure_future(batcher.predict(old, ["o4"]))  # read the old one before
-        await asyncio.sleep(0)
+        await until(lambda: batcher.queued_texts == 6, "the rest queued")
         old.release.set()
         await asyncio.gather(busy, before, after, pinned)
 
@@ -163,20 +215,30 @@ def test_a_request_is_scored_by_the_model_it_was_queued_with() -> None:
     assert new.batches == [["n1", "n2"]]
 
 
-def test_close_finishes_queued_work_then_refuses() -> None:
-    model = RecordingModel(seconds=0.01)
+def test_close_refuses_new_work_and_finishes_queued_work() -> None:
+    model = RecordingModel()
+    model.release.clear()
 
     async def scenario() -> None:
         batcher = DynamicBatcher(max_batch_size=2, max_queue_texts=100)
         batcher.start()
         pending = [asyncio.ensure_future(batcher.predict(model, [str(i)])) for i in range(6)]
-        await asyncio.sleep(0)
-        await batcher.close()
-        assert all(task.done() and len(task.result()) == 1 for task in pending)
+        await until(
+            lambda: model.calls == 1 and batcher.queued_texts == 4,
+            "one batch in the model, four texts queued",
+        )
+        closing = asyncio.ensure_future(batcher.close())
+        await until(lambda: batcher.closed, "close() has begun")
         with pytest.raises(BatcherClosedError):
             await batcher.predict(model, ["late"])
+        model.release.set()
+        await closing
+        assert all(task.done() and len(task.result()) == 1 for task in pending)
+        with pytest.raises(BatcherClosedError):
+            await batcher.predict(model, ["later"])
 
     run(scenario())
+    assert model.batches == [["0", "1"], ["2", "3"], ["4", "5"]]
 
 
 def test_workers_run_batches_at_the_same_time_and_share_the_queue() -> None:
@@ -195,19 +257,19 @@ def test_workers_run_batches_at_the_same_time_and_share_the_queue() -> None:
                 with lock:
                     running -= 1
 
-    model = SlowModel(seconds=0.05)
+    model = SlowModel()
     model.release.clear()
 
     async def work(batcher: DynamicBatcher) -> None:
         both_free = asyncio.ensure_future(batcher.predict(model, [f"a{i}" for i in range(8)]))
-        await asyncio.sleep(0.02)  # each worker took an even share and is held
+        await until(lambda: model.calls == 2, "each worker took a share and is held")
         model.release.set()
         assert len(await both_free) == 8
         model.release.clear()
         first = asyncio.ensure_future(batcher.predict(model, ["b"]))
-        await asyncio.sleep(0.02)  # one worker holds "b"; the other is free
+        await until(lambda: model.calls == 3, "one worker holds 'b'")
         rest = asyncio.ensure_future(batcher.predict(model, [f"c{i}" for i in range(8)]))
-        await asyncio.sleep(0.02)
+        await until(lambda: model.calls == 4, "the other worker took the rest")
         model.release.set()
         await first
         assert len(await rest) == 8

@@ -16,7 +16,6 @@ from app.api.scoring import (
     chunk_policy,
     echoable,
     long_text_of,
-    queued,
     refuse,
     scorer,
     sentence_payloads,
@@ -46,7 +45,7 @@ async def explain(
         request.state.logged_texts = texts
     long_text = long_text_of(body, settings)
     explainer = Explainer(classifier, long_text, chunk_policy(settings))
-    async with answered_in_time(settings):
+    async with answered_in_time(settings, batcher, len(texts)):
         tokens = await asyncio.to_thread(explainer.count_tokens, texts)
         if tokens > settings.max_explain_tokens:
             refuse(
@@ -55,11 +54,11 @@ async def explain(
                 f"the texts have {tokens} tokens to explain; at most {settings.max_explain_tokens}"
                 " per request (each costs one run of the model): send fewer or shorter texts",
             )
-        explanations = await queued(batcher, explainer, texts)
+        explanations = await batcher.predict(explainer, texts)
         if body.sentences:
             split = await sentences_of(body, texts, settings)
-            sentence_predictions = await queued(
-                batcher, scorer(classifier, long_text, settings), sentence_texts(split)
+            sentence_predictions = await batcher.predict(
+                scorer(classifier, long_text, settings), sentence_texts(split)
             )
     results = []
     for explanation in explanations:

@@ -13,7 +13,6 @@ from app.api.scoring import (
     echoable,
     long_text_of,
     prediction_payload,
-    queued,
     scorer,
     sentence_payloads,
     sentence_texts,
@@ -62,10 +61,10 @@ async def predict(
     # Scored by the classifier whose version the answer reports, even if a reload swaps in
     # another one while these texts wait.
     score = scorer(classifier, long_text_of(body, settings), settings)
-    async with answered_in_time(settings):
+    async with answered_in_time(settings, batcher, len(texts)):
         split = await sentences_of(body, echoable(texts), settings) if body.sentences else []
         # Sentences are more rows of the same job: they are batched with everything else.
-        predictions = await queued(batcher, score, [*texts, *sentence_texts(split)])
+        predictions = await batcher.predict(score, [*texts, *sentence_texts(split)])
     results = [prediction_payload(prediction) for prediction in predictions[: len(texts)]]
     if body.sentences:
         per_text = sentence_payloads(split, predictions[len(texts) :])

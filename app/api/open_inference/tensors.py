@@ -1,0 +1,214 @@
+"""Reading and writing the Open Inference Protocol's tensors, in JSON and in the binary
+tensor data extension.
+
+With an ``Inference-Header-Content-Length: N`` header, the first N bytes of the body are the
+JSON request, and the rest hold the tensors whose ``parameters.binary_data_size`` is set, in
+input order (a BYTES element is a 4-byte little-endian length and its bytes). Outputs asked
+for with ``parameters.binary_data`` (or ``binary_data_output`` for all) are answered the same
+way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from fastapi import HTTPException, status
+from pydantic import ValidationError
+
+from app.api.open_inference.bodies import HEADER_LENGTH, INPUT, OUTPUTS, InferRequest, RequestInput
+from app.api.schemas import HAS_CONTENT
+from app.core.config import Settings
+from app.inference.pipeline import Prediction
+
+_HAS_CONTENT = re.compile(HAS_CONTENT)
+
+
+@dataclass(frozen=True)
+class InferCall:
+    """A checked request: its texts, the shape they came in, and what to answer."""
+
+    request_id: str | None
+    texts: list[str]
+    shape: list[int]
+    outputs: list[tuple[str, bool]]  # (output name, answered in binary)
+
+
+def bad_request(message: str) -> HTTPException:
+    return HTTPException(status.HTTP_400_BAD_REQUEST, message)
+
+
+def check_media_type(content_type: str | None, content_encoding: str | None) -> None:
+    """415 unless the body is JSON or the binary form (tritonclient sends no Content-Type)."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    known = media_type in ("", "application/json", "application/octet-stream")
+    if not known and not media_type.endswith("+json"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            "send the request as application/json, or as application/octet-stream with"
+            f" {HEADER_LENGTH} (binary tensor data); got {media_type!r}",
+        )
+    if content_encoding not in (None, "", "identity"):
+        raise HTTPException(
+            status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            f"Content-Encoding {content_encoding!r} is not supported; send the body uncompressed",
+        )
+
+
+def read_request(body: bytes, header_length: str | None, settings: Settings) -> InferCall:
+    """Parse and check an infer request body; 400 naming the first problem."""
+    if header_length is None:
+        header, binary = body, b""
+    else:
+        if not header_length.isdigit() or not 0 < int(header_length) <= len(body):
+            raise bad_request(
+                f"{HEADER_LENGTH} must be the byte length of the JSON part (1-{len(body)});"
+                f" got {header_length!r}"
+            )
+        header, binary = body[: int(header_length)], body[int(header_length) :]
+    try:
+        request = InferRequest.model_validate_json(header)
+    except ValidationError as error:
+        raise bad_request(f"not an inference request: {_first_problem(error)}") from None
+    texts, shape = _read_input(request.inputs, binary, settings)
+    return InferCall(request.id, texts, shape, _requested_outputs(request))
+
+
+def _first_problem(error: ValidationError) -> str:
+    problem = error.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in problem["loc"])
+    return f"{where}: {problem['msg']}" if where else problem["msg"]
+
+
+def _read_input(
+    inputs: Sequence[RequestInput], binary: bytes, settings: Settings
+) -> tuple[list[str], list[int]]:
+    if len(inputs) != 1 or inputs[0].name != INPUT:
+        names = [tensor.name for tensor in inputs]
+        raise bad_request(f"the model takes one input named {INPUT!r}; got {names}")
+    tensor = inputs[0]
+    if tensor.datatype != "BYTES":
+        raise bad_request(f"input {INPUT!r} must be BYTES (UTF-8 texts); got {tensor.datatype!r}")
+    shape = tensor.shape
+    if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)) or shape[0] < 1:
+        raise bad_request(f"input {INPUT!r} must have shape [n] or [n, 1] with n >= 1; got {shape}")
+    count = shape[0]
+    if count > settings.max_texts_per_request:
+        raise bad_request(f"{count} texts; at most {settings.max_texts_per_request} per request")
+    size = tensor.parameters.binary_data_size if tensor.parameters is not None else None
+    if size is not None:
+        if tensor.data is not None:
+            raise bad_request(f"input {INPUT!r} has both data and binary_data_size")
+        if size != len(binary):
+            raise bad_request(
+                f"binary_data_size is {size} but {len(binary)} bytes follow the JSON part"
+            )
+        texts = _read_bytes_elements(binary)
+    else:
+        if binary:
+            raise bad_request(f"{len(binary)} bytes follow the JSON part, but no binary_data_size")
+        if tensor.data is None:
+            raise bad_request(f"input {INPUT!r} has no data (nor binary_data_size)")
+        texts = _flatten(tensor.data)
+    if len(texts) != count:
+        raise bad_request(f"shape {shape} holds {count} texts; the data has {len(texts)}")
+    for index, text in enumerate(texts):
+        if len(text) > settings.max_text_chars:
+            raise bad_request(
+                f"text {index} has {len(text)} characters; at most {settings.max_text_chars}"
+            )
+        if _HAS_CONTENT.search(text) is None:
+            raise bad_request(f"text {index} is empty or only whitespace")
+    return texts, shape
+
+
+def _flatten(data: Sequence[str | list[str]]) -> list[str]:
+    texts: list[str] = []
+    for element in data:
+        if isinstance(element, str):
+            texts.append(element)
+        elif len(element) == 1:
+            texts.append(element[0])
+        else:
+            raise bad_request("data rows of an [n, 1] tensor hold one text each")
+    return texts
+
+
+def _read_bytes_elements(buffer: bytes) -> list[str]:
+    """A BYTES tensor in the binary form: each element a uint32 LE length, then its bytes."""
+    texts, offset = [], 0
+    while offset < len(buffer):
+        if offset + 4 > len(buffer):
+            raise bad_request(f"binary data ends inside an element's length at byte {offset}")
+        (length,) = struct.unpack_from("<I", buffer, offset)
+        offset += 4
+        if offset + length > len(buffer):
+            raise bad_request(f"binary element at byte {offset - 4} runs past the data")
+        try:
+            texts.append(buffer[offset : offset + length].decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise bad_request(
+                f"binary element {len(texts)} is not UTF-8 (byte {error.start})"
+            ) from None
+        offset += length
+    return texts
+
+
+def _requested_outputs(request: InferRequest) -> list[tuple[str, bool]]:
+    all_binary = bool(request.parameters and request.parameters.binary_data_output)
+    if not request.outputs:
+        return [(name, all_binary) for name in OUTPUTS]
+    outputs = []
+    for output in request.outputs:
+        if output.name not in OUTPUTS:
+            raise bad_request(f"unknown output {output.name!r}; the model has {list(OUTPUTS)}")
+        binary = output.parameters.binary_data if output.parameters else None
+        outputs.append((output.name, all_binary if binary is None else binary))
+    return outputs
+
+
+def write_response(
+    call: InferCall, predictions: Sequence[Prediction], model_name: str, model_version: str
+) -> tuple[bytes, int | None]:
+    """The answer body, and the length of its JSON part when binary tensors follow it."""
+    columns: dict[str, list[Any]] = {
+        "probability": [p.score for p in predictions],
+        "label": [p.label for p in predictions],
+        "tokens": [p.tokens for p in predictions],
+        "truncated": [p.truncated for p in predictions],
+    }
+    outputs: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    for name, binary in call.outputs:
+        output: dict[str, Any] = {"name": name, "datatype": OUTPUTS[name], "shape": call.shape}
+        if binary:
+            chunk = _binary(OUTPUTS[name], columns[name])
+            output["parameters"] = {"binary_data_size": len(chunk)}
+            chunks.append(chunk)
+        else:
+            output["data"] = columns[name]
+        outputs.append(output)
+    answer: dict[str, Any] = {"model_name": model_name, "model_version": model_version}
+    if call.request_id is not None:
+        answer["id"] = call.request_id
+    answer["outputs"] = outputs
+    header = json.dumps(answer, ensure_ascii=False).encode()
+    if not chunks:
+        return header, None
+    return header + b"".join(chunks), len(header)
+
+
+def _binary(datatype: str, values: list[Any]) -> bytes:
+    if datatype == "FP32":
+        return np.asarray(values, dtype="<f4").tobytes()
+    if datatype == "INT32":
+        return np.asarray(values, dtype="<i4").tobytes()
+    if datatype == "BOOL":
+        return np.asarray(values, dtype=np.bool_).tobytes()
+    encoded = [str(value).encode() for value in values]
+    return b"".join(struct.pack("<I", len(item)) + item for item in encoded)

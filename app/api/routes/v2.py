@@ -1,0 +1,184 @@
+"""The Open Inference Protocol (KServe V2) over REST, with the binary tensor data extension.
+
+Inference goes through the same batcher, bundle and deadline as ``/predict`` (and needs the
+same API key); errors are ``{"error": "..."}`` as the protocol has them. Every model route
+also exists under ``/versions/{model_version}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+
+from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
+from app.api.open_inference import bodies, tensors
+from app.api.scoring import score
+from app.inference.pipeline import SentimentClassifier
+
+router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
+inference_router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
+
+MODEL = "/models/{model_name}"
+VERSIONED = "/models/{model_name}/versions/{model_version}"
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": bodies.V2Error, "description": "no such model or version"},
+    503: {"model": bodies.V2Error, "description": "the model is loading, or shutting down"},
+}
+
+
+async def _model(classifier: ClassifierDep, model_name: str) -> SentimentClassifier:
+    """The served classifier, if the path names it; 404 otherwise."""
+    if model_name != classifier.manifest.name:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"unknown model {model_name!r}; this serves {classifier.manifest.name!r}",
+        )
+    return classifier
+
+
+async def _model_version(
+    classifier: Annotated[SentimentClassifier, Depends(_model)], model_version: str
+) -> SentimentClassifier:
+    """The served classifier, if the path names its version too; 404 otherwise."""
+    manifest = classifier.manifest
+    if model_version != manifest.version:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"unknown version {model_version!r} of {manifest.name!r}; serving {manifest.version!r}",
+        )
+    return classifier
+
+
+@router.get("", response_model=bodies.ServerMetadata)
+async def server_metadata(request: Request) -> bodies.ServerMetadata:
+    """The server's name, version and protocol extensions."""
+    return bodies.ServerMetadata(
+        name="imdb-sentiment", version=request.app.version, extensions=[bodies.BINARY_EXTENSION]
+    )
+
+
+@router.get("/health/live", response_model=bodies.Liveness)
+async def server_live() -> bodies.Liveness:
+    """200 while the process runs."""
+    return bodies.Liveness(live=True)
+
+
+@router.get(
+    "/health/ready",
+    response_model=bodies.Readiness,
+    responses={503: {"model": bodies.Readiness, "description": "loading or shutting down"}},
+)
+async def server_ready(state: StateDep, response: Response) -> bodies.Readiness:
+    """200 once the model serves; 503 while loading or shutting down."""
+    ready = state.ready and state.classifier is not None and not state.stopping
+    if not ready:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    return bodies.Readiness(ready=ready)
+
+
+def _infer_docs() -> dict[str, Any]:
+    """The request body as the docs show it; ``app.api.openapi`` puts in the schema of the
+    running settings' limits."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {}},
+                "application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "description": f"binary tensor data: the JSON request (its length in the"
+                    f" {bodies.HEADER_LENGTH} header), then the tensors' bytes",
+                },
+            },
+        }
+    }
+
+
+ModelDep = Annotated[SentimentClassifier, Depends(_model)]
+VersionDep = Annotated[SentimentClassifier, Depends(_model_version)]
+
+
+@router.get(MODEL, response_model=bodies.ModelMetadata, responses=_ERRORS)
+async def model_metadata(classifier: ModelDep) -> bodies.ModelMetadata:
+    """The model's versions, platform, input and outputs."""
+    return bodies.model_metadata(classifier.manifest.name, classifier.manifest.version)
+
+
+@router.get(VERSIONED, response_model=bodies.ModelMetadata, responses=_ERRORS)
+async def version_metadata(classifier: VersionDep) -> bodies.ModelMetadata:
+    """The model's versions, platform, input and outputs, if it is this version."""
+    return bodies.model_metadata(classifier.manifest.name, classifier.manifest.version)
+
+
+@router.get(MODEL + "/ready", response_model=bodies.ModelReadiness, responses=_ERRORS)
+async def model_ready(classifier: ModelDep) -> bodies.ModelReadiness:
+    """200 when the model is ready for inference (503 while it loads)."""
+    return bodies.ModelReadiness(name=classifier.manifest.name, ready=True)
+
+
+@router.get(VERSIONED + "/ready", response_model=bodies.ModelReadiness, responses=_ERRORS)
+async def version_ready(classifier: VersionDep) -> bodies.ModelReadiness:
+    """200 when this version of the model is ready for inference (503 while it loads)."""
+    return bodies.ModelReadiness(name=classifier.manifest.name, ready=True)
+
+
+_INFER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "application/octet-stream": {
+                "schema": {"type": "string", "format": "binary"},
+                "description": f"binary outputs: the JSON answer (length in the"
+                f" {bodies.HEADER_LENGTH} header), then the outputs' bytes",
+            }
+        }
+    },
+    400: {"model": bodies.V2Error, "description": "not a valid tensor, datatype or shape"},
+    401: {"model": bodies.V2Error, "description": "API key missing or wrong (when one is set)"},
+    413: {"model": bodies.V2Error, "description": "request body over the byte limit"},
+    415: {"model": bodies.V2Error, "description": "not JSON nor binary tensor data"},
+    504: {"model": bodies.V2Error, "description": "not answered within the request deadline"},
+    **_ERRORS,
+}
+
+
+async def infer(
+    request: Request,
+    classifier: ClassifierDep,
+    batcher: BatcherDep,
+    settings: SettingsDep,
+) -> Response:
+    """Label, probability of being positive, tokens read and truncation for each text of the
+    BYTES input ``text`` (shape [n] or [n, 1]), as JSON or binary tensors."""
+    tensors.check_media_type(
+        request.headers.get("content-type"), request.headers.get("content-encoding")
+    )
+    call = tensors.read_request(
+        await request.body(), request.headers.get(bodies.HEADER_LENGTH.lower()), settings
+    )
+    request.state.text_count = len(call.texts)
+    if settings.log_texts:
+        request.state.logged_texts = call.texts
+    predictions = await score(call.texts, classifier, batcher, settings)
+    manifest = classifier.manifest
+    body, header_length = tensors.write_response(call, predictions, manifest.name, manifest.version)
+    if header_length is None:
+        return Response(body, media_type="application/json")
+    return Response(
+        body,
+        media_type="application/octet-stream",
+        headers={bodies.HEADER_LENGTH: str(header_length)},
+    )
+
+
+for _path, _served in ((MODEL, _model), (VERSIONED, _model_version)):
+    inference_router.add_api_route(
+        _path + "/infer",
+        infer,
+        methods=["POST"],
+        name="infer" if _served is _model else "infer_version",
+        response_model=bodies.InferResponse,
+        openapi_extra=_infer_docs(),
+        responses=_INFER_RESPONSES,
+        dependencies=[Depends(_served)],
+    )

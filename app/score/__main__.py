@@ -1,0 +1,208 @@
+"""``python -m app.score INPUT OUTPUT``: score a CSV, JSONL or Parquet file of reviews.
+
+Writes the same rows, in input order, plus ``label``, ``score``, ``tokens``, ``truncated`` and
+``chunks`` (empty for rows that could not be scored, which are reported with their line or
+row; ``chunks`` only with ``--long-text chunk``). The scores are the server's: the same bundle,
+and the same reading of long texts as ``/predict``'s ``long_text`` (``SentimentClassifier.predict``
+or ``ChunkedScorer``).
+
+Exit status: 0 when OUTPUT is written (bad rows included, unless ``--strict``), 1 when the
+input, the bundle or the job cannot be used, 2 for wrong arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from tqdm import tqdm
+
+from app.core.config import Settings
+from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
+from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
+from app.inference.pipeline import DEFAULT_FORWARD_BATCH_SIZE
+from app.score.formats import Format, InputError, Source
+from app.score.job import BadRowError, Job, JobError, JobIdentity
+from app.score.rows import ScoredChunk
+
+log = logging.getLogger("app.score")
+
+DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "imdb-sentiment"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m app.score",
+        description="Score a file of reviews (CSV with a header, JSONL or Parquet; the format"
+        " follows the file name) and write the same rows plus label, score, tokens, truncated"
+        " and chunks, in input order.",
+    )
+    parser.add_argument("input", type=Path, help="reviews: .csv, .jsonl or .parquet")
+    parser.add_argument("output", type=Path, help="where to write; same format as the input")
+    parser.add_argument("--text-column", default="text", help="column (key) holding the review")
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE, help="model bundle folder")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=len(os.sched_getaffinity(0)),
+        help="scoring processes (Ray actors with --engine ray); default: one per core",
+    )
+    parser.add_argument(
+        "--chunk-rows",
+        type=int,
+        default=2048,
+        help="rows read, scored and written at a time (memory stays flat); --resume needs the"
+        " same value",
+    )
+    parser.add_argument(
+        "--forward-batch-size",
+        type=int,
+        default=DEFAULT_FORWARD_BATCH_SIZE,
+        help="rows per session.run, as the server's SENTIMENT_FORWARD_BATCH_SIZE",
+    )
+    served = Settings.model_fields  # the server's defaults
+    parser.add_argument(
+        "--long-text",
+        choices=["truncate", "chunk"],
+        default=served["long_text"].default,
+        help="how a text longer than the model's window is read, as /predict's long_text:"
+        " 'truncate' reads the window only, 'chunk' reads it whole in windows (and writes"
+        " how many); default %(default)s, as the service",
+    )
+    parser.add_argument(
+        "--chunk-overlap",
+        type=int,
+        default=served["chunk_overlap"].default,
+        help="tokens neighbouring windows share with --long-text chunk, as the server's"
+        " SENTIMENT_CHUNK_OVERLAP (default %(default)s)",
+    )
+    parser.add_argument(
+        "--chunk-pooling",
+        choices=POOLING_RULES,
+        default=served["chunk_pooling"].default,
+        help="how window scores become one with --long-text chunk, as the server's"
+        " SENTIMENT_CHUNK_POOLING (default %(default)s)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run: rows already written are neither scored nor"
+        " written again",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="stop at the first row that cannot be scored"
+    )
+    parser.add_argument("--engine", choices=["local", "ray"], default="local")
+    parser.add_argument(
+        "--ray-address", default=None, help="Ray cluster to join (default: RAY_ADDRESS or local)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.workers < 1 or args.chunk_rows < 1 or args.forward_batch_size < 1:
+        parser.error("--workers, --chunk-rows and --forward-batch-size must be at least 1")
+    if args.engine == "ray" and args.resume:
+        parser.error("--resume works with the local engine only")
+    return args
+
+
+def model_identity(bundle: Path, reading: Reading) -> str:
+    """Checks the bundle's files and that its window holds the chunk overlap (fails fast,
+    before any worker starts), and names the model."""
+    manifest = read_manifest(bundle)
+    verify_checksums(bundle, manifest)
+    try:
+        reading.policy.check(manifest.max_length)
+    except ValueError as error:
+        raise BundleError(f"--chunk-overlap: {error}") from None
+    return f"{manifest.name} {manifest.version} {manifest.files[MODEL_FILE]}"
+
+
+def reading_of(args: argparse.Namespace) -> Reading:
+    return Reading(args.long_text, ChunkPolicy(args.chunk_overlap, args.chunk_pooling))
+
+
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        source = Source.open(args.input, args.text_column)
+        if Format.of(args.output) is not source.format:
+            raise InputError(f"{args.output}: write the same format as the input ({source.format})")
+        reading = reading_of(args)
+        model = model_identity(args.bundle, reading)
+        identity = JobIdentity.of(source, args.chunk_rows, model, reading)
+        # Ray streams rows without their lines: its reports name rows (1-based).
+        unit = "row" if args.engine == "ray" else source.format.unit
+        job = Job(source, args.output, identity, unit)
+        done = job.start(args.resume)
+    except (InputError, BundleError, JobError) as error:
+        log.error("%s", error)
+        return 1
+    total = None if source.rows is None else source.rows - job.summary.resumed_rows
+    progress = tqdm(total=total, unit="reviews", unit_scale=True, disable=args.no_progress or None)
+    try:
+        for scored in _scored_chunks(args, source, done):
+            if args.strict and scored.problems():
+                number, problem = scored.problems()[0]
+                raise BadRowError(f"{args.input}: {job.unit} {number}: {problem}")
+            job.write(scored)
+            progress.update(len(scored.outcomes))
+        progress.close()
+        job.finish()
+    except (InputError, BadRowError, JobError) as error:
+        progress.close()
+        log.error("%s", error)
+        job.abandon()
+        return 1
+    except BrokenProcessPool:
+        progress.close()
+        log.error("a scoring process died; rerun with --resume to continue")
+        return 1
+    seconds = time.perf_counter() - started
+    summary = job.summary
+    log.info(
+        "wrote %s: %d rows in %.1f s (%.0f reviews/s), %d kept from an interrupted run;"
+        " %d rows could not be scored",
+        args.output,
+        summary.rows,
+        seconds,
+        summary.rows / seconds,
+        summary.resumed_rows,
+        summary.bad_rows,
+    )
+    return 0
+
+
+def _scored_chunks(args: argparse.Namespace, source: Source, done: int) -> Iterator[ScoredChunk]:
+    if args.engine == "ray":
+        from app.score import ray_engine
+
+        return ray_engine.score(
+            source,
+            args.bundle,
+            args.workers,
+            args.chunk_rows,
+            args.forward_batch_size,
+            reading_of(args),
+            args.ray_address,
+        )
+    from app.score.local import LocalEngine
+
+    engine = LocalEngine(args.bundle, args.workers, args.forward_batch_size, reading_of(args))
+    return engine.score(source.chunks(args.chunk_rows, skip=done), source.text_column)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return run(parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""What the load scenarios (``overload``, ``soak``) share: their command line, the service
+under test (``python -m app`` on real IMDB test reviews), its capacity measured with wrk, and
+the result written as JSON and Markdown. Each scenario script holds only its own phases and
+its verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmarks import loadgen
+from benchmarks.server_process import ServerProcess
+from benchmarks.workload import (
+    DEFAULT_BUNDLE,
+    DEFAULT_DATA,
+    ROOT,
+    from_dataset,
+    request_bodies,
+    write_bodies,
+)
+
+HOST = "127.0.0.1"
+REVIEWS = 2000  # seeded sample of test reviews the requests are made of
+WARM_UP_SECONDS = 2
+CAPACITY_SECONDS = 5
+
+
+def parse_args(
+    name: str,
+    description: str | None,
+    port: int,
+    add_options: Callable[[argparse.ArgumentParser], None],
+) -> argparse.Namespace:
+    """``--bundle``, ``--data``, ``--port`` and ``--out``, and the scenario's own options."""
+    parser = argparse.ArgumentParser(prog=f"python -m benchmarks.{name}", description=description)
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    add_options(parser)
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    return parser.parse_args()
+
+
+@dataclass(frozen=True)
+class Service:
+    """The service under test and the request bodies the scenario sends it."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    bodies: list[str]
+    bodies_file: Path
+
+    def capacity(self, connections: int) -> float:
+        """Requests/s that ``connections`` closed-loop clients get answered, after a warm-up."""
+        url = f"http://{HOST}:{self.port}/predict"
+        loadgen.closed_loop(url, self.bodies_file, connections, WARM_UP_SECONDS)
+        return loadgen.closed_loop(url, self.bodies_file, connections, CAPACITY_SECONDS)[
+            "requests_per_s"
+        ]
+
+    def open_loop(self, rate: float, seconds: float) -> dict[str, Any]:
+        return loadgen.open_loop(HOST, self.port, self.bodies, rate, seconds)
+
+
+@contextmanager
+def service(name: str, args: argparse.Namespace, reviews_per_request: int) -> Iterator[Service]:
+    """``python -m app`` on ``args.bundle``, ready, with requests of ``reviews_per_request``
+    test reviews each; stopped with SIGTERM at exit."""
+    workload = from_dataset(args.data, args.bundle, REVIEWS, 0)
+    bodies = request_bodies(workload.reviews, reviews_per_request)
+    bodies_file = Path(tempfile.mkdtemp()) / f"bodies-{reviews_per_request}.jsonl"
+    write_bodies(bodies_file, bodies)
+    command = [sys.executable, "-m", "app"]
+    with ServerProcess(name, command, {}, args.port, args.bundle) as (process, _start_to_ready):
+        yield Service(process, args.port, bodies, bodies_file)
+
+
+def report(out: Path, name: str, result: dict[str, Any], markdown: str) -> int:
+    """Write ``<name>.json`` and ``<name>.md`` into ``out``, print the Markdown; the exit
+    status: 0 if the scenario passed."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{name}.md").write_text(markdown)
+    print(markdown)  # noqa: T201
+    return 0 if result["passed"] else 1
