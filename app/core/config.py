@@ -85,7 +85,9 @@ class Settings(BaseSettings):
         " window; chosen on validation by python -m training.long_text)",
     )
     chunk_pooling: Literal["mean", "logit_mean", "max_confidence"] = Field(
-        "mean", description="how window scores of a chunked text become one score"
+        "max_confidence",
+        description="how window scores of a chunked text become one score (chosen on validation"
+        " by python -m training.long_text)",
     )
     max_explain_tokens: int = Field(
         1000,

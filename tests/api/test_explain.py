@@ -15,7 +15,7 @@ def test_contract(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert ExplainResponse.model_validate(body, strict=True).model_dump(exclude_none=True) == body
-    assert body["model"] == {"name": "imdb-sentiment", "version": "1.0.0"}
+    assert body["model"] == {"name": "imdb-sentiment", "version": "2.0.0"}
     (explanation,) = body["explanations"]
     assert set(explanation) == {"label", "score", "truncated", "tokens"}
     predicted = client.post("/predict", json={"text": MIXED_EXAMPLE}).json()["predictions"][0]

@@ -25,7 +25,7 @@ def test_after_loading_ready_with_the_model(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "model": {"name": "imdb-sentiment", "version": "1.0.0"},
+        "model": {"name": "imdb-sentiment", "version": "2.0.0"},
     }
 
 

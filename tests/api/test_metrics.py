@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.inference.bundle import read_manifest
 from app.main import create_app
 from app.observability.metrics import observe_all
 from tests.api.conftest import make_settings
@@ -33,7 +34,7 @@ METRICS = [
     "sentiment_model_reloads",
     "sentiment_model_last_reload_timestamp_seconds",
 ]
-MODEL = {"model": "imdb-sentiment", "version": "1.0.0"}
+MODEL = {"model": "imdb-sentiment", "version": "2.0.0"}
 LONG_REVIEW = "A slow, thoughtful and quite wonderful film about patience. " * 60
 
 
@@ -93,7 +94,8 @@ def test_a_request_counts_in_every_stage(fresh: TestClient) -> None:
     assert added("sentiment_texts_truncated_total", **MODEL) == 1
     assert added("sentiment_model_run_seconds_count", **MODEL) == 1  # 3 rows <= 4 per run
     assert value(after, "sentiment_model_info", **MODEL) == 1
-    assert value(after, "sentiment_model_test_accuracy", **MODEL) == pytest.approx(0.884)
+    shipped = read_manifest(Path("models/imdb-sentiment")).metrics["test"]["accuracy"]
+    assert value(after, "sentiment_model_test_accuracy", **MODEL) == pytest.approx(shipped)
     assert value(after, "sentiment_batch_queue_texts") == 0
     assert value(after, "sentiment_http_requests_in_flight") == 1  # the scrape itself
 

@@ -12,7 +12,7 @@ def test_model_description(client: TestClient) -> None:
     response = client.get("/model")
     assert response.status_code == 200
     info = response.json()
-    assert info["name"] == "imdb-sentiment" and info["version"] == "1.0.0"
+    assert info["name"] == "imdb-sentiment" and info["version"] == "2.0.0"
     assert info["labels"] == ["negative", "positive"] and info["threshold"] == 0.5
     tokenizer = Tokenizer.from_file(str(SHIPPED_BUNDLE / "tokenizer.json"))
     assert info["vocab_size"] == tokenizer.get_vocab_size() and info["pad_id"] == 0

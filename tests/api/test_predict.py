@@ -21,7 +21,7 @@ def test_single_text_contract(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"predictions", "model"}
-    assert body["model"] == {"name": "imdb-sentiment", "version": "1.0.0"}
+    assert body["model"] == {"name": "imdb-sentiment", "version": "2.0.0"}
     (prediction,) = body["predictions"]
     assert set(prediction) == {"label", "score", "tokens", "truncated"}
     assert prediction["label"] == "positive" and prediction["score"] >= 0.9

@@ -87,7 +87,7 @@ def test_a_text_scores_the_same_through_v2_json_binary_and_predict(client: TestC
     assert answer.status_code == 200
     body = answer.json()
     assert body["id"] == "r-1"
-    assert (body["model_name"], body["model_version"]) == ("imdb-sentiment", "1.0.0")
+    assert (body["model_name"], body["model_version"]) == ("imdb-sentiment", "2.0.0")
     outputs = outputs_by_name(body)
     content, headers = binary_request(TEXTS)
     raw = client.post(INFER, content=content, headers={**headers})
@@ -133,7 +133,7 @@ def test_binary_outputs_decode_to_the_json_outputs(client: TestClient) -> None:
 def test_shape_n_by_1_and_a_chosen_output(client: TestClient) -> None:
     texts = [[POSITIVE_EXAMPLE], [NEGATIVE_EXAMPLE]]
     request = {"inputs": [tensor(texts, shape=[2, 1])], "outputs": [{"name": "label"}]}  # type: ignore[arg-type]
-    answer = client.post("/v2/models/imdb-sentiment/versions/1.0.0/infer", json=request).json()
+    answer = client.post("/v2/models/imdb-sentiment/versions/2.0.0/infer", json=request).json()
     assert answer["outputs"] == [
         {"name": "label", "datatype": "BYTES", "shape": [2, 1], "data": ["positive", "negative"]}
     ]
@@ -144,9 +144,9 @@ def test_metadata_health_and_readiness(client: TestClient) -> None:
     assert "binary_tensor_data" in server["extensions"]
     assert client.get("/v2/health/live").json() == {"live": True}
     assert client.get("/v2/health/ready").json() == {"ready": True}
-    for path in ("/v2/models/imdb-sentiment", "/v2/models/imdb-sentiment/versions/1.0.0"):
+    for path in ("/v2/models/imdb-sentiment", "/v2/models/imdb-sentiment/versions/2.0.0"):
         metadata = client.get(path).json()
-        assert metadata["versions"] == ["1.0.0"]
+        assert metadata["versions"] == ["2.0.0"]
         assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
         assert {o["name"]: o["datatype"] for o in metadata["outputs"]} == {
             "probability": "FP32", "label": "BYTES", "tokens": "INT32", "truncated": "BOOL"
