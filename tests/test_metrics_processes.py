@@ -18,7 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.core.config import Settings
 from app.server.supervisor import metrics_folder
 from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.test_app_process import _workers, serving
+from tests.serving import listening_workers, serving
 
 REQUESTS = 120
 SCRAPES = 12
@@ -70,11 +70,11 @@ def counts_per_worker(folder: Path) -> dict[int, float]:
 def wait_for_replacement(supervisor: int, port: int, victim: int) -> set[int]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        current = _workers(supervisor, port)
+        current = listening_workers(supervisor, port)
         if victim not in current and len(current) == 2:
             return current
         time.sleep(0.1)
-    raise AssertionError(f"worker {victim} was not replaced: {_workers(supervisor, port)}")
+    raise AssertionError(f"worker {victim} was not replaced: {listening_workers(supervisor, port)}")
 
 
 def test_every_scrape_reports_the_service_totals_across_a_worker_restart(tmp_path: Path) -> None:
@@ -85,7 +85,8 @@ def test_every_scrape_reports_the_service_totals_across_a_worker_restart(tmp_pat
         "SENTIMENT_METRICS_DIR": str(folder),
         "SENTIMENT_LOG_LEVEL": "warning",
     }
-    with serving([sys.executable, "-m", "app"], env) as (process, base):
+    with serving([sys.executable, "-m", "app"], env) as service:
+        process, base = service.process, service.base
         port = int(base.rsplit(":", 1)[1])
         send(base, REQUESTS)
         per_worker = counts_per_worker(folder)
@@ -112,7 +113,7 @@ def test_every_scrape_reports_the_service_totals_across_a_worker_restart(tmp_pat
         ]
         assert in_flight == [1.0]  # only the scrape itself
         process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=15)
+        process.wait(timeout=15)
     assert folder.is_dir()  # a configured folder is kept (a temporary one is removed)
 
 
@@ -122,12 +123,13 @@ def test_the_temporary_metrics_folder_is_removed_at_exit() -> None:
         "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
         "SENTIMENT_LOG_LEVEL": "warning",
     }
-    with serving([sys.executable, "-m", "app"], env) as (process, base):
-        worker = next(iter(_workers(process.pid, int(base.rsplit(":", 1)[1]))))
+    with serving([sys.executable, "-m", "app"], env) as service:
+        process, base = service.process, service.base
+        worker = next(iter(listening_workers(process.pid, int(base.rsplit(":", 1)[1]))))
         folder = Path(_environment(worker)["PROMETHEUS_MULTIPROC_DIR"])
         assert list(folder.glob("counter_*.db"))
         process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=15)
+        process.wait(timeout=15)
     assert not folder.exists()
 
 

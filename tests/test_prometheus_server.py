@@ -18,7 +18,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.test_app_process import free_port, serving
+from tests.serving import free_port, serving
 
 PROMETHEUS = shutil.which("prometheus")
 pytestmark = pytest.mark.skipif(
@@ -38,7 +38,8 @@ def prometheus(tmp_path: Path) -> Iterator[tuple[str, str, subprocess.Popen[str]
         "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
         "SENTIMENT_LOG_LEVEL": "warning",
     }
-    with serving([sys.executable, "-m", "app"], env) as (_service, base):
+    with serving([sys.executable, "-m", "app"], env) as service:
+        base = service.base
         target = base.removeprefix("http://")
         config = tmp_path / "prometheus.yml"
         config.write_text(

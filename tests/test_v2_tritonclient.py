@@ -12,7 +12,7 @@ import pytest
 
 from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE
 from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.test_app_process import serving
+from tests.serving import serving
 
 httpclient = pytest.importorskip("tritonclient.http", reason="tritonclient[http] not installed")
 from tritonclient.utils import InferenceServerException  # noqa: E402
@@ -30,7 +30,8 @@ def service() -> Iterator[str]:
         "SENTIMENT_API_KEY": KEY,
         "SENTIMENT_LOG_LEVEL": "warning",
     }
-    with serving([sys.executable, "-m", "app"], env) as (_process, base):
+    with serving([sys.executable, "-m", "app"], env) as service:
+        base = service.base
         yield base
 
 

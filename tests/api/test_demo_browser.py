@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.test_app_process import serving
+from tests.serving import serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):
@@ -42,7 +42,8 @@ ARTIFACTS = Path(os.environ.get("CI_ARTIFACTS") or Path(__file__).parents[1] / "
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
     env = {"SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE), "SENTIMENT_WORKERS": "1"}
-    with serving([sys.executable, "-m", "app"], env) as (_process, base):
+    with serving([sys.executable, "-m", "app"], env) as service:
+        base = service.base
         yield base
 
 
