@@ -23,13 +23,18 @@ def test_truncate_is_the_default_and_says_nothing_of_chunks(client: TestClient) 
     )
 
 
-def test_chunk_reads_the_whole_text(client: TestClient) -> None:
-    body = client.post("/predict", json={"texts": [LONG, POSITIVE_EXAMPLE], "long_text": "chunk"})
+def test_chunk_reads_the_whole_text() -> None:
+    # Mean pooling: every window counts, so a text read whole must score unlike its first 500
+    # tokens (the default, max_confidence, may pick the first window).
+    with TestClient(create_app(make_settings(chunk_pooling="mean"))) as client:
+        body = client.post(
+            "/predict", json={"texts": [LONG, POSITIVE_EXAMPLE], "long_text": "chunk"}
+        )
+        truncated = client.post("/predict", json={"text": LONG}).json()["predictions"][0]
     assert PredictResponse.model_validate(body.json(), strict=True)
     long, short = body.json()["predictions"]
     assert long["chunks"] >= 2 and long["truncated"] is False and long["tokens"] > 500
     assert short["chunks"] == 1 and short["tokens"] == 16
-    truncated = client.post("/predict", json={"text": LONG}).json()["predictions"][0]
     assert long["score"] != pytest.approx(truncated["score"], abs=1e-3)
 
 

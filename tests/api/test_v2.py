@@ -213,7 +213,7 @@ def test_bad_binary_data_gets_400(client: TestClient, case: tuple[bytes, str | N
 def test_unknown_model_or_version_gets_404(client: TestClient) -> None:
     for path in (
         "/v2/models/other/infer",
-        "/v2/models/imdb-sentiment/versions/2.0.0/infer",
+        "/v2/models/imdb-sentiment/versions/9.9.9/infer",
     ):
         answer = client.post(path, json={"inputs": [tensor(["a"])]})
         assert answer.status_code == 404 and "error" in answer.json()
