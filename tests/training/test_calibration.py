@@ -43,8 +43,11 @@ def test_threshold_stays_at_half_without_evidence_and_moves_with_it() -> None:
     rng = np.random.default_rng(1)
     scores, labels = _overconfident(rng, 2_500)
     assert choose_threshold(labels, scores) == 0.5
-    shifted = np.clip(scores + 0.3, 0, 1)  # every score 0.3 too high: the best cut moves up
-    assert choose_threshold(labels, shifted) > 0.65
+    # Scores that claim sigmoid(z) when the truth is sigmoid(z - 2): the best cut moves up to
+    # sigmoid(2) = 0.88, and the plateau rule must follow it well away from 0.5.
+    z = rng.normal(0.0, 2.0, size=2_500)
+    truth = (rng.random(2_500) < 1 / (1 + np.exp(-(z - 2)))).astype(np.int64)
+    assert choose_threshold(truth, 1 / (1 + np.exp(-z))) > 0.65
 
 
 def test_folding_the_temperature_scales_the_logit() -> None:
