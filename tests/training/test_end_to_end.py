@@ -41,6 +41,7 @@ REPORT_FILES = {
     "confusion_matrix.png",
     "model_summary.txt",
     "trials.json",
+    "reliability.png",
 }
 
 
