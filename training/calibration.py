@@ -53,20 +53,32 @@ def fold_temperature(model: keras.Model, temperature: float) -> None:
     layer.set_weights([kernel / temperature, bias / temperature])
 
 
+def reliability_bins(
+    labels: np.ndarray, scores: np.ndarray, bins: int = ECE_BINS
+) -> list[tuple[float, float, int]]:
+    """For each non-empty one of ``bins`` equal-width bins of the positive-class score: its
+    mean score, its share of positive reviews and its size."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(scores, edges[1:-1], right=False), 0, bins - 1)
+    return [
+        (float(scores[members].mean()), float(labels[members].mean()), int(members.sum()))
+        for members in (which == index for index in range(bins))
+        if members.any()
+    ]
+
+
 def expected_calibration_error(
     labels: np.ndarray, scores: np.ndarray, bins: int = ECE_BINS
 ) -> float:
     """ECE over ``bins`` equal-width bins of the positive-class score: the share-weighted gap
     between the mean score and the share of positive reviews in each bin."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(scores, edges[1:-1], right=False), 0, bins - 1)
-    error = 0.0
-    for index in range(bins):
-        members = which == index
-        if members.any():
-            gap = abs(float(scores[members].mean()) - float(labels[members].mean()))
-            error += members.mean() * gap
-    return float(error)
+    total = max(1, len(scores))
+    return float(
+        sum(
+            size / total * abs(mean - share)
+            for mean, share, size in reliability_bins(labels, scores, bins)
+        )
+    )
 
 
 def choose_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -86,14 +98,8 @@ def plot_reliability(
 ) -> Path:
     """Reliability diagram: mean score vs share of positive reviews per bin, with bin sizes."""
     edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(scores, edges[1:-1], right=False), 0, bins - 1)
-    centres, observed, counts = [], [], []
-    for index in range(bins):
-        members = which == index
-        if members.any():
-            centres.append(float(scores[members].mean()))
-            observed.append(float(labels[members].mean()))
-            counts.append(int(members.sum()))
+    points = reliability_bins(labels, scores, bins)
+    centres, observed = [mean for mean, _, _ in points], [share for _, share, _ in points]
     ece = expected_calibration_error(labels, scores, bins)
     figure, (top, bottom) = plt.subplots(
         2, 1, figsize=(5, 6), sharex=True, gridspec_kw={"height_ratios": [3, 1]}

@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from tokenizers import Tokenizer
 
-from app.inference.pipeline import encode
+from app.inference.pipeline import EncodedBatch, encode
 from training.augment import negation_sentences, polar_words
 from training.baseline import fit_ngram_model, positive_scores
 from training.batches import length_bucketed_batches
@@ -128,10 +128,11 @@ def train(
             if config.distillation_reviews:
                 order = np.random.default_rng(config.seed).permutation(len(extra))
                 taught = [extra[i] for i in order[: config.distillation_reviews]]
-                taught_batch = encode(tokenizer, taught, PAD_ID)
-                ids = _stack(ids, taught_batch.input_ids)
-                lengths = np.concatenate([lengths, taught_batch.lengths])
-                targets = np.concatenate([targets, positive_scores(teacher, taught)])
+                ids, lengths, targets = _with_rows(
+                    (ids, lengths, targets),
+                    encode(tokenizer, taught, PAD_ID),
+                    positive_scores(teacher, taught),
+                )
                 distillation["reviews"] = len(taught)
             # Negation: short sentences built from the teacher's most polar words.
             if config.negation_sentences:
@@ -139,10 +140,11 @@ def train(
                 sentences, labels = negation_sentences(
                     positive, negative, config.negation_sentences, config.seed
                 )
-                sentence_batch = encode(tokenizer, sentences, PAD_ID)
-                ids = _stack(ids, sentence_batch.input_ids)
-                lengths = np.concatenate([lengths, sentence_batch.lengths])
-                targets = np.concatenate([targets, labels.astype(np.float32)])
+                ids, lengths, targets = _with_rows(
+                    (ids, lengths, targets),
+                    encode(tokenizer, sentences, PAD_ID),
+                    labels.astype(np.float32),
+                )
                 distillation["negation_sentences"] = {
                     "count": len(sentences),
                     "positive_words": positive,
@@ -257,11 +259,17 @@ def _unlabeled_texts(config: TrainConfig, path: Path | None) -> list[str]:
     return load_unlabeled_texts(path)
 
 
-def _stack(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Rows of two post-padded id matrices in one, padded to the wider."""
-    width = max(first.shape[1], second.shape[1])
-    return np.concatenate(
-        [np.pad(part, ((0, 0), (0, width - part.shape[1]))) for part in (first, second)]
+def _with_rows(
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray], extra: EncodedBatch, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Training rows (post-padded ids, lengths, targets) with ``extra``'s rows after them."""
+    ids, lengths, old_targets = rows
+    width = max(ids.shape[1], extra.input_ids.shape[1])
+    padded = [np.pad(part, ((0, 0), (0, width - part.shape[1]))) for part in (ids, extra.input_ids)]
+    return (
+        np.concatenate(padded),
+        np.concatenate([lengths, extra.lengths]),
+        np.concatenate([old_targets, targets]),
     )
 
 
