@@ -25,7 +25,9 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
@@ -61,11 +63,20 @@ def _check(settings: Settings) -> str | None:
     return None
 
 
-def check_bundle(settings: Settings) -> str | None:
-    """Load and verify the bundle as a worker will, in a child process; the problem or None."""
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        problem: str | None = pool.apply(_check, (settings,))
-        return problem
+def check_bundle(
+    settings: Settings, check: Callable[[Settings], str | None] = _check
+) -> str | None:
+    """Load and verify the bundle as a worker will, in a child process; the problem or None.
+
+    A process pool executor rather than ``multiprocessing.Pool``: if the child dies (killed
+    by the OOM killer, or a crash in native code) the pool quietly starts another and
+    ``Pool.apply`` waits for ever, while the executor fails the call at once."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as executor:
+        try:
+            return executor.submit(check, settings).result()
+        except BrokenProcessPool:
+            return "the process that loads the bundle died before it finished (out of memory?)"
 
 
 def _stop_when_the_parent_dies() -> None:
