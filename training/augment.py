@@ -7,10 +7,11 @@ same way by the n-gram teacher, and used after "is"/"was" in the training review
 plain templates, asserted and negated, with the label negation implies:
 
 - asserted: "the story was {positive}." -> positive, "... {negative}." -> negative;
-- a negated positive is negative: "the story was not {positive}." -> negative;
+- a negated positive is negative: "the story was not {positive}." and "... wasn't
+  {positive} at all." -> negative;
 - a negated negative is only positive when the denial is complete: "the story was not
-  {negative} at all." / "... never {negative}." -> positive (bare "not terrible" can mean
-  "mediocre", so it is not generated).
+  {negative} at all." / "... wasn't {negative} at all." / "... never {negative}." -> positive
+  (bare "not terrible" can mean "mediocre", so it is not generated).
 
 The behavioural suite (``training.behaviour``) is written separately and no generated sentence
 equals one of its cases (tested).
@@ -97,17 +98,23 @@ def _forms(subject: str) -> tuple[str, str, str]:
 def negation_sentences(
     positive: Sequence[str], negative: Sequence[str], count: int, seed: int
 ) -> tuple[list[str], np.ndarray]:
-    """``count`` sentences (a seeded sample, balanced over the patterns) and their labels."""
+    """``count`` sentences (a seeded sample, balanced over the patterns) and their labels.
+
+    Every negated pattern comes in both forms, "was not" and "wasn't", and "... at all" is
+    used on both sides: were it only on one, the model would learn that "at all" (or the
+    contraction) carries the label rather than the word that is denied."""
     patterns: list[list[tuple[str, int]]] = [[] for _ in range(6)]
     for subject, word in product(SUBJECTS, positive):
-        be, be_not, contracted = _forms(subject)
+        be, *negated = _forms(subject)
         patterns[0].append((f"{subject} {be} {word}.", 1))
-        patterns[1].append((f"{subject} {be_not} {word}.", 0))
-        patterns[2].append((f"{subject} {contracted} {word} at all.", 0))
+        for be_not in negated:
+            patterns[1].append((f"{subject} {be_not} {word}.", 0))
+            patterns[2].append((f"{subject} {be_not} {word} at all.", 0))
     for subject, word in product(SUBJECTS, negative):
-        be, be_not, contracted = _forms(subject)
+        be, *negated = _forms(subject)
         patterns[3].append((f"{subject} {be} {word}.", 0))
-        patterns[4].append((f"{subject} {be_not} {word} at all.", 1))
+        for be_not in negated:
+            patterns[4].append((f"{subject} {be_not} {word} at all.", 1))
         patterns[5].append((f"{subject} {be} never {word}.", 1))
     rng = np.random.default_rng(seed)
     chosen: list[tuple[str, int]] = []

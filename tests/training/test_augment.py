@@ -23,12 +23,21 @@ def _normalised(text: str) -> str:
 
 def test_labels_follow_negation() -> None:
     texts, labels = negation_sentences(POSITIVE, NEGATIVE, 10_000, seed=1)
-    assert len(texts) == len(labels) == 6 * len(SUBJECTS) * 3  # every sentence once at most
+    # per word and subject: asserted, "not", "not ... at all" in two forms each (positive);
+    # asserted, "not ... at all" in two forms, "never" (negative): every sentence once at most
+    assert len(texts) == len(labels) == (5 + 4) * len(SUBJECTS) * 3
     for text, label in zip(texts, labels, strict=True):
         words = set(_normalised(text).split())
         negated = bool(words & {"not", "never", "arent", "wasnt"})
         polar_positive = bool(words & set(POSITIVE))
         assert label == int(polar_positive != negated), text
+
+
+def test_neither_at_all_nor_the_contraction_carries_the_label() -> None:
+    texts, labels = negation_sentences(POSITIVE, NEGATIVE, 10_000, seed=1)
+    for marker in (" at all.", " not ", "n't "):
+        marked = [label for text, label in zip(texts, labels, strict=True) if marker in text]
+        assert set(marked) == {0, 1}, marker
 
 
 def test_sample_is_seeded_and_balanced() -> None:
