@@ -12,6 +12,8 @@ Truncation = Literal["first", "last"]
 TRUNCATIONS: tuple[Truncation, ...] = ("first", "last")
 Pooling = Literal["last", "mean", "mean_max"]
 POOLINGS: tuple[Pooling, ...] = ("last", "mean", "mean_max")
+Schedule = Literal["constant", "cosine"]
+SCHEDULES: tuple[Schedule, ...] = ("constant", "cosine")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class TrainConfig:
     batch_size: int = 32
     epochs: int = 5
     learning_rate: float = 1e-3  # Adam's default
+    # constant, or cosine decay from learning_rate to 0 over all epochs' steps
+    learning_rate_schedule: Schedule = "constant"
     clipnorm: float = 0.0  # 0 = off; else clip each gradient's norm (long sequences diverge)
     validation_fraction: float = 0.1  # seeded, stratified hold-out of the training split
     early_stopping_patience: int = 0  # 0 = off; else stop after this many epochs without gain
@@ -50,6 +54,11 @@ class TrainConfig:
             raise ValueError(f"truncation must be one of {TRUNCATIONS}, got {self.truncation!r}")
         if self.pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if self.learning_rate_schedule not in SCHEDULES:
+            raise ValueError(
+                f"learning_rate_schedule must be one of {SCHEDULES},"
+                f" got {self.learning_rate_schedule!r}"
+            )
         if self.clipnorm < 0:
             raise ValueError("clipnorm must be >= 0")
         for name in ("vocab_size", "max_length", "embedding_dim", "units", "batch_size", "epochs"):

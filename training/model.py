@@ -84,8 +84,12 @@ class MeanMaxOverTokens(layers.Layer):
         return None
 
 
-def build_model(config: TrainConfig, *, mask_padding: bool = True) -> keras.Model:
+def build_model(
+    config: TrainConfig, *, mask_padding: bool = True, steps_per_epoch: int = 1
+) -> keras.Model:
     """Build (and compile) the classifier.
+
+    ``steps_per_epoch`` sizes the cosine learning-rate schedule, if the config asks for one.
 
     ``mask_padding=False`` builds the export twin: the same layers and weights without the
     padding mask, which tf2onnx turns into one fused recurrent op; the exporter then restores
@@ -119,10 +123,21 @@ def build_model(config: TrainConfig, *, mask_padding: bool = True) -> keras.Mode
     probability = layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)(x)
     model = keras.Model(ids, probability, name=f"sentiment_{config.cell}")
     model.compile(
-        optimizer=keras.optimizers.Adam(
-            learning_rate=config.learning_rate, clipnorm=config.clipnorm or None
-        ),
+        optimizer=_optimizer(config, steps_per_epoch),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
     return model
+
+
+def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Adam, optionally with a learning rate that decays along a cosine to 0 over all epochs."""
+    rate: float | keras.optimizers.schedules.LearningRateSchedule = config.learning_rate
+    if config.learning_rate_schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=config.epochs * steps_per_epoch
+        )
+    return keras.optimizers.Adam(
+        learning_rate=rate,
+        clipnorm=config.clipnorm or None,
+    )

@@ -153,7 +153,7 @@ def train(
         log.info("teacher: %s", distillation)
 
     # Build: the layers of training.model; the summary goes to the log and the report.
-    model = build_model(config)
+    model = build_model(config, steps_per_epoch=-(-len(ids) // config.batch_size))
     summary: list[str] = []
     model.summary(print_fn=lambda line, **_: summary.append(line))
     (run_dir / SUMMARY_FILE).write_text("\n".join(summary) + "\n")
@@ -177,16 +177,7 @@ def train(
 
     # Train: batches of similar length (the mask makes padding irrelevant to the result);
     # optionally stop early on validation loss, and/or keep the best epoch's weights.
-    callbacks: list[keras.callbacks.Callback] = []
-    if config.early_stopping_patience or config.restore_best_epoch:
-        callbacks.append(
-            keras.callbacks.EarlyStopping(
-                monitor="val_loss",
-                patience=config.early_stopping_patience or config.epochs,
-                restore_best_weights=config.restore_best_epoch,
-                verbose=verbose,
-            )
-        )
+    callbacks = fit_callbacks(config, verbose)
     batches = length_bucketed_batches(ids, targets, lengths, config.batch_size, config.seed)
     started = time.perf_counter()
     with clock.stage("training"):
@@ -246,6 +237,21 @@ def train(
         threshold,
         clock.seconds,
     )
+
+
+def fit_callbacks(config: TrainConfig, verbose: int = 0) -> list[keras.callbacks.Callback]:
+    """Early stopping on validation loss, and/or keeping the best epoch's weights."""
+    callbacks: list[keras.callbacks.Callback] = []
+    if config.early_stopping_patience or config.restore_best_epoch:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=config.early_stopping_patience or config.epochs,
+                restore_best_weights=config.restore_best_epoch,
+                verbose=verbose,
+            )
+        )
+    return callbacks
 
 
 def _unlabeled_texts(config: TrainConfig, path: Path | None) -> list[str]:

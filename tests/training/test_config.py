@@ -38,6 +38,7 @@ def test_default_keeps_the_first_tokens() -> None:
         ({"dropout": 1.0}, "dropout must be in"),
         ({"validation_fraction": 0.0}, "validation_fraction"),
         ({"clipnorm": -1.0}, "clipnorm"),
+        ({"learning_rate_schedule": "step"}, "learning_rate_schedule must be one of"),
     ],
 )
 def test_unsafe_values_are_refused(change: dict[str, object], message: str) -> None:
@@ -51,3 +52,8 @@ def test_cli_flags_override_the_preset() -> None:
     )
     config = _config_from(args)
     assert config == PRESETS["recipe"].replace(cell="gru", bidirectional=True, max_length=64)
+
+
+def test_learning_rate_schedule_flag() -> None:
+    args = _parser().parse_args(["train", "--learning-rate-schedule", "cosine"])
+    assert _config_from(args).learning_rate_schedule == "cosine"
