@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.inference.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
 from tests.serving import serving
 
 httpclient = pytest.importorskip("tritonclient.http", reason="tritonclient[http] not installed")
@@ -53,10 +53,10 @@ def test_health_and_metadata(client: httpclient.InferenceServerClient) -> None:
     assert client.is_server_live()
     assert client.is_server_ready()
     assert client.is_model_ready(MODEL)
-    assert client.is_model_ready(MODEL, "2.0.0")
+    assert client.is_model_ready(MODEL, SHIPPED_VERSION)
     assert "binary_tensor_data" in client.get_server_metadata()["extensions"]
     metadata = client.get_model_metadata(MODEL)
-    assert metadata["name"] == MODEL and metadata["versions"] == ["2.0.0"]
+    assert metadata["name"] == MODEL and metadata["versions"] == [SHIPPED_VERSION]
     assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
     assert [output["name"] for output in metadata["outputs"]] == [
         "probability", "label", "tokens", "truncated"
@@ -94,7 +94,7 @@ def test_default_outputs_come_back_binary(
     """With no outputs named, tritonclient asks for every output in the binary form."""
     text = httpclient.InferInput("text", [len(TEXTS), 1], "BYTES")
     text.set_data_from_numpy(np.array(TEXTS, dtype=object).reshape(-1, 1))
-    result = client.infer(MODEL, [text], model_version="2.0.0", headers={"X-API-Key": KEY})
+    result = client.infer(MODEL, [text], model_version=SHIPPED_VERSION, headers={"X-API-Key": KEY})
     probability = result.as_numpy("probability")
     assert probability.shape == (len(TEXTS), 1)
     np.testing.assert_allclose(probability[:, 0], [p["score"] for p in expected], atol=1e-6)

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from app.api.schemas import POSITIVE_EXAMPLE
 from app.main import create_app
 from tests.api.conftest import make_settings
+from tests.inference.conftest import SHIPPED_VERSION
 
 TOKEN = "admin-token-0123456789"
 ADMIN = {"X-Admin-Token": TOKEN}
@@ -72,10 +73,10 @@ def test_a_bad_bundle_is_refused_and_the_old_one_keeps_serving(
     response = admin.post("/admin/reload", headers=ADMIN)
     assert response.status_code == 409
     detail = response.json()["detail"]
-    assert "still serving imdb-sentiment 2.0.0" in detail and reason in detail
+    assert f"still serving imdb-sentiment {SHIPPED_VERSION}" in detail and reason in detail
     assert str(bundle_copy) not in detail  # no internal paths
     answer = admin.post("/predict", json={"text": POSITIVE_EXAMPLE})
-    assert answer.status_code == 200 and answer.json()["model"]["version"] == "2.0.0"
+    assert answer.status_code == 200 and answer.json()["model"]["version"] == SHIPPED_VERSION
 
 
 def test_no_request_fails_while_bundles_are_swapped(admin: TestClient, bundle_copy: Path) -> None:

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from app.api.schemas import MIXED_EXAMPLE, POSITIVE_EXAMPLE, ExplainResponse
 from app.main import create_app
 from tests.api.conftest import make_settings
+from tests.inference.conftest import SHIPPED_VERSION
 
 
 def test_contract(client: TestClient) -> None:
@@ -15,7 +16,7 @@ def test_contract(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert ExplainResponse.model_validate(body, strict=True).model_dump(exclude_none=True) == body
-    assert body["model"] == {"name": "imdb-sentiment", "version": "2.0.0"}
+    assert body["model"] == {"name": "imdb-sentiment", "version": SHIPPED_VERSION}
     (explanation,) = body["explanations"]
     assert set(explanation) == {"label", "score", "truncated", "tokens"}
     predicted = client.post("/predict", json={"text": MIXED_EXAMPLE}).json()["predictions"][0]

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from tests.api.conftest import make_settings
+from tests.inference.conftest import SHIPPED_VERSION
 
 
 def test_before_loading_live_but_not_ready() -> None:
@@ -25,7 +26,7 @@ def test_after_loading_ready_with_the_model(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "model": {"name": "imdb-sentiment", "version": "2.0.0"},
+        "model": {"name": "imdb-sentiment", "version": SHIPPED_VERSION},
     }
 
 

@@ -15,6 +15,7 @@ from app.inference.bundle import read_manifest
 from app.main import create_app
 from app.observability.metrics import observe_all
 from tests.api.conftest import make_settings
+from tests.inference.conftest import SHIPPED_VERSION
 
 METRICS = [
     "sentiment_http_requests",
@@ -34,7 +35,7 @@ METRICS = [
     "sentiment_model_reloads",
     "sentiment_model_last_reload_timestamp_seconds",
 ]
-MODEL = {"model": "imdb-sentiment", "version": "2.0.0"}
+MODEL = {"model": "imdb-sentiment", "version": SHIPPED_VERSION}
 LONG_REVIEW = "A slow, thoughtful and quite wonderful film about patience. " * 60
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from tokenizers import Tokenizer
 
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.inference.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
 
 
 def test_model_description(client: TestClient) -> None:
     response = client.get("/model")
     assert response.status_code == 200
     info = response.json()
-    assert info["name"] == "imdb-sentiment" and info["version"] == "2.0.0"
+    assert info["name"] == "imdb-sentiment" and info["version"] == SHIPPED_VERSION
     assert info["labels"] == ["negative", "positive"] and info["threshold"] == 0.5
     tokenizer = Tokenizer.from_file(str(SHIPPED_BUNDLE / "tokenizer.json"))
     assert info["vocab_size"] == tokenizer.get_vocab_size() and info["pad_id"] == 0

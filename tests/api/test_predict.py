@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE, PredictResponse
 from app.main import create_app
 from tests.api.conftest import make_settings
+from tests.inference.conftest import SHIPPED_VERSION
 
 JSON = {"content-type": "application/json"}
 
@@ -21,7 +22,7 @@ def test_single_text_contract(client: TestClient) -> None:
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"predictions", "model"}
-    assert body["model"] == {"name": "imdb-sentiment", "version": "2.0.0"}
+    assert body["model"] == {"name": "imdb-sentiment", "version": SHIPPED_VERSION}
     (prediction,) = body["predictions"]
     assert set(prediction) == {"label", "score", "tokens", "truncated"}
     assert prediction["label"] == "positive" and prediction["score"] >= 0.9

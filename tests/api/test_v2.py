@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE
 from app.main import create_app
 from tests.api.conftest import make_settings
+from tests.inference.conftest import SHIPPED_VERSION
 
 INFER = "/v2/models/imdb-sentiment/infer"
 LONG_REVIEW = "A slow, thoughtful and quite wonderful film about patience. " * 60
@@ -87,7 +88,7 @@ def test_a_text_scores_the_same_through_v2_json_binary_and_predict(client: TestC
     assert answer.status_code == 200
     body = answer.json()
     assert body["id"] == "r-1"
-    assert (body["model_name"], body["model_version"]) == ("imdb-sentiment", "2.0.0")
+    assert (body["model_name"], body["model_version"]) == ("imdb-sentiment", SHIPPED_VERSION)
     outputs = outputs_by_name(body)
     content, headers = binary_request(TEXTS)
     raw = client.post(INFER, content=content, headers={**headers})
@@ -133,7 +134,9 @@ def test_binary_outputs_decode_to_the_json_outputs(client: TestClient) -> None:
 def test_shape_n_by_1_and_a_chosen_output(client: TestClient) -> None:
     texts = [[POSITIVE_EXAMPLE], [NEGATIVE_EXAMPLE]]
     request = {"inputs": [tensor(texts, shape=[2, 1])], "outputs": [{"name": "label"}]}  # type: ignore[arg-type]
-    answer = client.post("/v2/models/imdb-sentiment/versions/2.0.0/infer", json=request).json()
+    answer = client.post(
+        f"/v2/models/imdb-sentiment/versions/{SHIPPED_VERSION}/infer", json=request
+    ).json()
     assert answer["outputs"] == [
         {"name": "label", "datatype": "BYTES", "shape": [2, 1], "data": ["positive", "negative"]}
     ]
@@ -144,9 +147,12 @@ def test_metadata_health_and_readiness(client: TestClient) -> None:
     assert "binary_tensor_data" in server["extensions"]
     assert client.get("/v2/health/live").json() == {"live": True}
     assert client.get("/v2/health/ready").json() == {"ready": True}
-    for path in ("/v2/models/imdb-sentiment", "/v2/models/imdb-sentiment/versions/2.0.0"):
+    for path in (
+        "/v2/models/imdb-sentiment",
+        f"/v2/models/imdb-sentiment/versions/{SHIPPED_VERSION}",
+    ):
         metadata = client.get(path).json()
-        assert metadata["versions"] == ["2.0.0"]
+        assert metadata["versions"] == [SHIPPED_VERSION]
         assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
         assert {o["name"]: o["datatype"] for o in metadata["outputs"]} == {
             "probability": "FP32", "label": "BYTES", "tokens": "INT32", "truncated": "BOOL"
