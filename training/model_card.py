@@ -176,7 +176,9 @@ def _truncation_limit(manifest: Manifest) -> list[str]:
         return [
             f"- Only the first {manifest.max_length} tokens (words and punctuation) are read; text"
             " past that is ignored, so a verdict given only at the end of a longer review is"
-            " missed. Responses say how many tokens were used and whether the text was truncated."
+            ' missed, unless the request asks for long_text "chunk" (or the service sets'
+            " SENTIMENT_LONG_TEXT=chunk): then it is read in windows, pooled. Responses say how"
+            " many tokens were used and whether the text was truncated."
         ]
     return [
         f"- Only the last {manifest.max_length} tokens (words and punctuation) are read; the"
