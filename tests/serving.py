@@ -105,13 +105,19 @@ def serving(command: list[str], env: dict[str, str]) -> Iterator[Service]:
             time.sleep(0.05)
         yield service
     finally:
-        if process.poll() is None:  # stop it as a service manager would
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
+
+
+def stop(process: subprocess.Popen[str], timeout: float = 15) -> None:
+    """Stop a process as a service manager would: SIGTERM, then SIGKILL after ``timeout`` s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _ready(base: str) -> bool:

@@ -18,7 +18,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.serving import free_port, serving
+from tests.serving import free_port, serving, stop
 
 PROMETHEUS = shutil.which("prometheus")
 pytestmark = pytest.mark.skipif(
@@ -73,12 +73,7 @@ def running_prometheus(config: Path, storage: Path) -> Iterator[tuple[str, subpr
         wait_for(lambda: _ready(url), "Prometheus ready", process)
         yield url, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _ready(url: str) -> bool:
