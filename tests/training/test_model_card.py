@@ -1,5 +1,5 @@
 from training.config import PUBLISHED_RECIPE
-from training.model_card import trial_row
+from training.model_card import _ablation, trial_row
 
 
 def _config(**changes: object) -> dict[str, object]:
@@ -34,3 +34,29 @@ def test_trial_row_shows_unrecorded_figures_as_dashes() -> None:
         "test_accuracy": 0.87,
     }
     assert "| - | - | - | 0.8700 |" in trial_row(1, trial)
+
+
+def test_ablation_rows_put_with_and_without_the_technique_in_their_columns() -> None:
+    added = {
+        "validation_accuracy": 0.912,
+        "ablation": {
+            "technique": "cosine decay",
+            "against": "constant rate",
+            "baseline_validation_accuracy": 0.9196,
+            "kept": False,
+        },
+    }
+    left_out = {
+        "validation_accuracy": 0.9108,
+        "ablation": {
+            "technique": "distillation",
+            "against": "the default",
+            "baseline_validation_accuracy": 0.9196,
+            "kept": True,
+            "left_out": True,
+        },
+    }
+    lines = _ablation([{"validation_accuracy": 0.9}, added, left_out])
+    assert lines[-2] == "| cosine decay | constant rate | 0.9120 | 0.9196 | -0.0076 | no |"
+    assert lines[-1] == "| distillation | the default | 0.9196 | 0.9108 | +0.0088 | yes |"
+    assert _ablation([{"validation_accuracy": 0.9}]) == []
