@@ -22,12 +22,6 @@ def test_shipped_bundle_passes_85_percent_of_the_suite(shipped_result: SuiteResu
     assert overall.rate >= REQUIRED_OVERALL_PASS_RATE, render_markdown(shipped_result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 acceptance line not met yet: the 2.0.0 bundle passes 15 of the 30 cases"
-    " ('not' + a strong negative adjective still reads negative); strict, so a bundle that"
-    " passes them all makes this fail until the mark is removed",
-)
 def test_shipped_bundle_reads_not_plus_a_strong_adjective(shipped_result: SuiteResult) -> None:
     failed = [
         f"{result.case.describe()}: {result.observed}"
