@@ -13,6 +13,11 @@ import numpy as np
 import tensorflow as tf
 
 
+def batch_count(rows: int, batch_size: int) -> int:
+    """Batches an epoch of ``rows`` rows takes: the last one may be short."""
+    return -(-rows // batch_size)
+
+
 def length_bucketed_batches(
     input_ids: np.ndarray,
     labels: np.ndarray,
@@ -39,7 +44,6 @@ def length_bucketed_batches(
             width = max(1, int(lengths[rows].max()))
             yield input_ids[rows, :width], targets[rows]
 
-    batch_count = -(-len(input_ids) // batch_size)
     dataset = tf.data.Dataset.from_generator(
         epoch,
         output_signature=(
@@ -47,4 +51,6 @@ def length_bucketed_batches(
             tf.TensorSpec((None,), tf.float32),
         ),
     )
-    return dataset.apply(tf.data.experimental.assert_cardinality(batch_count)).prefetch(2)
+    return dataset.apply(
+        tf.data.experimental.assert_cardinality(batch_count(len(input_ids), batch_size))
+    ).prefetch(2)

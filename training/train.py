@@ -23,7 +23,7 @@ from tokenizers import Tokenizer
 from app.inference.pipeline import EncodedBatch, encode
 from training.augment import negation_sentences, polar_words
 from training.baseline import fit_ngram_model, positive_scores
-from training.batches import length_bucketed_batches
+from training.batches import batch_count, length_bucketed_batches
 from training.calibration import (
     choose_threshold,
     expected_calibration_error,
@@ -153,7 +153,7 @@ def train(
         log.info("teacher: %s", distillation)
 
     # Build: the layers of training.model; the summary goes to the log and the report.
-    model = build_model(config, steps_per_epoch=-(-len(ids) // config.batch_size))
+    model = build_model(config, steps_per_epoch=batch_count(len(ids), config.batch_size))
     summary: list[str] = []
     model.summary(print_fn=lambda line, **_: summary.append(line))
     (run_dir / SUMMARY_FILE).write_text("\n".join(summary) + "\n")
