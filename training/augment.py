@@ -28,6 +28,8 @@ from itertools import product
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from training.teacher import feature_weights
+
 POLAR_WORDS_PER_SIDE = 40
 MIN_PREDICATE_COUNT = 15  # "is/was WORD" at least this often in the training reviews
 MIN_LEXICON_VALENCE = 1.5  # VADER's mean human rating, -4 .. 4: clearly polar words only
@@ -64,15 +66,14 @@ def polar_words(teacher: Pipeline, texts: Sequence[str]) -> tuple[list[str], lis
     predicate = Counter(match.group(1) for text in lowered for match in _PREDICATE.finditer(text))
     graded = Counter(match.group(1) for text in lowered for match in _GRADED.finditer(text))
     valence = lexicon_valence()
-    vectorizer, classifier = teacher[0], teacher[-1]
-    weights = classifier.coef_[0]
+    vocabulary, weights = feature_weights(teacher)
     scored = [
         (float(weights[index]), word)
-        for word, index in vectorizer.vocabulary_.items()
+        for word, index in vocabulary.items()
         if abs(valence.get(word, 0.0)) >= MIN_LEXICON_VALENCE
         and predicate[word] >= MIN_PREDICATE_COUNT
         and graded[word] >= MIN_GRADED_COUNT
-        and not _is_adverb(word, vectorizer.vocabulary_)
+        and not _is_adverb(word, vocabulary)
         and valence[word] * float(weights[index]) > 0
     ]
     scored.sort()

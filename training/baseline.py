@@ -23,7 +23,8 @@ from training.evaluate import binary_metrics
 _LINE_BREAK = re.compile(r"<br\s*/?>")
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
+    """Line breaks out, lower case: what every n-gram model here reads."""
     return _LINE_BREAK.sub(" ", text).lower()
 
 
@@ -31,7 +32,7 @@ def fit_ngram_model(train: Split, seed: int) -> Pipeline:
     """TF-IDF over word uni- and bigrams (seen in at least 2 reviews) + logistic regression."""
     model = make_pipeline(
         TfidfVectorizer(
-            preprocessor=_clean, ngram_range=(1, 2), min_df=2, max_df=0.95, sublinear_tf=True
+            preprocessor=clean, ngram_range=(1, 2), min_df=2, max_df=0.95, sublinear_tf=True
         ),
         LogisticRegression(C=4.0, max_iter=1000, random_state=seed),
     )

@@ -14,6 +14,8 @@ Pooling = Literal["last", "mean", "mean_max"]
 POOLINGS: tuple[Pooling, ...] = ("last", "mean", "mean_max")
 Schedule = Literal["constant", "cosine"]
 SCHEDULES: tuple[Schedule, ...] = ("constant", "cosine")
+Teacher = Literal["tfidf", "nb"]  # described in training.teacher
+TEACHERS: tuple[Teacher, ...] = ("tfidf", "nb")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,9 @@ class TrainConfig:
     # 0 = off; else this many unlabelled reviews, scored by an n-gram teacher (TF-IDF + logistic
     # regression fitted on the training rows), are learnt from with the teacher's soft labels.
     distillation_reviews: int = 0
+    # the n-gram model that labels them and picks the negation sentences' words: "tfidf" (the
+    # yardstick's recipe) or "nb" (naive-Bayes-scaled 1-3 grams; see training.teacher)
+    teacher: Teacher = "tfidf"
     # 0 = off; else this many short synthetic sentences that teach negation (training.augment)
     negation_sentences: int = 0
     calibrate: bool = False  # temperature-scale the output on validation (folded into the graph)
@@ -59,6 +64,8 @@ class TrainConfig:
                 f"learning_rate_schedule must be one of {SCHEDULES},"
                 f" got {self.learning_rate_schedule!r}"
             )
+        if self.teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
         if self.clipnorm < 0:
             raise ValueError("clipnorm must be >= 0")
         for name in ("vocab_size", "max_length", "embedding_dim", "units", "batch_size", "epochs"):

@@ -22,7 +22,7 @@ from tokenizers import Tokenizer
 
 from app.inference.pipeline import EncodedBatch, encode
 from training.augment import negation_sentences, polar_words
-from training.baseline import fit_ngram_model, positive_scores
+from training.baseline import positive_scores
 from training.batches import batch_count, length_bucketed_batches
 from training.calibration import (
     choose_threshold,
@@ -35,6 +35,8 @@ from training.data import Dataset, Split, load_dataset, load_unlabeled_texts, va
 from training.embeddings import pretrain_embeddings
 from training.model import build_model
 from training.stopwatch import Stopwatch
+from training.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
+from training.teacher import fit_teacher
 from training.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
 
 log = logging.getLogger(__name__)
@@ -116,12 +118,12 @@ def train(
     distillation: dict[str, object] | None = None
     if config.distillation_reviews or config.negation_sentences:
         with clock.stage("teacher"):
-            teacher = fit_ngram_model(fit_split, config.seed)
+            teacher = fit_teacher(config.teacher, fit_split, config.seed)
             teacher_accuracy = float(
                 np.mean((positive_scores(teacher, validation.texts) >= 0.5) == validation.labels)
             )
             distillation = {
-                "teacher": "TF-IDF word 1-2 grams + logistic regression, fitted on the fit rows",
+                "teacher": f"{TEACHER_DESCRIPTIONS[config.teacher]}, fitted on the fit rows",
                 "teacher_validation_accuracy": teacher_accuracy,
                 "reviews": 0,
             }

@@ -39,6 +39,7 @@ def test_default_keeps_the_first_tokens() -> None:
         ({"validation_fraction": 0.0}, "validation_fraction"),
         ({"clipnorm": -1.0}, "clipnorm"),
         ({"learning_rate_schedule": "step"}, "learning_rate_schedule must be one of"),
+        ({"teacher": "bert"}, "teacher must be one of"),
     ],
 )
 def test_unsafe_values_are_refused(change: dict[str, object], message: str) -> None:
@@ -57,3 +58,8 @@ def test_cli_flags_override_the_preset() -> None:
 def test_learning_rate_schedule_flag() -> None:
     args = _parser().parse_args(["train", "--learning-rate-schedule", "cosine"])
     assert _config_from(args).learning_rate_schedule == "cosine"
+
+
+def test_teacher_flag() -> None:
+    args = _parser().parse_args(["train", "--preset", "recipe", "--teacher", "nb"])
+    assert _config_from(args) == PRESETS["recipe"].replace(teacher="nb")

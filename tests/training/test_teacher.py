@@ -1,0 +1,58 @@
+"""The n-gram teachers: the naive Bayes scaling, what each kind learns, and the weights the
+negation sentences' words are picked by."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from tests.conftest import write_aclimdb_tree
+from training.augment import polar_words
+from training.baseline import positive_scores
+from training.data import Split, load_dataset
+from training.teacher import NaiveBayesScaling, feature_weights, fit_teacher
+
+
+def test_naive_bayes_ratio_is_the_smoothed_log_count_ratio() -> None:
+    # feature 0 only in positives, feature 1 only in negatives, feature 2 in both alike
+    features = sparse.csr_matrix(np.array([[1, 0, 1], [1, 0, 1], [0, 1, 1], [0, 1, 1]]))
+    labels = np.array([1, 1, 0, 0])
+    scaling = NaiveBayesScaling().fit(features, labels)
+    positive = np.array([3.0, 1.0, 3.0])  # counts + 1
+    negative = np.array([1.0, 3.0, 3.0])
+    expected = np.log((positive / positive.sum()) / (negative / negative.sum()))
+    np.testing.assert_allclose(scaling.ratio_, expected)
+    assert scaling.ratio_[0] > 0 > scaling.ratio_[1] and scaling.ratio_[2] == pytest.approx(0)
+    scaled = scaling.transform(features).toarray()
+    np.testing.assert_allclose(scaled, features.toarray() * expected)
+
+
+@pytest.mark.parametrize("kind", ["tfidf", "nb"])
+def test_each_teacher_learns_the_split_and_names_polar_words(kind: str, tmp_path: Path) -> None:
+    dataset = load_dataset(write_aclimdb_tree(tmp_path, per_class=100))
+    teacher = fit_teacher(kind, dataset.train, seed=0)  # type: ignore[arg-type]
+    scores = positive_scores(teacher, dataset.test.texts)
+    assert np.mean((scores >= 0.5) == dataset.test.labels) > 0.9
+    positive, negative = polar_words(teacher, dataset.train.texts * 20)
+    assert positive and negative and not set(positive) & set(negative)
+
+
+def test_weights_of_the_nb_teacher_include_the_scaling() -> None:
+    # "fine" is as common in positives as "superb" but weaker evidence of them: the classifier's
+    # coefficient alone does not say which feature pushes toward positive, coef x ratio does.
+    texts = ["superb film"] * 30 + ["dull film"] * 30 + ["fine film"] * 20 + ["fine dull"] * 10
+    labels = np.array([1] * 30 + [0] * 30 + [1] * 20 + [0] * 10)
+    teacher = fit_teacher("nb", Split(texts, labels), seed=0)
+    vocabulary, weights = feature_weights(teacher)
+    ratio = teacher[1].ratio_
+    np.testing.assert_allclose(weights, teacher[-1].coef_[0] * ratio)
+    assert weights[vocabulary["superb"]] > weights[vocabulary["fine"]] > 0
+    assert weights[vocabulary["dull"]] < 0
+
+
+def test_an_unknown_teacher_is_refused() -> None:
+    with pytest.raises(ValueError, match="teacher must be one of"):
+        fit_teacher("bert", Split(["a"], np.array([1])), seed=0)  # type: ignore[arg-type]
