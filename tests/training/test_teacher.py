@@ -13,7 +13,7 @@ from tests.conftest import write_aclimdb_tree
 from training.augment import polar_words
 from training.baseline import positive_scores
 from training.data import Split, load_dataset
-from training.teacher import NaiveBayesScaling, feature_weights, fit_teacher
+from training.teacher import NaiveBayesScaling, cross_validate, feature_weights, fit_teacher, main
 
 
 def test_naive_bayes_ratio_is_the_smoothed_log_count_ratio() -> None:
@@ -56,3 +56,22 @@ def test_weights_of_the_nb_teacher_include_the_scaling() -> None:
 def test_an_unknown_teacher_is_refused() -> None:
     with pytest.raises(ValueError, match="teacher must be one of"):
         fit_teacher("bert", Split(["a"], np.array([1])), seed=0)  # type: ignore[arg-type]
+
+
+def test_cross_validation_scores_each_teacher_on_the_same_folds(tmp_path: Path) -> None:
+    dataset = load_dataset(write_aclimdb_tree(tmp_path, per_class=60))
+    results = cross_validate(dataset.train, ("tfidf", "nb"), folds=3, seed=0)
+    for kind in ("tfidf", "nb"):
+        assert len(results[kind]["folds"]) == 3
+        assert results[kind]["accuracy"] == pytest.approx(np.mean(results[kind]["folds"]))
+        assert results[kind]["accuracy"] > 0.8
+
+
+def test_the_command_prints_one_row_per_teacher(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = write_aclimdb_tree(tmp_path, per_class=40)
+    assert main(["--data", str(tree), "--folds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "2-fold cross-validation on 80 training reviews" in out
+    assert out.count("| tfidf:") == 1 and out.count("| nb:") == 1
