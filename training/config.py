@@ -116,6 +116,7 @@ PRESETS: dict[str, TrainConfig] = {
         # Half the unlabelled reviews, with the n-gram teacher's scores: 50,000 rows an epoch,
         # which keeps make train within 30 minutes on 2 cores.
         distillation_reviews=25_000,
+        teacher="nb",  # a point more accurate than TF-IDF 1-2 grams; validation loss .201, not .214
         negation_sentences=2_400,  # short sentences that teach what "not" does
         calibrate=True,  # temperature and threshold from validation
     ),
