@@ -8,7 +8,9 @@ from typing import Any
 import numpy as np
 
 from app.inference.bundle import Manifest
-from training.config import PUBLISHED_RECIPE
+from training.config import PUBLISHED_RECIPE, TrainConfig
+
+_FIELD_DEFAULTS = TrainConfig().to_dict()
 
 _RECIPE = PUBLISHED_RECIPE.to_dict()
 _METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
@@ -125,7 +127,7 @@ def render(
         "",
         "![ROC curve](roc.png) ![confusion matrix](confusion_matrix.png)",
         "",
-        *_seeds(manifest, trials),
+        *_seeds(manifest.config, trials),
         *_calibration(metrics),
         *[line for section in sections for line in (section, "")],
         "## Export",
@@ -268,18 +270,22 @@ def _stages(metrics: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _same_recipe(trial: dict[str, Any], config: dict[str, Any]) -> bool:
+def _recipe(config: dict[str, Any]) -> dict[str, Any]:
+    """A run's settings, seed aside; a setting added after the run was recorded counts as its
+    default, which is what the code did before the setting existed."""
     ignored = {"seed", "preset", "vocab_size"}
-    mine = {k: v for k, v in config.items() if k not in ignored}
-    theirs = {k: v for k, v in trial["config"].items() if k not in ignored}
-    return mine == theirs and trial.get("test_accuracy") is not None
+    return {k: v for k, v in {**_FIELD_DEFAULTS, **config}.items() if k not in ignored}
 
 
-def _seeds(manifest: Manifest, trials: list[dict[str, Any]]) -> list[str]:
+def _same_recipe(trial: dict[str, Any], config: dict[str, Any]) -> bool:
+    return _recipe(trial["config"]) == _recipe(config) and trial.get("test_accuracy") is not None
+
+
+def _seeds(config: dict[str, Any], trials: list[dict[str, Any]]) -> list[str]:
     """Test accuracy of every pipeline run of this very configuration, one per seed."""
     runs: dict[int, float] = {}
     for trial in trials:
-        if _same_recipe(trial, manifest.config):
+        if _same_recipe(trial, config):
             runs[trial["config"]["seed"]] = trial["test_accuracy"]
     if len(runs) < 2:
         return []
@@ -290,7 +296,7 @@ def _seeds(manifest: Manifest, trials: list[dict[str, Any]]) -> list[str]:
         "",
         f"The same configuration trained with {len(runs)} seeds: test accuracy"
         f" **{values.mean():.2%} ± {values.std(ddof=1):.2%}** (mean ± standard deviation;"
-        f" {seeds}). This bundle is seed {manifest.config['seed']}.",
+        f" {seeds}). This bundle is seed {config['seed']}.",
         "",
     ]
 

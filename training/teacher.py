@@ -34,7 +34,7 @@ from training.data import Split, load_dataset
 
 DESCRIPTIONS: Mapping[Teacher, str] = {
     "tfidf": "TF-IDF word 1-2 grams + logistic regression",
-    "nb": "naive-Bayes-scaled binary word 1-3 grams + logistic regression (NBSVM-style)",
+    "nb": "NBSVM-style naive-Bayes-scaled binary word 1-3 grams + logistic regression",
 }
 # Words, single characters included ("a", "i"), and "!" / "?", which carry sentiment.
 _TOKEN_PATTERN = r"(?u)\b\w+\b|[!?]"

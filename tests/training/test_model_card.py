@@ -1,5 +1,5 @@
 from training.config import PUBLISHED_RECIPE
-from training.model_card import _ablation, trial_row
+from training.model_card import _ablation, _seeds, trial_row
 
 
 def _config(**changes: object) -> dict[str, object]:
@@ -60,3 +60,33 @@ def test_ablation_rows_put_with_and_without_the_technique_in_their_columns() -> 
     assert lines[-2] == "| cosine decay | constant rate | 0.9120 | 0.9196 | -0.0076 | no |"
     assert lines[-1] == "| distillation | the default | 0.9196 | 0.9108 | +0.0088 | yes |"
     assert _ablation([{"validation_accuracy": 0.9}]) == []
+
+
+def _run(seed: int, test_accuracy: float | None, **changes: object) -> dict[str, object]:
+    return {"config": _config(seed=seed, **changes), "test_accuracy": test_accuracy}
+
+
+def test_seeds_give_mean_and_sd_of_the_same_configuration_only() -> None:
+    shipped = _config(seed=42, teacher="nb")
+    trials = [
+        _run(1, 0.9120, teacher="nb", vocab_size=19_998),  # the fitted vocabulary may differ
+        _run(2, 0.9117, teacher="nb", preset=None),
+        _run(42, 0.9133, teacher="nb"),
+        _run(3, 0.9027, teacher="tfidf"),  # another configuration
+        _run(4, None, teacher="nb"),  # validation only: no test figure
+    ]
+    line = _seeds(shipped, trials)[2]
+    assert "with 3 seeds" in line and "**91.23% ± 0.09%**" in line  # sd with ddof=1
+    assert "seed 1: 91.20%, seed 2: 91.17%, seed 42: 91.33%" in line
+    assert line.endswith("This bundle is seed 42.")
+
+
+def test_a_setting_added_after_a_trial_counts_as_its_default() -> None:
+    old = _run(1, 0.90)
+    old["config"] = {k: v for k, v in old["config"].items() if k != "teacher"}  # type: ignore[union-attr]
+    assert _seeds(_config(seed=2), [old, _run(2, 0.91)])  # both the default teacher
+    assert not _seeds(_config(seed=2, teacher="nb"), [old, _run(2, 0.91, teacher="nb")])
+
+
+def test_one_run_is_no_spread() -> None:
+    assert _seeds(_config(seed=42), [_run(42, 0.91)]) == []
