@@ -1,8 +1,8 @@
 """The n-gram model: TF-IDF word uni- and bigrams + logistic regression.
 
 It is the yardstick every bundle is compared with on the same split, and, fitted on the training
-rows only, the teacher whose soft labels on unlabelled reviews the network can learn from
-(``distillation_reviews``). It is never part of a bundle.
+rows only, one of the teachers whose soft labels on unlabelled reviews the network can learn from
+(``training.teacher``, ``--teacher tfidf``). It is never part of a bundle.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from training.config import CELLS, POOLINGS, PRESETS, SCHEDULES, TEACHERS, TRUNCATIONS, TrainConfig
+from training.data import DEFAULT_DATA
 
 log = logging.getLogger("training")
 
-DEFAULT_DATA = Path("../shared/data/aclImdb_v1_labeled.tar.gz")
 DEFAULT_UNLABELED = Path("../shared/data/aclImdb_v1_unsup.tar.gz")
 DEFAULT_NAME = "imdb-sentiment"
 _CHOICES = {

@@ -41,8 +41,8 @@ class TrainConfig:
     validation_fraction: float = 0.1  # seeded, stratified hold-out of the training split
     early_stopping_patience: int = 0  # 0 = off; else stop after this many epochs without gain
     restore_best_epoch: bool = False  # keep the weights of the epoch with the best val. loss
-    # 0 = off; else this many unlabelled reviews, scored by an n-gram teacher (TF-IDF + logistic
-    # regression fitted on the training rows), are learnt from with the teacher's soft labels.
+    # 0 = off; else this many unlabelled reviews, scored by an n-gram teacher fitted on the
+    # training rows (``teacher``), are learnt from with the teacher's soft labels.
     distillation_reviews: int = 0
     # the n-gram model that labels them and picks the negation sentences' words: "tfidf" (the
     # yardstick's recipe) or "nb" (naive-Bayes-scaled 1-3 grams; see training.teacher)

@@ -41,6 +41,8 @@ _ACLIMDB_FILE = re.compile(r"(?:^|/)(train|test)/(pos|neg)/(\d+)_(\d+)\.txt$")
 _UNLABELED_FILE = re.compile(r"(?:^|/)train/unsup/\d+_\d+\.txt$")
 _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 TEST_FRACTION_WITHOUT_SPLIT = 0.2
+# Where the labelled IMDB archive sits on the project's machines: every command's --data default.
+DEFAULT_DATA = Path("../shared/data/aclImdb_v1_labeled.tar.gz")
 
 
 class DatasetError(ValueError):

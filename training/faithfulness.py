@@ -29,7 +29,7 @@ from app.inference.chunking import ChunkPolicy
 from app.inference.explain import Explainer
 from app.inference.pipeline import SentimentClassifier, pad_rows
 from training import measured, model_card
-from training.data import Split, load_dataset
+from training.data import DEFAULT_DATA, Split, load_dataset
 
 log = logging.getLogger("training")
 
@@ -102,9 +102,7 @@ def measure(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.faithfulness", description=__doc__)
     parser.add_argument("--bundle", type=Path, default=Path("models/imdb-sentiment"))
-    parser.add_argument(
-        "--data", type=Path, default=Path("../shared/data/aclImdb_v1_labeled.tar.gz")
-    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--reviews", type=int, default=500)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--out", type=Path, help="folder for the figures (default: report/)")

@@ -36,7 +36,7 @@ from app.inference.chunking import (
 )
 from app.inference.pipeline import SentimentClassifier, pad_rows
 from training import measured, model_card
-from training.data import Split, load_dataset, validation_split
+from training.data import DEFAULT_DATA, Split, load_dataset, validation_split
 
 log = logging.getLogger("training")
 
@@ -175,9 +175,7 @@ def measure(classifier: SentimentClassifier, validation: Split, test: Split) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.long_text", description=__doc__)
     parser.add_argument("--bundle", type=Path, default=Path("models/imdb-sentiment"))
-    parser.add_argument(
-        "--data", type=Path, default=Path("../shared/data/aclImdb_v1_labeled.tar.gz")
-    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, help="folder for the figures (default: report/)")
     parser.add_argument(
         "--update-card", action="store_true", help="also write them into the model card"

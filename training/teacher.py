@@ -30,7 +30,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from training.baseline import clean, fit_ngram_model, positive_scores
 from training.config import TEACHERS, Teacher
-from training.data import Split, load_dataset
+from training.data import DEFAULT_DATA, Split, load_dataset
 
 DESCRIPTIONS: Mapping[Teacher, str] = {
     "tfidf": "TF-IDF word 1-2 grams + logistic regression",
@@ -109,9 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Compare the teachers on k-fold cross-validation of a training split"
         " (the test split is not read).",
     )
-    parser.add_argument(
-        "--data", type=Path, default=Path("../shared/data/aclImdb_v1_labeled.tar.gz")
-    )
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
