@@ -8,7 +8,7 @@ DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
 VERSION ?= 2.2.0
 
-.PHONY: serve train measure test bench clean
+.PHONY: serve train measure references test bench clean
 
 # Stamp files record the installs, so an edit to pyproject.toml re-installs.
 $(BIN)/python:
@@ -34,11 +34,25 @@ serve: $(SERVE_VENV)/.installed
 train: $(VENV)/.dev-installed
 	$(BIN)/python -m training train --preset $(PRESET) --data $(DATA) --version $(VERSION)
 
-## Measure long-review readings and explanation faithfulness on a bundle, into its model card.
+## Measure long-review readings, explanation faithfulness and out-of-domain text (beside the
+## 1.0.0 and 2.2.0 bundles, taken from git history) on a bundle, into its model card.
 BUNDLE ?= models/imdb-sentiment
-measure: $(VENV)/.dev-installed
+REFERENCES := build/reference
+REFERENCE_COMMITS := 1.0.0:7be758b 2.2.0:1b429bc
+measure: $(VENV)/.dev-installed references
 	$(BIN)/python -m training.long_text --bundle $(BUNDLE) --data $(DATA) --update-card
 	$(BIN)/python -m training.faithfulness --bundle $(BUNDLE) --data $(DATA) --update-card
+	$(BIN)/python -m training.out_of_domain --bundle $(BUNDLE) --data $(DATA) \
+		$(foreach pair,$(REFERENCE_COMMITS),--compare $(REFERENCES)/$(firstword $(subst :, ,$(pair)))) \
+		--update-card
+
+## Earlier shipped bundles, unpacked from git history into build/reference/VERSION.
+references:
+	@for pair in $(REFERENCE_COMMITS); do \
+		dir=$(REFERENCES)/$${pair%%:*}; \
+		[ -f $$dir/manifest.json ] || { mkdir -p $$dir && \
+			git archive $${pair##*:} models/imdb-sentiment | tar -x -C $$dir --strip-components=2; }; \
+	done
 
 ## Lint, type-check, check the import layers and run every test (the command CI runs).
 test: $(VENV)/.dev-installed

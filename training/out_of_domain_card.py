@@ -1,0 +1,143 @@
+"""The model card's lines about text that is not an IMDB review: the bundle's figures on the
+``ood/`` sets, the comparison with earlier bundles and yardsticks (``make measure``), the spread
+over seeds, and the short training texts that were added for it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+SET_TITLES = {
+    "amazon_books": "`amazon_books.csv`",
+    "amazon_dvd": "`amazon_dvd.csv`",
+    "airline_tweets": "`airline_tweets.csv` (positive/negative)",
+}
+
+
+def render_table(results: Mapping[str, Mapping[str, Any]]) -> str:
+    """Markdown: a row per set, a column per scorer: accuracy, the tweets' balanced accuracy,
+    and ECE; the mean accuracy last."""
+    names = list(results)
+    lines = [
+        "| set | " + " | ".join(names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
+    for key, title in SET_TITLES.items():
+        cells = []
+        for name in names:
+            row = results[name][key]
+            cell = f"{100 * row['accuracy']:.1f}%"
+            if key == "airline_tweets":
+                cell += f" (bal. {100 * row['balanced_accuracy']:.1f}%)"
+            cells.append(f"{cell}, ECE {row['ece']:.3f}")
+        lines.append(f"| {title} | " + " | ".join(cells) + " |")
+    means = [f"{100 * results[name]['mean_accuracy']:.1f}%" for name in names]
+    lines.append("| mean accuracy of the three | " + " | ".join(means) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def evaluation_lines(metrics: dict[str, Any]) -> list[str]:
+    """The shipped model on each set, scored like the test split (through the bundle)."""
+    figures = metrics.get("out_of_domain")
+    if not figures:
+        return []
+    lines = [
+        "## Out-of-domain text (validation only)",
+        "",
+        "Labelled sets that are not IMDB reviews (`ood/`): never trained on, and no threshold or"
+        " temperature is fitted on them; model choices were made on them and on IMDB validation."
+        " Scored through the exported bundle with its threshold. The tweets are the positive and"
+        " negative rows (80% negative), so balanced accuracy stands beside accuracy.",
+        "",
+        "| set | texts | accuracy | balanced accuracy | ROC-AUC | ECE (15 bins) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name in SET_TITLES:
+        row = figures[name]
+        lines.append(
+            f"| {SET_TITLES[name]} | {row['examples']:,} | {row['accuracy']:.2%} |"
+            f" {row['balanced_accuracy']:.2%} | {row['roc_auc']:.4f} | {row['ece']:.4f} |"
+        )
+    lines += [f"| mean of the three | | {figures['mean_accuracy']:.2%} | | | |", ""]
+    return lines
+
+
+def comparison_lines(figures: dict[str, Any]) -> list[str]:
+    """``python -m training.out_of_domain --update-card``: this bundle beside earlier bundles,
+    the TF-IDF yardstick and VADER, all scored in one run."""
+    return [
+        "Accuracy and ECE of each model on each set, scored in one run"
+        f" ({figures['command']}). The TF-IDF + logistic regression yardstick is fitted on the"
+        " IMDB training split; VADER is the rule-based lexicon scorer (compound >= 0 ->"
+        " positive).",
+        "",
+        render_table(figures["results"]).rstrip("\n"),
+    ]
+
+
+def trial_cell(trial: dict[str, Any]) -> str:
+    """A trial's out-of-domain accuracies, books / DVD / tweets (balanced) and their mean."""
+    figures = trial.get("out_of_domain")
+    if not figures:
+        return "-"
+    tweets = figures["airline_tweets"]
+    return (
+        f"{figures['amazon_books']['accuracy']:.3f} / {figures['amazon_dvd']['accuracy']:.3f} /"
+        f" {tweets['accuracy']:.3f} ({tweets['balanced_accuracy']:.3f}); mean"
+        f" {figures['mean_accuracy']:.3f}"
+    )
+
+
+def seed_lines(runs: Sequence[dict[str, Any]]) -> list[str]:
+    """Mean ± standard deviation over seeds for each set, from trials that recorded them."""
+    recorded = [trial["out_of_domain"] for trial in runs if trial.get("out_of_domain")]
+    if len(recorded) < 2:
+        return []
+    lines = ["", "| out-of-domain set | mean ± sd over seeds |", "|---|---|"]
+    columns: list[tuple[str, Callable[[dict[str, Any]], float]]] = [
+        (SET_TITLES[name], _accuracy_of(name)) for name in SET_TITLES
+    ]
+    tweets = ("tweets, balanced accuracy", lambda f: f["airline_tweets"]["balanced_accuracy"])
+    columns.insert(3, tweets)
+    columns.append(("mean of the three", lambda f: f["mean_accuracy"]))
+    for title, value in columns:
+        values = np.array([value(figures) for figures in recorded])
+        lines.append(f"| {title} | {values.mean():.2%} ± {values.std(ddof=1):.2%} |")
+    return [*lines, ""]
+
+
+def _accuracy_of(name: str) -> Callable[[dict[str, Any]], float]:
+    return lambda figures: figures[name]["accuracy"]
+
+
+def short_text_lines(metrics: dict[str, Any]) -> list[str]:
+    short = metrics.get("short_texts") or {}
+    lines = []
+    if short.get("review_crops"):
+        lines.append(
+            f"- Short texts: {short['review_crops']:,} crops of one to three consecutive sentences"
+            " of the training rows, each with its review's label (`training/crops.py`)."
+        )
+    if short.get("everyday_sentences"):
+        lines.append(
+            f"- Everyday sentences: {short['everyday_sentences']:,} complaints, praise (targets"
+            " 0 and 1) and plain statements (target 0.5) about products, deliveries, service,"
+            " travel, restaurants and hotels, written for training (`training/everyday.py`);"
+            " none is a case of the behavioural suite."
+        )
+    return lines
+
+
+def quantization_lines(metrics: dict[str, Any]) -> list[str]:
+    quantization = metrics.get("quantization")
+    if not quantization:
+        return []
+    return [
+        f"- Embedding tables ({', '.join(quantization['layers'])}) stored as int8 with one scale"
+        " per row (`training/quantize.py`), applied before calibration and every check:"
+        f" validation accuracy {quantization['validation_accuracy_float32']:.2%} in float32,"
+        f" {quantization['validation_accuracy_int8']:.2%} in int8 (at 0.5; largest change of a"
+        f" validation score {quantization['max_abs_score_change']:.4f})."
+    ]
