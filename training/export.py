@@ -27,6 +27,7 @@ from app.inference.bundle import RecurrentLayer
 from app.inference.pipeline import SentimentClassifier
 from training.config import TrainConfig
 from training.model import INPUT_NAME, OUTPUT_NAME, build_model
+from training.quantize import QUANTIZED_LAYERS, quantize_gathers
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ def to_onnx(
     )
     if fused:
         _feed_sequence_lens(proto.graph, pad_id, config.pooling)
+    if config.quantize_embeddings:
+        _store_embeddings_as_int8(proto.graph, model)
     _name_dynamic_axes(proto.graph)
     proto.graph.output[0].name = _rename_output(proto.graph, OUTPUT_NAME)
     onnx.checker.check_model(proto, full_check=True)
@@ -71,6 +74,13 @@ def to_onnx(
         pooling=config.pooling,
     )
     return proto, layer
+
+
+def _store_embeddings_as_int8(graph: onnx.GraphProto, model: keras.Model) -> None:
+    tables = [layer.get_weights()[0] for layer in model.layers if layer.name in QUANTIZED_LAYERS]
+    rewritten = quantize_gathers(graph, tables)
+    if rewritten != len(tables):
+        raise ExportError(f"{len(tables)} embedding tables to store as int8, found {rewritten}")
 
 
 def _single(graph: onnx.GraphProto, op_type: str) -> onnx.NodeProto:
