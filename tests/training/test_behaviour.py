@@ -1,5 +1,7 @@
 """The shipped bundle passes the behavioural suite (issue 9): >= 85% overall and every case of
-"not" + a strong adjective. Runs with onnxruntime only, in about a second."""
+"not" + a strong adjective; and (issue 19) >= 85% of the everyday complaints and praise from
+outside the movie domain, and >= 80% of the statements with no sentiment score within
+0.35-0.65. Runs with onnxruntime only, in about a second."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ import pytest
 from app.inference.pipeline import SentimentClassifier
 from tests.inference.conftest import SHIPPED_BUNDLE
 from training.behaviour import NOT_STRONG_ADJECTIVE, SuiteResult, render_markdown, run_suite
+from training.behaviour.everyday import EVERYDAY, NO_SENTIMENT
 
 REQUIRED_OVERALL_PASS_RATE = 0.85
+REQUIRED_EVERYDAY_PASS_RATE = 0.85
+REQUIRED_NO_SENTIMENT_PASS_RATE = 0.80
 
 
 @pytest.fixture(scope="module")
@@ -29,3 +34,19 @@ def test_shipped_bundle_reads_not_plus_a_strong_adjective(shipped_result: SuiteR
         if not result.passed
     ]
     assert not failed, "\n".join(failed)
+
+
+@pytest.mark.parametrize(
+    ("capability", "required", "at_least"),
+    [
+        (EVERYDAY, REQUIRED_EVERYDAY_PASS_RATE, 60),
+        (NO_SENTIMENT, REQUIRED_NO_SENTIMENT_PASS_RATE, 20),
+    ],
+)
+def test_shipped_bundle_reads_everyday_text(
+    shipped_result: SuiteResult, capability: str, required: float, at_least: int
+) -> None:
+    results = shipped_result.capability(capability)
+    assert len(results) >= at_least
+    failed = [f"{r.case.describe()}: {r.observed}" for r in results if not r.passed]
+    assert 1 - len(failed) / len(results) >= required, "\n".join(failed)

@@ -11,10 +11,18 @@ import pytest
 
 from app.inference.pipeline import Prediction
 from training.behaviour import NOT_STRONG_ADJECTIVE, build_cases, render_markdown, run_suite
-from training.behaviour.checks import Expect, Label, Ordered, Same
+from training.behaviour.checks import Expect, Label, Ordered, Same, Within
 from training.behaviour.perturb import exclaimed, typo, without_punctuation
 
-CAPABILITIES = {"vocabulary", "negation", "contrast", "intensity", "invariance"}
+CAPABILITIES = {
+    "vocabulary",
+    "negation",
+    "contrast",
+    "intensity",
+    "invariance",
+    "everyday",
+    "no sentiment",
+}
 POSITIVE_WORDS = {"good", "great", "brilliant", "amazing", "excellent", "wonderful", "fantastic"}
 NEGATIVE_WORDS = {"bad", "terrible", "awful", "horrible", "dreadful", "atrocious", "boring"}
 NEGATORS = {"not", "isn't", "never", "no"}
@@ -82,12 +90,21 @@ def test_a_constant_classifier_passes_only_invariance_order_and_positive_labels(
     result = run_suite(StubClassifier(lambda text: 0.9))
     cases = build_cases()
     positive = sum(isinstance(c, Expect) and c.label == "positive" for c in cases)
-    unlabelled = sum(not isinstance(c, Expect) for c in cases)
+    # Same and Ordered cases pass when nothing moves; Within (no sentiment) fails at 0.9.
+    unlabelled = sum(isinstance(c, Same | Ordered) for c in cases)
     assert result.overall.passed == positive + unlabelled
     assert result.overall.total == len(cases)
     assert result.by_capability()["invariance"].rate == 1.0
     assert result.by_capability()["intensity"].rate == 1.0
     assert len(result.failures) == len(cases) - positive - unlabelled
+
+
+def test_a_text_with_no_sentiment_must_score_near_one_half() -> None:
+    cases = [c for c in build_cases() if isinstance(c, Within)]
+    assert len(cases) >= 20
+    halfway = run_suite(StubClassifier(lambda text: 0.5), cases)
+    leaning = run_suite(StubClassifier(lambda text: 0.7), cases)
+    assert halfway.overall.rate == 1.0 and leaning.overall.rate == 0.0
 
 
 def test_a_bag_of_words_model_fails_every_not_strong_adjective_case() -> None:

@@ -1,5 +1,6 @@
 """The behavioural suite: short movie-review sentences written for it (none from the dataset),
-from small vocabularies crossed with templates plus hand-written cases, in a fixed order.
+from small vocabularies crossed with templates plus hand-written cases, in a fixed order, and
+everyday text from outside the movie domain (``training.behaviour.everyday``).
 
 How the expected labels were chosen, so that each is unambiguous for a binary classifier:
 
@@ -21,6 +22,7 @@ import random
 from itertools import pairwise, product
 
 from training.behaviour.checks import Case, Expect, Label, Ordered, Same
+from training.behaviour.everyday import everyday
 from training.behaviour.perturb import exclaimed, typo, without_punctuation
 
 NOT_STRONG_ADJECTIVE = "not + strong adjective"
@@ -177,7 +179,7 @@ TITLE_TEMPLATES = ["{} is a wonderful film.", "{} is a waste of time."]
 
 def build_cases() -> list[Case]:
     """Every case of the suite, the same list on every call."""
-    return [*vocabulary(), *negation(), *contrast(), *intensity(), *invariance()]
+    return [*vocabulary(), *negation(), *contrast(), *intensity(), *invariance(), *everyday()]
 
 
 def vocabulary() -> list[Case]:

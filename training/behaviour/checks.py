@@ -3,6 +3,7 @@
 - ``Expect`` (a minimum functionality test, MFT): one text, the label it must get.
 - ``Same`` (an invariance test, INV): a text and a perturbed copy (typo, casing, punctuation, a
   name swapped) whose positive score may move by at most ``tolerance`` (0.1).
+- ``Within`` (an MFT for a text with no sentiment): its positive score lies in a range.
 - ``Ordered`` (a directional test, DIR): a weaker and a stronger phrasing of one verdict; the
   stronger one must not score less extreme than the weaker one, beyond ``tolerance`` (0.01,
   so that two scores both saturated at 0.999 are not called out of order).
@@ -117,4 +118,28 @@ class Ordered:
         return Verdict(passed, f"weaker {weaker:.3f}, stronger {stronger:.3f}")
 
 
-Case = Expect | Same | Ordered
+@dataclass(frozen=True)
+class Within:
+    """MFT for a text with no sentiment: its positive score lies in [``low``, ``high``]."""
+
+    capability: str
+    test: str
+    text: str
+    low: float
+    high: float
+
+    kind: ClassVar[str] = "MFT"
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        return (self.text,)
+
+    def describe(self) -> str:
+        return f"{self.text!r} in [{self.low:.2f}, {self.high:.2f}]"
+
+    def judge(self, predictions: Mapping[str, Scored]) -> Verdict:
+        score = predictions[self.text].score
+        return Verdict(self.low <= score <= self.high, f"scored {score:.3f}")
+
+
+Case = Expect | Same | Ordered | Within

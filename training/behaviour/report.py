@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from training.behaviour.cases import NOT_STRONG_ADJECTIVE
 from training.behaviour.checks import INVARIANCE_TOLERANCE, ORDER_TOLERANCE
+from training.behaviour.everyday import NEUTRAL_RANGE
 from training.behaviour.runner import CaseResult, PassRate, SuiteResult
 
 FAILURES_SHOWN_PER_TEST = 3
@@ -22,7 +23,10 @@ def render_markdown(result: SuiteResult) -> str:
         ' all") is expected positive, a negated positive negative. **INV**: a copy with a typo,'
         " other casing or punctuation, or another name must score within"
         f" {INVARIANCE_TOLERANCE}. **DIR**: the stronger phrasing must not score less extreme"
-        f" than the weaker one (slack {ORDER_TOLERANCE}).",
+        f" than the weaker one (slack {ORDER_TOLERANCE}). **everyday**: complaints and praise"
+        " about products, service and travel (`training/behaviour/everyday.py`), and statements"
+        f" with **no sentiment**, whose positive score must lie in {NEUTRAL_RANGE[0]:.2f}-"
+        f"{NEUTRAL_RANGE[1]:.2f}.",
         "",
         f"Overall **{_percent(overall)}** ({overall.passed}/{overall.total});"
         f' "{NOT_STRONG_ADJECTIVE}": {strong_passed}/{len(strong)}.',

@@ -76,6 +76,9 @@ class SuiteResult:
             NOT_STRONG_ADJECTIVE: round(_rate(self.test(NOT_STRONG_ADJECTIVE)).rate, 4),
         }
 
+    def capability(self, name: str) -> tuple[CaseResult, ...]:
+        return tuple(result for result in self.results if result.case.capability == name)
+
 
 def run_suite(classifier: Classifier, cases: Sequence[Case] | None = None) -> SuiteResult:
     """Judge ``cases`` (default: the whole suite) on ``classifier``'s predictions."""
