@@ -31,7 +31,7 @@ from app.inference.bundle import (
     sha256_file,
 )
 from app.inference.pipeline import SentimentClassifier, encode
-from training import model_card
+from training import model_card, out_of_domain
 from training.baseline import tfidf_logistic_regression
 from training.behaviour import render_markdown, run_suite
 from training.calibration import ECE_BINS, expected_calibration_error, plot_reliability
@@ -72,6 +72,7 @@ def export_bundle(
     version: str,
     preset: str | None = None,
     trials_path: Path | None = None,
+    ood_dir: Path = out_of_domain.DEFAULT_OOD_DIR,
 ) -> Manifest:
     staging = bundle_dir.with_name(bundle_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -105,6 +106,15 @@ def export_bundle(
         test_metrics = binary_metrics(test.labels, scores, run.threshold)
         validation_scores = score_split(classifier, run.validation)
     log.info("test accuracy %.4f, ROC-AUC %.4f", test_metrics["accuracy"], test_metrics["roc_auc"])
+    out_of_domain_metrics = None
+    if out_of_domain.available(ood_dir):
+        with clock.stage("out-of-domain sets"):
+            sets = out_of_domain.load_binary_sets(ood_dir)
+            scorer = out_of_domain.classifier_scorer(classifier)
+            out_of_domain_metrics = out_of_domain.evaluate(scorer, sets, run.threshold)
+        log.info("out of domain: %s", out_of_domain.summary(out_of_domain_metrics))
+    else:
+        log.warning("%s: the out-of-domain sets are absent; the card will not report them", ood_dir)
     with clock.stage("yardstick"):
         log.info("fitting the TF-IDF + logistic regression yardstick")
         baseline = tfidf_logistic_regression(run.dataset.train, test, run.config.seed)
@@ -123,6 +133,9 @@ def export_bundle(
             "threshold": run.threshold,
         },
         "distillation": run.distillation,
+        "short_texts": run.short_texts,
+        "quantization": run.quantization,
+        "out_of_domain": out_of_domain_metrics,
         "behaviour": behaviour.summary(),
         "training": {
             "epochs_run": len(run.history["loss"]),
@@ -229,6 +242,8 @@ def _record_trial(
         "test_accuracy": metrics["test"]["accuracy"],
         "test_roc_auc": metrics["test"]["roc_auc"],
     }
+    if metrics.get("out_of_domain"):
+        trial["out_of_domain"] = out_of_domain.summary(metrics["out_of_domain"])
     if trials_path is None:
         return [trial]
     trials_path.parent.mkdir(parents=True, exist_ok=True)

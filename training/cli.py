@@ -80,6 +80,28 @@ def _without_missing_unlabeled(config: TrainConfig, unlabeled: Path) -> TrainCon
     return config.replace(embedding_pretraining_epochs=0, distillation_reviews=0)
 
 
+def _explore(args: argparse.Namespace) -> int:
+    from training.explore import explore
+
+    config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
+    ablation = None
+    if args.technique:
+        ablation = {"technique": args.technique, "against": args.against, "left_out": True}
+    trial = explore(
+        config,
+        args.data,
+        args.runs_dir / args.name,
+        unlabeled=args.unlabeled_data,
+        ood_dir=args.ood_dir,
+        trials=args.trials,
+        note=args.note,
+        ablation=ablation,
+        verbose=args.verbose,
+    )
+    print(json.dumps(trial, indent=2))  # noqa: T201 - the command's output
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from training.bundle import export_bundle
     from training.train import load_run
@@ -257,6 +279,29 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_config_flags(train)
     train.set_defaults(command=_train)
+
+    explore = commands.add_parser(
+        "explore",
+        help="train a configuration and measure it on validation and the out-of-domain sets",
+        description="Train like 'train', then score IMDB validation and the ood/ sets with the"
+        " Keras model and append the trial (validation figures only) to --trials. Test is not"
+        " scored and no bundle is written.",
+    )
+    explore.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    explore.add_argument("--name", required=True, help="run name (runs/NAME)")
+    explore.add_argument("--note", required=True, help="what the trial tries, for the card")
+    explore.add_argument(
+        "--technique", help="the technique this run leaves out of --against, for the ablation table"
+    )
+    explore.add_argument("--against", default="the shipped configuration")
+    explore.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    explore.add_argument("--unlabeled-data", type=Path, default=DEFAULT_UNLABELED)
+    explore.add_argument("--ood-dir", type=Path, default=Path("../shared/data/ood"))
+    explore.add_argument("--runs-dir", type=Path, default=Path("runs"))
+    explore.add_argument("--trials", type=Path, default=Path("models/trials.jsonl"))
+    explore.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2)
+    _add_config_flags(explore)
+    explore.set_defaults(command=_explore)
 
     export = commands.add_parser(
         "export",

@@ -49,6 +49,14 @@ class TrainConfig:
     teacher: Teacher = "tfidf"
     # 0 = off; else this many short synthetic sentences that teach negation (training.augment)
     negation_sentences: int = 0
+    # 0 = off; else this many crops (1-3 sentences) of the fit rows with their review's label
+    # (training.crops): short texts with labels, so length stops deciding a short text's score
+    review_crops: int = 0
+    # 0 = off; else this many everyday complaints, praise and plain statements outside the movie
+    # domain, written for training (training.everyday); statements have the target 0.5
+    everyday_sentences: int = 0
+    # store the embedding tables as int8 with one scale per row (4x smaller; see training.quantize)
+    quantize_embeddings: bool = False
     calibrate: bool = False  # temperature-scale the output on validation (folded into the graph)
     seed: int = 42
 
@@ -75,7 +83,14 @@ class TrainConfig:
             raise ValueError("dropout must be in [0, 1)")
         if not 0.0 < self.validation_fraction < 0.5:
             raise ValueError("validation_fraction must be in (0, 0.5)")
-        for name in ("bigram_buckets", "distillation_reviews", "negation_sentences"):
+        counts = (
+            "bigram_buckets",
+            "distillation_reviews",
+            "negation_sentences",
+            "review_crops",
+            "everyday_sentences",
+        )
+        for name in counts:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
         if self.embedding_pretraining_epochs < 0:

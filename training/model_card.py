@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from app.inference.bundle import Manifest
+from training import out_of_domain_card
 from training.config import PUBLISHED_RECIPE, TrainConfig
 
 _FIELD_DEFAULTS = TrainConfig().to_dict()
@@ -51,8 +52,7 @@ def render(
         "",
         "## Intended use and limits",
         "",
-        "- English movie reviews of the kind found on IMDB. Other domains (products, tweets),"
-        " other languages, sarcasm and mixed opinions will be scored less reliably.",
+        *_domain_limit(metrics),
         *_truncation_limit(manifest),
         f"- The vocabulary has {manifest.vocab_size:,} tokens learnt from the training reviews;"
         " rarer words are all one unknown token.",
@@ -70,6 +70,8 @@ def render(
         " NFKC, lower-case, split words from punctuation; id 0 pads, id 1 is unknown.",
         *_pretraining(data),
         *_distillation(metrics),
+        *out_of_domain_card.short_text_lines(metrics),
+        *out_of_domain_card.quantization_lines(metrics),
         "",
         "## Configuration",
         "",
@@ -127,6 +129,7 @@ def render(
         "",
         "![ROC curve](roc.png) ![confusion matrix](confusion_matrix.png)",
         "",
+        *out_of_domain_card.evaluation_lines(metrics),
         *_seeds(manifest.config, trials),
         *_calibration(metrics),
         *[line for section in sections for line in (section, "")],
@@ -148,9 +151,9 @@ def render(
         " epoch, and their test figure is at the epoch of lowest validation loss. Changes are"
         " relative to the published recipe.",
         "",
-        "| # | name | preset | changes | epochs (best) | minutes | validation acc. | test acc. |"
-        " note |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| # | name | preset | changes | epochs (best) | minutes | validation acc. |"
+        " out of domain: books / DVD / tweets (balanced) | test acc. | note |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [trial_row(number, trial) for number, trial in enumerate(trials, start=1)]
     lines += _ablation(trials)
@@ -218,8 +221,23 @@ def trial_row(number: int, trial: dict[str, Any]) -> str:
     return (
         f"| {number} | {trial['name']} | {trial['config'].get('preset')} | {changes or '-'} |"
         f" {epochs} | {minutes} | {_score(trial.get('validation_accuracy'))} |"
+        f" {out_of_domain_card.trial_cell(trial)} |"
         f" {_score(trial.get('test_accuracy'))} | {trial.get('note', '')} |"
     )
+
+
+def _domain_limit(metrics: dict[str, Any]) -> list[str]:
+    if not metrics.get("out_of_domain"):
+        return [
+            "- English movie reviews of the kind found on IMDB. Other domains (products, tweets),"
+            " other languages, sarcasm and mixed opinions will be scored less reliably."
+        ]
+    return [
+        "- English opinions: trained on IMDB movie reviews, with short crops of them and"
+        " everyday sentences about products, service and travel; measured on book and DVD"
+        ' reviews and airline tweets below ("Out-of-domain text"). Other languages, sarcasm'
+        " and mixed opinions will be scored less reliably."
+    ]
 
 
 def _calibration_limit(metrics: dict[str, Any]) -> list[str]:
@@ -283,12 +301,13 @@ def _same_recipe(trial: dict[str, Any], config: dict[str, Any]) -> bool:
 
 def _seeds(config: dict[str, Any], trials: list[dict[str, Any]]) -> list[str]:
     """Test accuracy of every pipeline run of this very configuration, one per seed."""
-    runs: dict[int, float] = {}
+    by_seed: dict[int, dict[str, Any]] = {}
     for trial in trials:
         if _same_recipe(trial, config):
-            runs[trial["config"]["seed"]] = trial["test_accuracy"]
-    if len(runs) < 2:
+            by_seed[trial["config"]["seed"]] = trial
+    if len(by_seed) < 2:
         return []
+    runs = {seed: trial["test_accuracy"] for seed, trial in by_seed.items()}
     values = np.array(list(runs.values()))
     seeds = ", ".join(f"seed {seed}: {accuracy:.2%}" for seed, accuracy in sorted(runs.items()))
     return [
@@ -297,6 +316,7 @@ def _seeds(config: dict[str, Any], trials: list[dict[str, Any]]) -> list[str]:
         f"The same configuration trained with {len(runs)} seeds: test accuracy"
         f" **{values.mean():.2%} ± {values.std(ddof=1):.2%}** (mean ± standard deviation;"
         f" {seeds}). This bundle is seed {config['seed']}.",
+        *out_of_domain_card.seed_lines(list(by_seed.values())),
         "",
     ]
 
@@ -336,20 +356,36 @@ def _ablation(trials: list[dict[str, Any]]) -> list[str]:
         "## Ablation (validation only)",
         "",
         "Each row changes one thing against the run it names, same seed; test was not scored."
-        " Validation accuracy at the epoch kept (lowest validation loss).",
+        " Validation accuracy at the epoch kept (lowest validation loss), and the mean accuracy"
+        " over the three out-of-domain sets where the run measured it.",
         "",
-        "| technique | compared with | with it | without it | effect | kept |",
-        "|---|---|---|---|---|---|",
+        "| technique | compared with | IMDB validation with it | without it | effect |"
+        " out-of-domain mean with it | without it | effect | kept |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for trial in rows:
         ablation = trial["ablation"]
-        tried, other = trial["validation_accuracy"], ablation["baseline_validation_accuracy"]
-        with_it, without = (other, tried) if ablation.get("left_out") else (tried, other)
+        imdb = _with_and_without(
+            ablation, trial["validation_accuracy"], ablation["baseline_validation_accuracy"]
+        )
+        ood = _with_and_without(
+            ablation,
+            (trial.get("out_of_domain") or {}).get("mean_accuracy"),
+            ablation.get("baseline_out_of_domain_mean"),
+        )
         lines.append(
-            f"| {ablation['technique']} | {ablation['against']} | {with_it:.4f} | {without:.4f}"
-            f" | {with_it - without:+.4f} | {'yes' if ablation['kept'] else 'no'} |"
+            f"| {ablation['technique']} | {ablation['against']} | {imdb} | {ood} |"
+            f" {'yes' if ablation['kept'] else 'no'} |"
         )
     return lines
+
+
+def _with_and_without(ablation: dict[str, Any], tried: float | None, other: float | None) -> str:
+    """'with | without | effect' cells; '-' where a figure was not measured."""
+    if tried is None or other is None:
+        return "- | - | -"
+    with_it, without = (other, tried) if ablation.get("left_out") else (tried, other)
+    return f"{with_it:.4f} | {without:.4f} | {with_it - without:+.4f}"
 
 
 def long_text_lines(figures: dict[str, Any]) -> list[str]:
@@ -426,6 +462,7 @@ def faithfulness_lines(figures: dict[str, Any]) -> list[str]:
 MEASURED: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "long_text": long_text_lines,
     "faithfulness": faithfulness_lines,
+    "out_of_domain": out_of_domain_card.comparison_lines,
 }
 _BEGIN = "<!-- measured on the bundle: begin -->"
 _END = "<!-- measured on the bundle: end -->"
@@ -433,7 +470,11 @@ _END = "<!-- measured on the bundle: end -->"
 
 def measured_section(measured: dict[str, dict[str, Any]]) -> list[str]:
     """The card's section of figures measured on the bundle (empty without any)."""
-    titles = {"long_text": "### Long reviews", "faithfulness": "### Explanations"}
+    titles = {
+        "long_text": "### Long reviews",
+        "faithfulness": "### Explanations",
+        "out_of_domain": "### Out-of-domain text beside earlier bundles and yardsticks",
+    }
     if not measured:
         return []
     lines = [_BEGIN, "## Long reviews and explanations", ""]

@@ -31,9 +31,12 @@ from training.calibration import (
     fold_temperature,
 )
 from training.config import TrainConfig
+from training.crops import review_crops
 from training.data import Dataset, Split, load_dataset, load_unlabeled_texts, validation_split
 from training.embeddings import pretrain_embeddings
+from training.everyday import everyday_sentences
 from training.model import build_model
+from training.quantize import fake_quantize_embeddings
 from training.stopwatch import Stopwatch
 from training.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
 from training.teacher import fit_teacher
@@ -64,6 +67,8 @@ class TrainedRun:
     calibration: dict[str, float] | None = None  # temperature and ECE on validation, if any
     threshold: float = 0.5  # the positive label's cut, chosen on validation when calibrated
     stages: dict[str, float] | None = None  # wall seconds of each stage so far
+    short_texts: dict[str, int] | None = None  # rows of each kind of short text added, if any
+    quantization: dict[str, object] | None = None  # int8 embeddings' effect on validation
 
 
 def train(
@@ -154,6 +159,16 @@ def train(
                 }
         log.info("teacher: %s", distillation)
 
+    # Short texts: crops of the fit rows with their review's label, and everyday sentences.
+    short_texts: dict[str, tuple[list[str], np.ndarray]] = {}
+    if config.review_crops or config.everyday_sentences:
+        with clock.stage("short texts"):
+            short_texts = _short_texts(config, fit_split)
+            for texts, short_targets in short_texts.values():
+                ids, lengths, targets = _with_rows(
+                    (ids, lengths, targets), encode(tokenizer, texts, PAD_ID), short_targets
+                )
+
     # Build: the layers of training.model; the summary goes to the log and the report.
     model = build_model(config, steps_per_epoch=batch_count(len(ids), config.batch_size))
     summary: list[str] = []
@@ -199,6 +214,12 @@ def train(
         "trained %d epochs in %.0f s; kept epoch %d", len(curves["loss"]), train_seconds, best_epoch
     )
 
+    # Optionally round the embedding tables to int8 rows now, so that calibration and every
+    # later check see the model as it will be served.
+    quantization = None
+    if config.quantize_embeddings:
+        quantization = _quantize(model, validation_batch.input_ids, validation)
+
     # Calibrate on validation: one temperature, folded into the classifier's weights; then the
     # threshold, also on validation.
     calibration, threshold = None, 0.5
@@ -206,6 +227,7 @@ def train(
         with clock.stage("calibration"):
             calibration, threshold = _calibrate(model, validation_batch.input_ids, validation)
 
+    short_counts = {name: len(rows[0]) for name, rows in short_texts.items()}
     model.save(run_dir / KERAS_FILE, include_optimizer=False)
     (run_dir / HISTORY_FILE).write_text(
         json.dumps(
@@ -215,6 +237,8 @@ def train(
                 "train_seconds": train_seconds,
                 "unlabeled": unlabeled,
                 "distillation": distillation,
+                "short_texts": short_counts,
+                "quantization": quantization,
                 "calibration": calibration,
                 "threshold": threshold,
                 "stages": clock.seconds,
@@ -238,6 +262,8 @@ def train(
         calibration,
         threshold,
         clock.seconds,
+        short_counts,
+        quantization,
     )
 
 
@@ -254,6 +280,18 @@ def fit_callbacks(config: TrainConfig, verbose: int = 0) -> list[keras.callbacks
             )
         )
     return callbacks
+
+
+def _short_texts(config: TrainConfig, fit_split: Split) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Review crops and everyday sentences the config asks for, with their targets."""
+    rows: dict[str, tuple[list[str], np.ndarray]] = {}
+    if config.review_crops:
+        rows["review_crops"] = review_crops(
+            fit_split.texts, fit_split.labels, config.review_crops, config.seed
+        )
+    if config.everyday_sentences:
+        rows["everyday_sentences"] = everyday_sentences(config.everyday_sentences, config.seed)
+    return rows
 
 
 def _unlabeled_texts(config: TrainConfig, path: Path | None) -> list[str]:
@@ -279,6 +317,23 @@ def _with_rows(
         np.concatenate([lengths, extra.lengths]),
         np.concatenate([old_targets, targets]),
     )
+
+
+def _quantize(
+    model: keras.Model, validation_ids: np.ndarray, validation: Split
+) -> dict[str, object]:
+    """Round the embedding tables to int8 rows, and measure what that did on validation."""
+    before = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
+    layers = fake_quantize_embeddings(model)
+    after = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
+    quantization = {
+        "layers": layers,
+        "validation_accuracy_float32": float(np.mean((before >= 0.5) == validation.labels)),
+        "validation_accuracy_int8": float(np.mean((after >= 0.5) == validation.labels)),
+        "max_abs_score_change": float(np.max(np.abs(after - before))),
+    }
+    log.info("embedding tables stored as int8: %s", quantization)
+    return quantization
 
 
 def _calibrate(
@@ -343,4 +398,6 @@ def load_run(run_dir: Path, data_path: Path) -> TrainedRun:
         calibration=record.get("calibration"),
         threshold=record.get("threshold", 0.5),
         stages=record.get("stages"),
+        short_texts=record.get("short_texts"),
+        quantization=record.get("quantization"),
     )

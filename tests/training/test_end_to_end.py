@@ -259,6 +259,27 @@ def test_other_cells_export_with_parity(
     assert manifest.metrics["export_parity"]["alone_vs_batch_max_abs_diff"] <= 1e-6
 
 
+def test_short_texts_and_int8_embeddings_export_with_parity(archive: Path, tmp_path: Path) -> None:
+    extra = ["--bidirectional", "--pooling", "mean_max", "--bigram-buckets", "97"]
+    short = ["--review-crops", "150", "--everyday-sentences", "90", "--quantize-embeddings"]
+    bundle = train_tiny(archive, tmp_path, "tiny-short", *extra, *short, "--calibrate")
+    manifest = read_manifest(bundle)
+    parity = manifest.metrics["export_parity"]
+    assert parity["keras_onnx_max_abs_diff"] <= 1e-5
+    assert parity["alone_vs_batch_max_abs_diff"] <= 1e-6
+    graph = onnx.load(bundle / "model.onnx").graph
+    shapes = [[manifest.vocab_size, 8], [98, 8]]  # the word and the word-pair tables
+    int8 = [list(i.dims) for i in graph.initializer if i.data_type == onnx.TensorProto.INT8]
+    assert sorted(int8) == sorted(shapes)
+    assert not [
+        i
+        for i in graph.initializer
+        if list(i.dims) in shapes and i.data_type != onnx.TensorProto.INT8
+    ]
+    history = json.loads((tmp_path / "runs" / "tiny-short" / "history.json").read_text())
+    assert history["short_texts"] == {"review_crops": 150, "everyday_sentences": 90}
+
+
 def test_evaluate_command_reproduces_the_bundles_test_metrics(
     lstm_bundle: Path, archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

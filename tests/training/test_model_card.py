@@ -20,7 +20,14 @@ def test_trial_row_lists_changes_from_the_recipe_and_figures() -> None:
     row = trial_row(7, trial)
     assert row.startswith("| 7 | candidate | default |")
     assert "max_length=500" in row and "bidirectional=True" in row
-    assert "| 5 (3) | 5.0 | 0.9000 | 0.8840 | shipped |" in row
+    assert "| 5 (3) | 5.0 | 0.9000 | - | 0.8840 | shipped |" in row
+    trial["out_of_domain"] = {
+        "amazon_books": {"accuracy": 0.86},
+        "amazon_dvd": {"accuracy": 0.87},
+        "airline_tweets": {"accuracy": 0.84, "balanced_accuracy": 0.8},
+        "mean_accuracy": 0.8567,
+    }
+    assert "| 0.860 / 0.870 / 0.840 (0.800); mean 0.857 |" in trial_row(7, trial)
 
 
 def test_trial_row_shows_unrecorded_figures_as_dashes() -> None:
@@ -33,7 +40,7 @@ def test_trial_row_shows_unrecorded_figures_as_dashes() -> None:
         "validation_accuracy": None,
         "test_accuracy": 0.87,
     }
-    assert "| - | - | - | 0.8700 |" in trial_row(1, trial)
+    assert "| - | - | - | - | 0.8700 |" in trial_row(1, trial)
 
 
 def test_ablation_rows_put_with_and_without_the_technique_in_their_columns() -> None:
@@ -57,8 +64,15 @@ def test_ablation_rows_put_with_and_without_the_technique_in_their_columns() -> 
         },
     }
     lines = _ablation([{"validation_accuracy": 0.9}, added, left_out])
-    assert lines[-2] == "| cosine decay | constant rate | 0.9120 | 0.9196 | -0.0076 | no |"
-    assert lines[-1] == "| distillation | the default | 0.9196 | 0.9108 | +0.0088 | yes |"
+    assert lines[-2] == (
+        "| cosine decay | constant rate | 0.9120 | 0.9196 | -0.0076 | - | - | - | no |"
+    )
+    assert lines[-1] == (
+        "| distillation | the default | 0.9196 | 0.9108 | +0.0088 | - | - | - | yes |"
+    )
+    left_out["out_of_domain"] = {"mean_accuracy": 0.80}
+    left_out["ablation"]["baseline_out_of_domain_mean"] = 0.85  # type: ignore[index]
+    assert _ablation([left_out])[-1].endswith("| 0.8500 | 0.8000 | +0.0500 | yes |")
     assert _ablation([{"validation_accuracy": 0.9}]) == []
 
 
