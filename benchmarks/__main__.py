@@ -19,17 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
 from benchmarks import loadgen, metrics_cost, procstats, report
 from benchmarks.server_process import ServerProcess
-from benchmarks.workload import (
-    DEFAULT_BUNDLE,
-    DEFAULT_DATA,
-    ROOT,
-    Workload,
-    from_dataset,
-    request_bodies,
-    write_bodies,
-)
+from benchmarks.workload import DEFAULT_DATA, Workload, from_dataset, request_bodies, write_bodies
 
 
 @dataclass(frozen=True)
@@ -150,7 +143,9 @@ def _inprocess(
     if kind == "keras":
         command += ["--keras-model", str(args.keras_model)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env, cwd=ROOT)
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, env=env, cwd=REPOSITORY
+    )
     result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
     return result
 
@@ -243,7 +238,7 @@ def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument(
-        "--keras-model", type=Path, default=ROOT / "runs" / "imdb-sentiment" / "model.keras",
+        "--keras-model", type=Path, default=REPOSITORY / "runs" / "imdb-sentiment" / "model.keras",
         help="the trained Keras model of the bundle, for the recipe yardstick (c)",
     )  # fmt: skip
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -256,7 +251,7 @@ def _parse_args() -> argparse.Namespace:
         default="abcd",
         help="which of a, b, c, d to measure (default: all; the acceptance table needs all)",
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
     args = parser.parse_args()
     if "c" in args.systems and not args.keras_model.is_file():
         parser.error(f"{args.keras_model} not found: train first, or leave out c (--systems abd)")

@@ -35,9 +35,9 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.workload import DEFAULT_BUNDLE, ROOT
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
 
-CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
+CONFIG = REPOSITORY / "deploy" / "haproxy" / "haproxy.cfg"
 SHUTDOWN_DELAY_S = 2.0  # the replicas' lame-duck period (SENTIMENT_SHUTDOWN_DELAY_S)
 READY_DEADLINE_S = 60.0  # a replica or the balancer ready, on a loaded machine
 TEXTS = [
@@ -82,7 +82,7 @@ class Replica:
         }
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log, stderr=log
+                [sys.executable, "-m", "app"], cwd=REPOSITORY, env=env, stdout=log, stderr=log
             )
 
     def ready(self) -> bool:

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import psutil
 
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
 from benchmarks.procstats import peak_rss_mb
-from benchmarks.workload import DEFAULT_BUNDLE, DEFAULT_DATA, ROOT
+from benchmarks.workload import DEFAULT_DATA
 
 BATCH = 64
 THREADS = 2
@@ -73,7 +74,7 @@ def bulk_run(source: Path, output: Path, bundle: Path, engine: str) -> dict[str,
     command = [sys.executable, "-m", "app.score", str(source), str(output)]
     command += ["--no-progress", "--bundle", str(bundle), "--engine", engine]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=REPOSITORY, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(process.pid)
     peaks: dict[int, float] = {}
     cpu: dict[int, float] = {}

@@ -28,7 +28,8 @@ from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
 
-from benchmarks.workload import DEFAULT_DATA, ROOT, Workload, from_dataset
+from app.paths import REPOSITORY
+from benchmarks.workload import DEFAULT_DATA, Workload, from_dataset
 
 SIDES = ("baseline", "candidate")
 BATCH_SIZE = 64  # the service's SENTIMENT_MAX_BATCH_SIZE
@@ -234,7 +235,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workload", type=Path, help="a workload JSON file to use instead of sampling --data"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
     args = parser.parse_args(argv)
     for side in SIDES:
         if not (getattr(args, side) / "manifest.json").is_file():

@@ -26,7 +26,8 @@ from app.core.config import Settings
 from app.inference.chunking import ChunkedScorer, ChunkPolicy, whole_token_ids
 from app.inference.explain import Explainer
 from app.inference.pipeline import SentimentClassifier
-from benchmarks.workload import DEFAULT_BUNDLE, DEFAULT_DATA, ROOT, from_dataset
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
+from benchmarks.workload import DEFAULT_DATA, from_dataset
 
 log = logging.getLogger("benchmarks")
 
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reviews", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--explained", type=int, default=32, help="reviews explained")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 

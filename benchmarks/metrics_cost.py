@@ -15,15 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from app.paths import DEFAULT_BUNDLE
 from benchmarks import loadgen, procstats, report
 from benchmarks.server_process import ServerProcess
-from benchmarks.workload import (
-    DEFAULT_BUNDLE,
-    DEFAULT_DATA,
-    from_dataset,
-    request_bodies,
-    write_bodies,
-)
+from benchmarks.workload import DEFAULT_DATA, from_dataset, request_bodies, write_bodies
 
 CONCURRENCY = 64
 TARGET = 0.97

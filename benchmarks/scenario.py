@@ -17,16 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
 from benchmarks import loadgen
 from benchmarks.server_process import ServerProcess
-from benchmarks.workload import (
-    DEFAULT_BUNDLE,
-    DEFAULT_DATA,
-    ROOT,
-    from_dataset,
-    request_bodies,
-    write_bodies,
-)
+from benchmarks.workload import DEFAULT_DATA, from_dataset, request_bodies, write_bodies
 
 HOST = "127.0.0.1"
 REVIEWS = 2000  # seeded sample of test reviews the requests are made of
@@ -46,7 +40,7 @@ def parse_args(
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     add_options(parser)
     parser.add_argument("--port", type=int, default=port)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
     return parser.parse_args()
 
 

@@ -10,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from benchmarks.workload import ROOT
+from app.paths import REPOSITORY
 
 
 class ServerProcess:
@@ -42,7 +42,7 @@ class ServerProcess:
         started = time.perf_counter()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                self.command, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
+                self.command, env=self.env, cwd=REPOSITORY, stdout=log, stderr=subprocess.STDOUT
             )
         while True:
             if self.process.poll() is not None:

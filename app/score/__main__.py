@@ -27,13 +27,12 @@ from app.core.config import Settings
 from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
 from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
 from app.inference.pipeline import DEFAULT_FORWARD_BATCH_SIZE
+from app.paths import DEFAULT_BUNDLE
 from app.score.formats import Format, InputError, Source
 from app.score.job import BadRowError, Job, JobError, JobIdentity
 from app.score.rows import ScoredChunk
 
 log = logging.getLogger("app.score")
-
-DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "imdb-sentiment"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
