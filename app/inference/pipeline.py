@@ -112,14 +112,20 @@ def encodable(text: str) -> str:
     return text
 
 
+def label_for(probability: float, labels: Sequence[str], threshold: float) -> str:
+    """The label rule: the positive label (``labels[1]``) at or above the threshold, else the
+    negative one (``labels[0]``)."""
+    negative, positive = labels
+    return positive if probability >= threshold else negative
+
+
 def postprocess(
     probabilities: np.ndarray, batch: EncodedBatch, labels: Sequence[str], threshold: float
 ) -> list[Prediction]:
     """Probability of the positive label (``labels[1]``) -> label by threshold."""
-    negative, positive = labels
     return [
         Prediction(
-            label=positive if probability >= threshold else negative,
+            label=label_for(probability, labels, threshold),
             score=float(probability),
             tokens=int(tokens),
             truncated=bool(truncated),
