@@ -99,6 +99,20 @@ def _not_utf8_json(scope: Scope, body: bytes) -> str | None:
     return None
 
 
+class ResponseStatus:
+    """``send`` for an ASGI app that remembers the status it answered with: 500 until the
+    response starts (an app that raises before answering)."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.code = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.code = message["status"]
+        await self._send(message)
+
+
 class AccessLog:
     """One JSON log line per request: method, path, status, latency, number of texts.
 
@@ -114,16 +128,9 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
         try:
-            await self.app(scope, receive, send_with_status)
+            await self.app(scope, receive, status)
         finally:
             state = scope.get("state") or {}
             access_log.info(
@@ -131,7 +138,7 @@ class AccessLog:
                     {
                         "method": scope["method"],
                         "path": scope["path"],
-                        "status": status,
+                        "status": status.code,
                         "latency_ms": round((time.perf_counter() - started) * 1000, 3),
                         "texts": state.get("text_count"),
                         **({"text": state["logged_texts"]} if "logged_texts" in state else {}),

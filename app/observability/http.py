@@ -8,8 +8,9 @@ import time
 from typing import Any
 
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.core.middleware import ResponseStatus
 from app.observability.metrics import ServiceMetrics
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -32,20 +33,13 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
         self.metrics.in_flight.inc()
         try:
-            await self.app(scope, receive, send_with_status)
+            await self.app(scope, receive, status)
         finally:
             self.metrics.in_flight.dec()
-            counter, latency = self._children(scope, status)
+            counter, latency = self._children(scope, status.code)
             counter.inc()
             latency.observe(time.perf_counter() - started)
 
