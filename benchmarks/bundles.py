@@ -153,7 +153,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from app.inference.pipeline import DEFAULT_FORWARD_BATCH_SIZE, SentimentClassifier
+    from app.inference.pipeline import SentimentClassifier
 
     args = _parse_args(argv)
     workload = _workload(args)
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": args.seconds,
             "batch_size": BATCH_SIZE,
             "ort_threads": ORT_THREADS,
-            "forward_batch_size": DEFAULT_FORWARD_BATCH_SIZE,
+            "forward_batch_size": classifier.forward_batch_size,
         },
         "bundles": {side: _describe(getattr(args, side)) for side in SIDES},
         "rounds": [{**asdict(r), "ratio": r.ratio} for r in rounds],

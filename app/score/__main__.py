@@ -26,7 +26,6 @@ from tqdm import tqdm
 from app.core.config import Settings
 from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
 from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
-from app.inference.pipeline import DEFAULT_FORWARD_BATCH_SIZE
 from app.paths import DEFAULT_BUNDLE
 from app.score.formats import Format, InputError, Source
 from app.score.job import BadRowError, Job, JobError, JobIdentity
@@ -62,7 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--forward-batch-size",
         type=int,
-        default=DEFAULT_FORWARD_BATCH_SIZE,
+        default=Settings.model_fields["forward_batch_size"].default,
         help="rows per session.run, as the server's SENTIMENT_FORWARD_BATCH_SIZE",
     )
     served = Settings.model_fields  # the server's defaults

@@ -63,6 +63,12 @@ def test_malformed_manifest_is_named(bundle_copy: Path) -> None:
         SentimentClassifier.from_bundle(bundle_copy)
 
 
+def test_a_manifest_of_another_format_version_is_refused(bundle_copy: Path) -> None:
+    edit_manifest(bundle_copy, format_version=2)
+    with pytest.raises(BundleError, match=r"invalid manifest \(format_version: Input should be 1"):
+        SentimentClassifier.from_bundle(bundle_copy)
+
+
 def test_signature_mismatch_is_refused(bundle_copy: Path) -> None:
     edit_manifest(bundle_copy, inputs=[{"name": "tokens", "dtype": "int64", "shape": ["b", "s"]}])
     with pytest.raises(BundleError, match=r"model\.onnx: graph inputs .* do not match"):
