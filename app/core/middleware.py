@@ -1,4 +1,5 @@
-"""Pure ASGI middleware (no per-request task or copy): body guard and the access log."""
+"""Pure ASGI middleware (no per-request task or copy): body guard, the access log, and the
+request observer it shares with the request metrics."""
 
 from __future__ import annotations
 
@@ -113,12 +114,10 @@ class ResponseStatus:
         await self._send(message)
 
 
-class AccessLog:
-    """One JSON log line per request: method, path, status, latency, number of texts.
-
-    Handlers set ``request.state.text_count``; review text appears only if a handler sets
-    ``request.state.logged_texts`` (the ``log_texts`` setting, off by default).
-    """
+class HttpObserver:
+    """Middleware that watches each HTTP request go through the app (other scopes pass by):
+    ``arrived`` before it, ``answered`` after it with the status it answered (500 if the app
+    raised before answering) and its seconds, even when the app raised."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -129,20 +128,38 @@ class AccessLog:
             return
         started = time.perf_counter()
         status = ResponseStatus(send)
+        self.arrived(scope)
         try:
             await self.app(scope, receive, status)
         finally:
-            state = scope.get("state") or {}
-            access_log.info(
-                json.dumps(
-                    {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status.code,
-                        "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                        "texts": state.get("text_count"),
-                        **({"text": state["logged_texts"]} if "logged_texts" in state else {}),
-                        "client": (scope.get("client") or ("", 0))[0],
-                    }
-                )
+            self.answered(scope, status.code, time.perf_counter() - started)
+
+    def arrived(self, scope: Scope) -> None:
+        """Called as a request arrives; nothing by default."""
+
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        raise NotImplementedError
+
+
+class AccessLog(HttpObserver):
+    """One JSON log line per request: method, path, status, latency, number of texts.
+
+    Handlers set ``request.state.text_count``; review text appears only if a handler sets
+    ``request.state.logged_texts`` (the ``log_texts`` setting, off by default).
+    """
+
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        state = scope.get("state") or {}
+        access_log.info(
+            json.dumps(
+                {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "latency_ms": round(seconds * 1000, 3),
+                    "texts": state.get("text_count"),
+                    **({"text": state["logged_texts"]} if "logged_texts" in state else {}),
+                    "client": (scope.get("client") or ("", 0))[0],
+                }
             )
+        )
