@@ -20,9 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from app.paths import DEFAULT_BUNDLE, REPOSITORY
-from benchmarks import loadgen, metrics_cost, procstats, report
-from benchmarks.server_process import ServerProcess
-from benchmarks.workload import DEFAULT_DATA, Workload, from_dataset, request_bodies, write_bodies
+from benchmarks import metrics_cost
+from benchmarks.harness import loadgen, procstats, report
+from benchmarks.harness.processes import benchmark_server
+from benchmarks.harness.workload import (
+    DEFAULT_DATA,
+    Workload,
+    from_dataset,
+    request_bodies,
+    write_bodies,
+)
 
 
 @dataclass(frozen=True)
@@ -158,7 +165,10 @@ def _serve_and_load(
     shape: Shape,
     bodies_file: Path,
 ) -> dict[str, Any]:
-    with ServerProcess(system, command, env, args.port, args.bundle) as (process, start_to_ready):
+    with benchmark_server(system, command, env, args.port, args.bundle) as (
+        process,
+        start_to_ready,
+    ):
         url = f"http://127.0.0.1:{args.port}/predict"
         loadgen.closed_loop(url, bodies_file, shape.concurrency, seconds=2)  # warm-up
         before = procstats.sample(process.pid)
@@ -181,7 +191,7 @@ def _open_loop_row(
 ) -> dict[str, Any]:
     command = [python, "-m", "app"]
     bodies = request_bodies(workload.reviews, 1)
-    with ServerProcess("b", command, {}, args.port, args.bundle) as (process, start_to_ready):
+    with benchmark_server("b", command, {}, args.port, args.bundle) as (process, start_to_ready):
         loadgen.open_loop("127.0.0.1", args.port, bodies, rate, seconds=2)  # warm-up
         before = procstats.sample(process.pid)
         load = loadgen.open_loop("127.0.0.1", args.port, bodies, rate, args.seconds)

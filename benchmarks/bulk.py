@@ -27,8 +27,8 @@ from pathlib import Path
 import psutil
 
 from app.paths import DEFAULT_BUNDLE, REPOSITORY
-from benchmarks.procstats import peak_rss_mb
-from benchmarks.workload import DEFAULT_DATA
+from benchmarks.harness.procstats import peak_rss_mb
+from benchmarks.harness.workload import DEFAULT_DATA
 
 BATCH = 64
 THREADS = 2

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from app.paths import REPOSITORY
-from benchmarks.workload import DEFAULT_DATA, Workload, from_dataset
+from benchmarks.harness.workload import DEFAULT_DATA, Workload, from_dataset
 
 SIDES = ("baseline", "candidate")
 BATCH_SIZE = 64  # the service's SENTIMENT_MAX_BATCH_SIZE

@@ -27,7 +27,7 @@ from app.inference.chunking import ChunkedScorer, ChunkPolicy, whole_token_ids
 from app.inference.explain import Explainer
 from app.inference.pipeline import SentimentClassifier
 from app.paths import DEFAULT_BUNDLE, REPOSITORY
-from benchmarks.workload import DEFAULT_DATA, from_dataset
+from benchmarks.harness.workload import DEFAULT_DATA, from_dataset
 
 log = logging.getLogger("benchmarks")
 
