@@ -107,8 +107,14 @@ class Server:
     ``SENTIMENT_PORT`` set; its output in memory (``output``), or appended to ``log``."""
 
     def __init__(
-        self, command: list[str], env: dict[str, str], port: int, log: Path | None = None
+        self,
+        command: list[str],
+        env: dict[str, str],
+        port: int,
+        log: Path | None = None,
+        name: str = "server",
     ) -> None:
+        self.name = name
         self.command = command
         self.env = {**os.environ, "SENTIMENT_PORT": str(port), **env}
         self.port = port
