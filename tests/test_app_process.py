@@ -25,7 +25,7 @@ from benchmarks.harness.processes import (
     serving,
     wait_for_replacement,
 )
-from tests.inference.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
+from tests.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
 
 # Lines that show a stop that overran its budget (SENTIMENT_SHUTDOWN_DELAY_S plus draining within
 # 8 s in a worker, 9.5 s in the supervisor: app.__main__, app.server.supervisor): a test that

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.core.config import Settings
 from app.server.supervisor import metrics_folder
 from benchmarks.harness.processes import listening_workers, serving, wait_for_replacement
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 
 REQUESTS = 120
 SCRAPES = 12

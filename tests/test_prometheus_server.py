@@ -17,7 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.harness.processes import eventually, free_port, serving, stop
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 
 PROMETHEUS = shutil.which("prometheus")
 pytestmark = pytest.mark.skipif(

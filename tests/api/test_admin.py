@@ -15,7 +15,7 @@ from app.api.schemas import POSITIVE_EXAMPLE
 from app.main import create_app
 from benchmarks.harness.processes import eventually
 from tests.api.conftest import make_settings
-from tests.inference.conftest import SHIPPED_VERSION
+from tests.conftest import SHIPPED_VERSION
 
 TOKEN = "admin-token-0123456789"
 ADMIN = {"X-Admin-Token": TOKEN}

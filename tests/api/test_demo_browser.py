@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.harness.processes import serving
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and os.environ.get("CI"):

@@ -10,8 +10,7 @@ from pathlib import Path
 
 from benchmarks.bundles import Round, main, measure_round, summarise
 from benchmarks.harness.workload import Workload
-from tests.conftest import synthetic_reviews
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE, synthetic_reviews
 
 
 class Recorder:

@@ -9,7 +9,7 @@ import pytest
 
 from app.inference.bundle import BundleError
 from app.inference.pipeline import SentimentClassifier
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 
 
 def edit_manifest(bundle: Path, **changes: object) -> None:

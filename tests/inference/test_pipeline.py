@@ -9,17 +9,12 @@ import numpy as np
 import pytest
 
 from app.inference.pipeline import SentimentClassifier, label_for
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 
 POSITIVE = (
     "This movie was absolutely fantastic! The acting was brilliant and the plot was thrilling."
 )
 NEGATIVE = "This was the worst film I have ever seen. Boring, badly acted and far too long."
-
-
-@pytest.fixture(scope="module")
-def classifier() -> SentimentClassifier:
-    return SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
 
 
 def test_recipe_samples_are_scored_confidently(classifier: SentimentClassifier) -> None:

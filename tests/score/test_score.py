@@ -22,7 +22,7 @@ from app.score.formats import Source
 from app.score.job import JobIdentity
 from benchmarks.harness.processes import eventually
 from tests.api.conftest import make_settings
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 from tests.score.conftest import (
     BAD_TEXTS,
     read_output,
@@ -33,11 +33,6 @@ from tests.score.conftest import (
 )
 
 WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
-
-
-@pytest.fixture(scope="module")
-def classifier() -> SentimentClassifier:
-    return SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
 
 
 def score(*args: object) -> int:
