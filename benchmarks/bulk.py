@@ -104,7 +104,7 @@ def bulk_run(source: Path, output: Path, bundle: Path, engine: str) -> dict[str,
     }
 
 
-def main() -> int:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
@@ -116,7 +116,11 @@ def main() -> int:
         "--engine", choices=["local", "ray"], default="local", help="app.score's engine"
     )
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _parse_args()
     texts = imdb_texts(args.data, args.copies)
     sample = random.Random(0).sample(texts, min(args.limit_sample, len(texts)))
     with tempfile.TemporaryDirectory(prefix="bulk-") as folder:

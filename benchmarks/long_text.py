@@ -61,7 +61,7 @@ def compare(truncate: Score, chunk: Score, texts: list[str], seconds: float) -> 
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.long_text", description=__doc__)
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -69,7 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--explained", type=int, default=32, help="reviews explained")
     parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     settings = Settings(bundle_path=args.bundle)
