@@ -5,8 +5,9 @@ with exit code 1 and one log line naming the file and the problem.
 
 With ``SENTIMENT_WORKERS`` > 1 (the default on a multi-core machine) that many server processes
 share the port (``app.server.supervisor``), each with its own event loop and copy of the model:
-Python runs one thread at a time per process, and on 2 cores two processes serve 1.3x the
-single reviews of one process with two inference threads (``benchmarks``). The parent only
+Python runs one thread at a time per process, so processes serve more single reviews than one
+process with as many inference threads (measured by ``benchmarks``; README gives the figures).
+The parent only
 supervises: it checks the bundle in a short-lived child process and never loads the model,
 onnxruntime or the web stack itself.
 """

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import loadgen, metrics_cost, procstats, report
-from benchmarks.server_process import ServerProcess
-from benchmarks.workload import (
-    DEFAULT_BUNDLE,
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
+from benchmarks import metrics_cost
+from benchmarks.harness import loadgen, procstats, report
+from benchmarks.harness.processes import benchmark_server
+from benchmarks.harness.workload import (
     DEFAULT_DATA,
-    ROOT,
     Workload,
     from_dataset,
     request_bodies,
@@ -54,23 +54,40 @@ SHAPES = [
 
 def main() -> None:
     args = _parse_args()
-    python = sys.executable
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     workload = _workload(args, scratch)
     bodies = _bodies_files(workload, scratch)
     settings = {key: str(value) for key, value in vars(args).items()}
     results: dict[str, Any] = {"machine": _machine(), "settings": settings, "rows": []}
     rows: list[dict[str, Any]] = results["rows"]
+    if "a" in args.systems:
+        _say("(a) in-process onnxruntime on the bundle, tokenization included")
+        for texts, batch_size, threads, callers in _inprocess_grid():
+            row = _inprocess(
+                sys.executable, "onnx", args, scratch, texts, batch_size, threads, callers
+            )
+            config = f"{texts}, batch {batch_size}, {callers} caller(s) x {threads} ORT thread(s)"
+            _add(rows, {"system": "a", "config": config, "texts": texts, **row})
+    _measure_servers(args, scratch, bodies, rows)
+    if "b" in args.systems:
+        _say("(b) the service with metrics on and off, side by side")
+        single = bodies[next(s for s in SHAPES if s.name == "1 review, c=64")]
+        rows += metrics_cost.measure(args.bundle, single, args.port, args.seconds, rounds=1)
+    if args.systems != "abcd":
+        _say(f"partial run ({args.systems}): no acceptance table")
+        (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        for row in rows:
+            print(report.row_line(row))  # noqa: T201
+        return
+    _report(args, workload, results)
 
-    _say("(a) in-process onnxruntime on the bundle, tokenization included")
-    for texts, batch_size, threads, callers in _inprocess_grid() if "a" in args.systems else []:
-        row = _inprocess(python, "onnx", args, scratch, texts, batch_size, threads, callers)
-        config = f"{texts}, batch {batch_size}, {callers} caller(s) x {threads} ORT thread(s)"
-        rows.append({"system": "a", "config": config, "texts": texts, **row})
-        _say(report.row_line(rows[-1]))
 
+def _measure_servers(
+    args: argparse.Namespace, scratch: Path, bodies: dict[Shape, Path], rows: list[dict[str, Any]]
+) -> None:
+    """(b), (d) and (c) under each load shape; (c)'s Keras model first in process."""
+    python = sys.executable
     systems: dict[str, tuple[str, list[str], dict[str, str]]] = {
         "b": ("the service (dynamic batching)", [python, "-m", "app"], {}),
         "d": ("plain FastAPI + onnxruntime, one session.run per request",
@@ -87,41 +104,35 @@ def main() -> None:
         for texts, batch_size in (("reviews", 1), ("reviews", 32), ("short", 1)):
             row = _inprocess(python, "keras", args, scratch, texts, batch_size, 1, 1)
             config = f"{texts}, batch {batch_size}"
-            rows.append({"system": "c-inprocess", "config": config, "texts": texts, **row})
-            _say(report.row_line(rows[-1]))
-
+            _add(rows, {"system": "c-inprocess", "config": config, "texts": texts, **row})
     for system, (title, command, env) in systems.items():
         _say(f"({system}) {title}")
         for shape in SHAPES:
             row = _serve_and_load(system, command, env, args, shape, bodies[shape])
-            rows.append({"system": system, "config": shape.name, **vars(shape), **row})
-            _say(report.row_line(rows[-1]))
+            _add(rows, {"system": system, "config": shape.name, **vars(shape), **row})
 
-    if "b" in args.systems:
-        _say("(b) the service with metrics on and off, side by side")
-        single = bodies[next(s for s in SHAPES if s.name == "1 review, c=64")]
-        rows += metrics_cost.measure(args.bundle, single, args.port, args.seconds, rounds=1)
 
-    if args.systems != "abcd":
-        _say(f"partial run ({args.systems}): no acceptance table")
-        (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-        for row in rows:
-            print(report.row_line(row))  # noqa: T201
-        return
+def _report(args: argparse.Namespace, workload: Workload, results: dict[str, Any]) -> None:
+    """(b) at a fixed rate, then the acceptance table: printed and written to ``args.out``."""
+    rows: list[dict[str, Any]] = results["rows"]
     _say("(b) the service at a fixed rate of half its best single-review throughput")
     best = max(
         r["requests_per_s"] for r in rows if r["system"] == "b" and r.get("per_request") == 1
         and r.get("texts") == "reviews"
     )  # fmt: skip
-    rows.append(_open_loop_row(python, args, workload, rate=best / 2))
-    _say(report.row_line(rows[-1]))
-
+    _add(rows, _open_loop_row(sys.executable, args, workload, rate=best / 2))
     results["acceptance"] = [*report.acceptance(rows), metrics_cost.acceptance_line(rows)]
     markdown = report.markdown(results)
+    out = args.out
     (out / "results.md").write_text(markdown)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(markdown)  # noqa: T201
     _say(f"wrote {out / 'results.md'} and {out / 'results.json'}")
+
+
+def _add(rows: list[dict[str, Any]], row: dict[str, Any]) -> None:
+    rows.append(row)
+    _say(report.row_line(row))
 
 
 def _inprocess_grid() -> list[tuple[str, int, int, int]]:
@@ -150,7 +161,9 @@ def _inprocess(
     if kind == "keras":
         command += ["--keras-model", str(args.keras_model)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    output = subprocess.run(command, capture_output=True, text=True, check=True, env=env, cwd=ROOT)
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, env=env, cwd=REPOSITORY
+    )
     result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
     return result
 
@@ -163,7 +176,10 @@ def _serve_and_load(
     shape: Shape,
     bodies_file: Path,
 ) -> dict[str, Any]:
-    with ServerProcess(system, command, env, args.port, args.bundle) as (process, start_to_ready):
+    with benchmark_server(system, command, env, args.port, args.bundle) as (
+        process,
+        start_to_ready,
+    ):
         url = f"http://127.0.0.1:{args.port}/predict"
         loadgen.closed_loop(url, bodies_file, shape.concurrency, seconds=2)  # warm-up
         before = procstats.sample(process.pid)
@@ -186,7 +202,7 @@ def _open_loop_row(
 ) -> dict[str, Any]:
     command = [python, "-m", "app"]
     bodies = request_bodies(workload.reviews, 1)
-    with ServerProcess("b", command, {}, args.port, args.bundle) as (process, start_to_ready):
+    with benchmark_server("b", command, {}, args.port, args.bundle) as (process, start_to_ready):
         loadgen.open_loop("127.0.0.1", args.port, bodies, rate, seconds=2)  # warm-up
         before = procstats.sample(process.pid)
         load = loadgen.open_loop("127.0.0.1", args.port, bodies, rate, args.seconds)
@@ -243,7 +259,7 @@ def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument(
-        "--keras-model", type=Path, default=ROOT / "runs" / "imdb-sentiment" / "model.keras",
+        "--keras-model", type=Path, default=REPOSITORY / "runs" / "imdb-sentiment" / "model.keras",
         help="the trained Keras model of the bundle, for the recipe yardstick (c)",
     )  # fmt: skip
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -256,7 +272,7 @@ def _parse_args() -> argparse.Namespace:
         default="abcd",
         help="which of a, b, c, d to measure (default: all; the acceptance table needs all)",
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
     args = parser.parse_args()
     if "c" in args.systems and not args.keras_model.is_file():
         parser.error(f"{args.keras_model} not found: train first, or leave out c (--systems abd)")

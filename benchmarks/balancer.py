@@ -15,198 +15,37 @@ Prints the figures; ``--out FILE`` also writes them as JSON.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
-import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import httpx
+from app.paths import DEFAULT_BUNDLE
+from benchmarks.harness.haproxy import CONFIG, Balancer, Load, Outcome
+from benchmarks.harness.processes import Server, eventually, free_port
 
-from benchmarks.workload import DEFAULT_BUNDLE, ROOT
+__all__ = ["CONFIG", "SHUTDOWN_DELAY_S", "cluster", "kill_one", "rolling_restart"]
 
-CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 SHUTDOWN_DELAY_S = 2.0  # the replicas' lame-duck period (SENTIMENT_SHUTDOWN_DELAY_S)
 READY_DEADLINE_S = 60.0  # a replica or the balancer ready, on a loaded machine
-TEXTS = [
-    "A wonderful, moving film with a brilliant cast.",
-    "Dull, slow and far too long; I nearly walked out.",
-    "The plot was thin but the acting made up for it.",
-]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until(condition: Callable[[], bool], deadline_s: float, what: str) -> float:
-    """Poll ``condition()`` until true; the monotonic time it first was. Fails past the deadline."""
-    end = time.monotonic() + deadline_s
-    while not condition():
-        if time.monotonic() > end:
-            raise TimeoutError(f"{what}: not within {deadline_s:.0f} s")
-        time.sleep(0.01)
-    return time.monotonic()
-
-
-class Replica:
-    def __init__(self, name: str, folder: Path, bundle: Path) -> None:
-        self.name = name
-        self.port = free_port()
-        self.log = folder / f"{name}.log"
-        self.bundle = bundle
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "SENTIMENT_BUNDLE_PATH": str(self.bundle),
-            "SENTIMENT_PORT": str(self.port),
-            "SENTIMENT_WORKERS": "1",
-            "SENTIMENT_SHUTDOWN_DELAY_S": str(SHUTDOWN_DELAY_S),
-            "SENTIMENT_LOG_LEVEL": "warning",
-        }
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "app"], cwd=ROOT, env=env, stdout=log, stderr=log
-            )
-
-    def ready(self) -> bool:
-        assert self.process is not None
-        if self.process.poll() is not None:
-            raise RuntimeError(f"{self.name} exited; see {self.log}")
-        try:
-            url = f"http://127.0.0.1:{self.port}/health/ready"
-            return httpx.get(url, timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    def signal(self, signum: int) -> None:
-        assert self.process is not None
-        self.process.send_signal(signum)
-
-    def wait_exit(self, timeout: float = 15.0) -> None:
-        assert self.process is not None
-        self.process.wait(timeout)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-class Balancer:
-    def __init__(self, folder: Path, replicas: list[Replica]) -> None:
-        self.port = free_port()
-        self.socket = folder / "haproxy.sock"
-        self.env = {
-            **os.environ,
-            "HAPROXY_PORT": str(self.port),
-            "HAPROXY_STATS_SOCKET": str(self.socket),
-        }
-        self.env |= {f"REPLICA{i}_PORT": str(r.port) for i, r in enumerate(replicas, start=1)}
-        self.names = {r.name: f"replica{i}" for i, r in enumerate(replicas, start=1)}
-        self.log = folder / "haproxy.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self, haproxy: str) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [haproxy, "-db", "-f", str(CONFIG)], env=self.env, stdout=log, stderr=log
-            )
-
-    def stats(self) -> dict[str, dict[str, str]]:
-        """HAProxy's ``show stat`` per server of the backend."""
-        with socket.socket(socket.AF_UNIX) as connection:
-            connection.settimeout(2)
-            connection.connect(str(self.socket))
-            connection.sendall(b"show stat\n")
-            data = b""
-            while chunk := connection.recv(65536):
-                data += chunk
-        rows = csv.DictReader(io.StringIO(data.decode().lstrip("# ")))
-        return {row["svname"]: row for row in rows if row["pxname"] == "replicas"}
-
-    def status(self, replica: Replica) -> str:
-        try:
-            return self.stats()[self.names[replica.name]]["status"]
-        except OSError:
-            return "unknown"
-
-    def is_up(self, replica: Replica) -> Callable[[], bool]:
-        return lambda: self.status(replica) == "UP"
-
-    def is_down(self, replica: Replica) -> Callable[[], bool]:
-        """No longer sent requests: DOWN, or on its way down (``UP 1/2`` and the like)."""
-        return lambda: self.status(replica) != "UP"
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    started: float
-    status: int | None  # None: no HTTP answer (connection refused, reset, timed out)
-
-
-class Load:
-    """``clients`` threads posting one short review at a time through the balancer."""
-
-    def __init__(self, url: str, clients: int) -> None:
-        self.url = url
-        self.clients = clients
-        self.outcomes: list[Outcome] = []
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run, args=(i,)) for i in range(clients)]
-
-    def __enter__(self) -> Load:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(30)
-
-    def _run(self, index: int) -> None:
-        with httpx.Client(timeout=10) as client:
-            while not self._stop.is_set():
-                started = time.monotonic()
-                status: int | None
-                try:
-                    body = {"text": TEXTS[index % len(TEXTS)]}
-                    status = client.post(self.url, json=body).status_code
-                except httpx.HTTPError:
-                    status = None
-                with self._lock:
-                    self.outcomes.append(Outcome(started, status))
-
-    def between(self, start: float, end: float) -> list[Outcome]:
-        with self._lock:
-            return [o for o in self.outcomes if start <= o.started < end]
+def replica(name: str, folder: Path, bundle: Path) -> Server:
+    """One single-process replica of the service with the lame-duck period above."""
+    env = {
+        "SENTIMENT_BUNDLE_PATH": str(bundle),
+        "SENTIMENT_WORKERS": "1",
+        "SENTIMENT_SHUTDOWN_DELAY_S": str(SHUTDOWN_DELAY_S),
+        "SENTIMENT_LOG_LEVEL": "warning",
+    }
+    return Server([sys.executable, "-m", "app"], env, free_port(), folder / f"{name}.log", name)
 
 
 @dataclass
@@ -229,46 +68,46 @@ class PhaseFigures:
 @contextmanager
 def cluster(
     clients: int, bundle: Path = DEFAULT_BUNDLE
-) -> Iterator[tuple[list[Replica], Balancer, Load]]:
+) -> Iterator[tuple[list[Server], Balancer, Load]]:
     """Three ready replicas behind a running HAProxy that sees them all up, under load."""
     haproxy = shutil.which("haproxy")
     if haproxy is None:
         raise FileNotFoundError("haproxy is not installed (apt-get install haproxy)")
     with tempfile.TemporaryDirectory(prefix="balancer-") as folder:
-        replicas = [Replica(f"r{i}", Path(folder), bundle) for i in (1, 2, 3)]
+        replicas = [replica(f"r{i}", Path(folder), bundle) for i in (1, 2, 3)]
         balancer = Balancer(Path(folder), replicas)
         try:
-            for replica in replicas:
-                replica.start()
-            for replica in replicas:
-                wait_until(replica.ready, READY_DEADLINE_S, f"{replica.name} ready")
+            for server in replicas:
+                server.start()
+            for server in replicas:
+                eventually(server.ready, READY_DEADLINE_S, f"{server.name} ready")
             balancer.start(haproxy)
-            for replica in replicas:
-                wait_until(balancer.is_up(replica), READY_DEADLINE_S, f"{replica.name} up")
+            for server in replicas:
+                eventually(balancer.is_up(server), READY_DEADLINE_S, f"{server.name} up")
             with Load(f"http://127.0.0.1:{balancer.port}/predict", clients) as load:
                 time.sleep(1.0)  # steady load before anything happens
                 yield replicas, balancer, load
                 time.sleep(1.0)
         finally:
             balancer.stop()
-            for replica in replicas:
-                replica.stop()
+            for server in replicas:
+                server.stop()
 
 
-def rolling_restart(replicas: list[Replica], balancer: Balancer, load: Load) -> PhaseFigures:
+def rolling_restart(replicas: list[Server], balancer: Balancer, load: Load) -> PhaseFigures:
     """SIGTERM each replica in turn, start it again, wait until HAProxy has it back."""
     start = time.monotonic()
     down, up = [], []
-    for replica in replicas:
+    for server in replicas:
         signalled = time.monotonic()
-        replica.signal(signal.SIGTERM)
-        marked = wait_until(balancer.is_down(replica), 30, f"{replica.name} down")
-        down.append(marked - signalled)
-        replica.wait_exit()
+        server.signal(signal.SIGTERM)
+        eventually(balancer.is_down(server), 30, f"{server.name} down")
+        down.append(time.monotonic() - signalled)
+        server.process.wait(15)
         restarted = time.monotonic()
-        replica.start()
-        back = wait_until(balancer.is_up(replica), READY_DEADLINE_S, f"{replica.name} back")
-        up.append(back - restarted)
+        server.start()
+        eventually(balancer.is_up(server), READY_DEADLINE_S, f"{server.name} back")
+        up.append(time.monotonic() - restarted)
     time.sleep(0.5)  # requests started during the last step finish
     end = time.monotonic()
     figures = PhaseFigures.of(load.between(start, end), end - start)
@@ -276,17 +115,18 @@ def rolling_restart(replicas: list[Replica], balancer: Balancer, load: Load) -> 
     return figures
 
 
-def kill_one(replica: Replica, balancer: Balancer, load: Load) -> PhaseFigures:
+def kill_one(server: Server, balancer: Balancer, load: Load) -> PhaseFigures:
     """SIGKILL one replica, count what fails until HAProxy has taken it out, start it again."""
-    before = balancer.stats()[balancer.names[replica.name]]
+    before = balancer.stats()[balancer.names[server.name]]
     start = time.monotonic()
-    replica.signal(signal.SIGKILL)
-    marked = wait_until(balancer.is_down(replica), 30, f"{replica.name} down")
-    replica.wait_exit()
+    server.signal(signal.SIGKILL)
+    eventually(balancer.is_down(server), 30, f"{server.name} down")
+    marked = time.monotonic()
+    server.process.wait(15)
     time.sleep(1.0)  # load continues on the other two
-    after = balancer.stats()[balancer.names[replica.name]]
-    replica.start()
-    wait_until(balancer.is_up(replica), READY_DEADLINE_S, f"{replica.name} back")
+    after = balancer.stats()[balancer.names[server.name]]
+    server.start()
+    eventually(balancer.is_up(server), READY_DEADLINE_S, f"{server.name} back")
     end = time.monotonic()
     figures = PhaseFigures.of(load.between(start, end), end - start)
     figures.marked_down_after_s = [marked - start]

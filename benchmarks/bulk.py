@@ -26,8 +26,9 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.procstats import peak_rss_mb
-from benchmarks.workload import DEFAULT_BUNDLE, DEFAULT_DATA, ROOT
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
+from benchmarks.harness.procstats import peak_rss_mb
+from benchmarks.harness.workload import DEFAULT_DATA
 
 BATCH = 64
 THREADS = 2
@@ -73,7 +74,7 @@ def bulk_run(source: Path, output: Path, bundle: Path, engine: str) -> dict[str,
     command = [sys.executable, "-m", "app.score", str(source), str(output)]
     command += ["--no-progress", "--bundle", str(bundle), "--engine", engine]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=REPOSITORY, stderr=subprocess.PIPE, text=True)
     root = psutil.Process(process.pid)
     peaks: dict[int, float] = {}
     cpu: dict[int, float] = {}
@@ -103,7 +104,7 @@ def bulk_run(source: Path, output: Path, bundle: Path, engine: str) -> dict[str,
     }
 
 
-def main() -> int:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
@@ -115,7 +116,11 @@ def main() -> int:
         "--engine", choices=["local", "ray"], default="local", help="app.score's engine"
     )
     parser.add_argument("--out", type=Path, help="also write the figures here as JSON")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = _parse_args()
     texts = imdb_texts(args.data, args.copies)
     sample = random.Random(0).sample(texts, min(args.limit_sample, len(texts)))
     with tempfile.TemporaryDirectory(prefix="bulk-") as folder:

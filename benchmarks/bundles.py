@@ -28,7 +28,8 @@ from itertools import cycle, islice
 from pathlib import Path
 from typing import Any
 
-from benchmarks.workload import DEFAULT_DATA, ROOT, Workload, from_dataset
+from app.paths import REPOSITORY
+from benchmarks.harness.workload import DEFAULT_DATA, Workload, from_dataset
 
 SIDES = ("baseline", "candidate")
 BATCH_SIZE = 64  # the service's SENTIMENT_MAX_BATCH_SIZE
@@ -152,7 +153,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from app.inference.pipeline import DEFAULT_FORWARD_BATCH_SIZE, SentimentClassifier
+    from app.inference.pipeline import SentimentClassifier
 
     args = _parse_args(argv)
     workload = _workload(args)
@@ -183,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": args.seconds,
             "batch_size": BATCH_SIZE,
             "ort_threads": ORT_THREADS,
-            "forward_batch_size": DEFAULT_FORWARD_BATCH_SIZE,
+            "forward_batch_size": classifier.forward_batch_size,
         },
         "bundles": {side: _describe(getattr(args, side)) for side in SIDES},
         "rounds": [{**asdict(r), "ratio": r.ratio} for r in rounds],
@@ -234,7 +235,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--workload", type=Path, help="a workload JSON file to use instead of sampling --data"
     )
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
     args = parser.parse_args(argv)
     for side in SIDES:
         if not (getattr(args, side) / "manifest.json").is_file():

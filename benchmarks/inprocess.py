@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.procstats import sample
-from benchmarks.workload import Workload
+from benchmarks.harness.procstats import sample
+from benchmarks.harness.workload import Workload
 
 Predict = Callable[[Sequence[str]], object]
 

@@ -26,7 +26,8 @@ from app.core.config import Settings
 from app.inference.chunking import ChunkedScorer, ChunkPolicy, whole_token_ids
 from app.inference.explain import Explainer
 from app.inference.pipeline import SentimentClassifier
-from benchmarks.workload import DEFAULT_BUNDLE, DEFAULT_DATA, ROOT, from_dataset
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
+from benchmarks.harness.workload import DEFAULT_DATA, from_dataset
 
 log = logging.getLogger("benchmarks")
 
@@ -60,15 +61,19 @@ def compare(truncate: Score, chunk: Score, texts: list[str], seconds: float) -> 
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.long_text", description=__doc__)
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--reviews", type=int, default=2000)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--explained", type=int, default=32, help="reviews explained")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
-    args = parser.parse_args(argv)
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
     settings = Settings(bundle_path=args.bundle)

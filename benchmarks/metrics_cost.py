@@ -15,15 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks import loadgen, procstats, report
-from benchmarks.server_process import ServerProcess
-from benchmarks.workload import (
-    DEFAULT_BUNDLE,
-    DEFAULT_DATA,
-    from_dataset,
-    request_bodies,
-    write_bodies,
-)
+from app.paths import DEFAULT_BUNDLE
+from benchmarks.harness import loadgen, procstats, report
+from benchmarks.harness.processes import benchmark_server
+from benchmarks.harness.workload import DEFAULT_DATA, from_dataset, request_bodies, write_bodies
 
 CONCURRENCY = 64
 TARGET = 0.97
@@ -40,7 +35,7 @@ def measure(
             env = {"SENTIMENT_METRICS": "true" if metrics else "false"}
             command = [sys.executable, "-m", "app"]
             name = SYSTEMS[metrics]
-            with ServerProcess(name, command, env, port, bundle) as (process, start_to_ready):
+            with benchmark_server(name, command, env, port, bundle) as (process, start_to_ready):
                 url = f"http://127.0.0.1:{port}/predict"
                 loadgen.closed_loop(url, bodies_file, CONCURRENCY, seconds=2)  # warm-up
                 before = procstats.sample(process.pid)

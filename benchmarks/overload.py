@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import scenario
+from benchmarks.harness import scenario
 
 ALLOWED_UNDER_OVERLOAD = {200, 503, 504}
 

@@ -14,7 +14,7 @@ import json
 import sys
 from typing import Any
 
-from benchmarks import procstats, scenario
+from benchmarks.harness import procstats, scenario
 
 ROUND_SECONDS = 30.0
 MAX_GROWTH = 0.05

@@ -1,4 +1,5 @@
-"""Fixtures that make their own small data; nothing here reads the real IMDB archive."""
+"""Fixtures shared by the tests: the shipped bundle and its classifier, and small data made
+here (nothing here reads the real IMDB archive)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import random
 import shutil
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from app.inference.bundle import read_manifest
+from app.paths import DEFAULT_BUNDLE
+
+if TYPE_CHECKING:
+    from app.inference.pipeline import SentimentClassifier
+
+SHIPPED_BUNDLE = DEFAULT_BUNDLE
+# The shipped bundle's version, read from its manifest, so shipping a new bundle edits no test.
+SHIPPED_VERSION = read_manifest(SHIPPED_BUNDLE).version
 
 POSITIVE = ["great", "wonderful", "brilliant", "loved", "fantastic", "superb", "moving", "fun"]
 NEGATIVE = ["awful", "boring", "terrible", "hated", "dull", "worst", "waste", "bad"]
@@ -77,9 +89,15 @@ def write_unlabeled_tree(root: Path, count: int = 60, seed: int = 1) -> Path:
     return root / "aclImdb"
 
 
+@pytest.fixture(scope="module")
+def classifier() -> SentimentClassifier:
+    """The shipped bundle, loaded and verified (one per test module)."""
+    from app.inference.pipeline import SentimentClassifier
+
+    return SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
+
+
 @pytest.fixture
 def bundle_copy(tmp_path: Path) -> Path:
     """A private copy of the shipped bundle that a test may damage."""
-    from tests.inference.conftest import SHIPPED_BUNDLE
-
     return Path(shutil.copytree(SHIPPED_BUNDLE, tmp_path / "bundle"))

@@ -16,8 +16,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.inference.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
-from tests.serving import ROOT, WAIT_SECONDS, free_port, listening_workers, serving
+from app.paths import REPOSITORY
+from benchmarks.harness.processes import (
+    WAIT_SECONDS,
+    eventually,
+    free_port,
+    listening_workers,
+    serving,
+    wait_for_replacement,
+)
+from tests.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
 
 # Lines that show a stop that overran its budget (SENTIMENT_SHUTDOWN_DELAY_S plus draining within
 # 8 s in a worker, 9.5 s in the supervisor: app.__main__, app.server.supervisor): a test that
@@ -55,7 +63,12 @@ def start_and_fail(bundle: Path) -> subprocess.CompletedProcess[str]:
     """``python -m app`` on a bundle it must refuse; returns the finished process."""
     env = {**os.environ, "SENTIMENT_BUNDLE_PATH": str(bundle), "SENTIMENT_PORT": str(free_port())}
     return subprocess.run(
-        [sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env
+        [sys.executable, "-m", "app"],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
 
 
@@ -79,9 +92,11 @@ def test_healthcheck_command_follows_readiness() -> None:
     port = str(free_port())
     check = [sys.executable, "-m", "app.healthcheck"]
     env = {**os.environ, "SENTIMENT_PORT": port}
-    assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 1  # nothing there
+    assert (
+        subprocess.run(check, cwd=REPOSITORY, env=env, timeout=10).returncode == 1
+    )  # nothing there
     with serving([sys.executable, "-m", "app"], {"SENTIMENT_PORT": port}):
-        assert subprocess.run(check, cwd=ROOT, env=env, timeout=10).returncode == 0
+        assert subprocess.run(check, cwd=REPOSITORY, env=env, timeout=10).returncode == 0
 
 
 def test_worker_processes_share_the_port_and_a_dead_one_is_replaced() -> None:
@@ -92,10 +107,7 @@ def test_worker_processes_share_the_port_and_a_dead_one_is_replaced() -> None:
         assert len(workers) == 2
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + WAIT_SECONDS
-        while victim in (current := listening_workers(process.pid, port)) or len(current) < 2:
-            assert time.monotonic() < deadline, f"worker {victim} was not replaced: {current}"
-            time.sleep(0.1)
+        wait_for_replacement(process.pid, port, victim, WAIT_SECONDS)
         for _ in range(20):  # whichever process takes the connection answers
             with httpx.Client() as client:
                 assert client.post(f"{base}/predict", json={"text": "Great."}).status_code == 200
@@ -115,7 +127,9 @@ def test_the_supervisor_does_not_hold_the_model_stack() -> None:
         "heavy = {'onnxruntime', 'numpy', 'tokenizers', 'uvicorn', 'fastapi'} & set(sys.modules);"
         "sys.exit(sorted(heavy) or None)"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPOSITORY, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -144,8 +158,8 @@ def test_a_taken_port_stops_start_up_with_one_line() -> None:
         port = str(taken.getsockname()[1])
         env = {**os.environ, "SENTIMENT_PORT": port, "SENTIMENT_WORKERS": "2"}
         result = subprocess.run(
-            [sys.executable, "-m", "app"], cwd=ROOT, capture_output=True, text=True, timeout=60,
-            env=env,
+            [sys.executable, "-m", "app"], cwd=REPOSITORY, capture_output=True, text=True,
+            timeout=60, env=env,
         )  # fmt: skip
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
@@ -181,12 +195,13 @@ def test_sigterm_under_load_answers_every_request_sent_before_it() -> None:
 
         with ThreadPoolExecutor(32) as pool:
             answers = [pool.submit(predict) for _ in range(32)]
-            deadline = time.monotonic() + WAIT_SECONDS
             connected: set[int] = set()  # one connection per request; early ones may be done
-            while len(connected) < 32:
-                assert time.monotonic() < deadline, "the clients did not connect"
-                connected |= _client_ports(port)
-                time.sleep(0.005)
+
+            def all_connected() -> bool:
+                connected.update(_client_ports(port))
+                return len(connected) >= 32
+
+            eventually(all_connected, WAIT_SECONDS, "the 32 clients connected", interval=0.005)
             unanswered = sum(not answer.done() for answer in answers)
             process.send_signal(signal.SIGTERM)
             statuses = [answer.result() for answer in answers]
@@ -236,8 +251,11 @@ def test_after_sigterm_readiness_fails_while_requests_on_their_way_are_answered(
         process.send_signal(signal.SIGTERM)
         # New connections each time, so that the kernel spreads them over both workers. Were
         # readiness to wait for the stop itself, the port would close first: a ConnectError.
-        while (ready := httpx.get(f"{base}/health/ready")).status_code == 200:
-            time.sleep(0.01)
+        ready = eventually(
+            lambda: (answer := httpx.get(f"{base}/health/ready")).status_code != 200 and answer,
+            WAIT_SECONDS,
+            "readiness no longer 200",
+        )
         assert ready.status_code == 503 and ready.json()["status"] == "stopping"
         # While the wait lasts, new requests and the ones half sent before SIGTERM are answered.
         for _ in range(8):
@@ -258,10 +276,9 @@ def _versions(base: str, tries: int = 16) -> set[str]:
 
 
 def _wait_for_version(base: str, version: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while (seen := _versions(base)) != {version}:
-        assert time.monotonic() < deadline, f"still serving {seen}"
-        time.sleep(0.2)
+    eventually(
+        lambda: _versions(base) == {version}, WAIT_SECONDS, f"every worker on {version}", 0.2
+    )
 
 
 def test_sighup_and_the_admin_endpoint_reload_every_worker(bundle_copy: Path) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from app.paths import REPOSITORY
 
 
 def test_importing_app_main_builds_no_app() -> None:
@@ -21,6 +20,6 @@ def test_importing_app_main_builds_no_app() -> None:
     )
     # A fresh interpreter: this test process may have imported app.main already.
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", probe], cwd=REPOSITORY, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr

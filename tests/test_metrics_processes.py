@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.core.config import Settings
 from app.server.supervisor import metrics_folder
-from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.serving import listening_workers, serving
+from benchmarks.harness.processes import listening_workers, serving, wait_for_replacement
+from tests.conftest import SHIPPED_BUNDLE
 
 REQUESTS = 120
 SCRAPES = 12
@@ -65,16 +64,6 @@ def counts_per_worker(folder: Path) -> dict[int, float]:
             if sample.labels.get("route") == "/predict" and sample.labels.get("status") == "200"
         )
     return counts
-
-
-def wait_for_replacement(supervisor: int, port: int, victim: int) -> set[int]:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        current = listening_workers(supervisor, port)
-        if victim not in current and len(current) == 2:
-            return current
-        time.sleep(0.1)
-    raise AssertionError(f"worker {victim} was not replaced: {listening_workers(supervisor, port)}")
 
 
 def test_every_scrape_reports_the_service_totals_across_a_worker_restart(tmp_path: Path) -> None:

@@ -8,8 +8,7 @@ import math
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -17,8 +16,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.serving import free_port, serving, stop
+from benchmarks.harness.processes import eventually, free_port, serving, stop
+from tests.conftest import SHIPPED_BUNDLE
 
 PROMETHEUS = shutil.which("prometheus")
 pytestmark = pytest.mark.skipif(
@@ -91,17 +90,15 @@ def query(url: str, expression: str) -> float | None:
     return float(results[0]["value"][1]) if results else None
 
 
-def wait_for(condition: object, what: str, process: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+def wait_for(condition: Callable[[], object], what: str, process: subprocess.Popen[str]) -> None:
+    def holds() -> object:
         if process.poll() is not None:
             raise AssertionError(
                 f"prometheus exited: {process.stderr.read() if process.stderr else ''}"
             )
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what}: not within 60 s")
+        return condition()
+
+    eventually(holds, 60, what, interval=0.2)
 
 
 def quantile(q: float, buckets: dict[float, float]) -> float:

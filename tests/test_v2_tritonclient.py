@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE
-from tests.inference.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
-from tests.serving import serving
+from benchmarks.harness.processes import serving
+from tests.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
 
 httpclient = pytest.importorskip("tritonclient.http", reason="tritonclient[http] not installed")
 from tritonclient.utils import InferenceServerException  # noqa: E402

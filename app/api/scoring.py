@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import status
+from fastapi import Request, status
 from fastapi.exceptions import RequestValidationError
 
 from app.api.errors import retry_later
@@ -23,6 +23,14 @@ from app.inference.pipeline import Prediction, SentimentClassifier, encodable
 from app.inference.sentences import Sentence, split_sentences
 
 Scorer = Callable[[Sequence[str]], list[Prediction]]
+
+
+def note_texts(request: Request, texts: Sequence[str], settings: Settings) -> None:
+    """Tell the access log how many texts the request carries, and the texts themselves when
+    SENTIMENT_LOG_TEXTS is on (off by default)."""
+    request.state.text_count = len(texts)
+    if settings.log_texts:
+        request.state.logged_texts = texts
 
 
 def chunk_policy(settings: Settings) -> ChunkPolicy:

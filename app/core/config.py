@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "imdb-sentiment"
+from app.paths import DEFAULT_BUNDLE
 
 
 class Settings(BaseSettings):

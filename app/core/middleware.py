@@ -1,4 +1,5 @@
-"""Pure ASGI middleware (no per-request task or copy): body guard and the access log."""
+"""Pure ASGI middleware (no per-request task or copy): body guard, the access log, and the
+request observer it shares with the request metrics."""
 
 from __future__ import annotations
 
@@ -99,12 +100,24 @@ def _not_utf8_json(scope: Scope, body: bytes) -> str | None:
     return None
 
 
-class AccessLog:
-    """One JSON log line per request: method, path, status, latency, number of texts.
+class ResponseStatus:
+    """``send`` for an ASGI app that remembers the status it answered with: 500 until the
+    response starts (an app that raises before answering)."""
 
-    Handlers set ``request.state.text_count``; review text appears only if a handler sets
-    ``request.state.logged_texts`` (the ``log_texts`` setting, off by default).
-    """
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.code = 500
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.code = message["status"]
+        await self._send(message)
+
+
+class HttpObserver:
+    """Middleware that watches each HTTP request go through the app (other scopes pass by):
+    ``arrived`` before it, ``answered`` after it with the status it answered (500 if the app
+    raised before answering) and its seconds, even when the app raised."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -114,28 +127,39 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+        status = ResponseStatus(send)
+        self.arrived(scope)
         try:
-            await self.app(scope, receive, send_with_status)
+            await self.app(scope, receive, status)
         finally:
-            state = scope.get("state") or {}
-            access_log.info(
-                json.dumps(
-                    {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "status": status,
-                        "latency_ms": round((time.perf_counter() - started) * 1000, 3),
-                        "texts": state.get("text_count"),
-                        **({"text": state["logged_texts"]} if "logged_texts" in state else {}),
-                        "client": (scope.get("client") or ("", 0))[0],
-                    }
-                )
+            self.answered(scope, status.code, time.perf_counter() - started)
+
+    def arrived(self, scope: Scope) -> None:
+        """Called as a request arrives; nothing by default."""
+
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        raise NotImplementedError
+
+
+class AccessLog(HttpObserver):
+    """One JSON log line per request: method, path, status, latency, number of texts.
+
+    Handlers set ``request.state.text_count``; review text appears only if a handler sets
+    ``request.state.logged_texts`` (the ``log_texts`` setting, off by default).
+    """
+
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        state = scope.get("state") or {}
+        access_log.info(
+            json.dumps(
+                {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "latency_ms": round(seconds * 1000, 3),
+                    "texts": state.get("text_count"),
+                    **({"text": state["logged_texts"]} if "logged_texts" in state else {}),
+                    "client": (scope.get("client") or ("", 0))[0],
+                }
             )
+        )

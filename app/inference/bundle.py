@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tokenizers import Tokenizer
@@ -19,7 +19,7 @@ from tokenizers import Tokenizer
 MANIFEST_FILE = "manifest.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION: Final = 1  # the manifest layout this code reads; another is refused
 
 
 class BundleError(RuntimeError):
@@ -54,7 +54,7 @@ class Manifest(BaseModel):
 
     model_config = ConfigDict(frozen=True, protected_namespaces=())
 
-    format_version: int = FORMAT_VERSION
+    format_version: Literal[1] = FORMAT_VERSION
     name: str
     version: str
     created: str

@@ -27,7 +27,13 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from app.inference.pipeline import Prediction, SentimentClassifier, encodable, pad_rows
+from app.inference.pipeline import (
+    Prediction,
+    SentimentClassifier,
+    encodable,
+    label_for,
+    pad_rows,
+)
 
 LongText = Literal["truncate", "chunk"]
 Pooling = Literal["mean", "logit_mean", "max_confidence"]
@@ -125,7 +131,6 @@ class ChunkedScorer:
             return []
         probabilities = classifier.forward_grouped(pad_rows(rows, manifest.pad_id))
         classifier.record_batch([len(ids) for ids in token_ids], 0, windows_per_text)
-        negative, positive = manifest.labels
         predictions = []
         first = 0
         for ids, count in zip(token_ids, windows_per_text, strict=True):
@@ -133,7 +138,7 @@ class ChunkedScorer:
             first += count
             predictions.append(
                 Prediction(
-                    label=positive if score >= manifest.threshold else negative,
+                    label=label_for(score, manifest.labels, manifest.threshold),
                     score=score,
                     tokens=len(ids),
                     truncated=False,

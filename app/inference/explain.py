@@ -22,7 +22,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.inference.chunking import ChunkPolicy, LongText, pool, window_spans
-from app.inference.pipeline import Prediction, SentimentClassifier, encodable, pad_rows
+from app.inference.pipeline import (
+    Prediction,
+    SentimentClassifier,
+    encodable,
+    label_for,
+    pad_rows,
+)
 
 
 @dataclass(frozen=True)
@@ -141,9 +147,8 @@ class Explainer:
                     occluded[index] = without[index][position - first]
             weight = score - pool(occluded, self.policy.pooling)
             tokens.append(TokenWeight(text[start:end], start, end, weight))
-        negative, positive = manifest.labels
         prediction = Prediction(
-            label=positive if score >= manifest.threshold else negative,
+            label=label_for(score, manifest.labels, manifest.threshold),
             score=score,
             tokens=len(plan.ids),
             truncated=plan.truncated,

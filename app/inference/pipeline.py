@@ -6,9 +6,8 @@
 - ``SentimentClassifier.forward``: ids -> probability of the positive label; only
   ``session.run``. ``predict`` orders a batch's rows by length and runs them in micro-batches of
   ``forward_batch_size`` rows, each cut to its own longest row: short texts do not pay for
-  long ones, and this LSTM runs fastest on a few rows at a time (measured by ``benchmarks``:
-  4 rows per run give 1.7x the throughput of 64 on one core, as 64 x 500 steps of gate
-  activations no longer fit in cache).
+  long ones, and this LSTM runs fastest on a few rows at a time, as the gate activations of
+  many long rows no longer fit in cache (measured by ``benchmarks``; README gives the figures).
 - ``postprocess``: probabilities -> label by threshold.
 
 Training vectorises its data with the same ``encode`` on the same ``tokenizer.json``, so what
@@ -38,8 +37,6 @@ from app.inference.bundle import (
     verify_checksums,
 )
 from app.observability.metrics import ModelMetrics
-
-DEFAULT_FORWARD_BATCH_SIZE = 4
 
 # One core per tokenizer call: the service already runs one inference thread per core, and
 # the `tokenizers` default of spreading each batch over every core makes them fight.
@@ -112,14 +109,20 @@ def encodable(text: str) -> str:
     return text
 
 
+def label_for(probability: float, labels: Sequence[str], threshold: float) -> str:
+    """The label rule: the positive label (``labels[1]``) at or above the threshold, else the
+    negative one (``labels[0]``)."""
+    negative, positive = labels
+    return positive if probability >= threshold else negative
+
+
 def postprocess(
     probabilities: np.ndarray, batch: EncodedBatch, labels: Sequence[str], threshold: float
 ) -> list[Prediction]:
     """Probability of the positive label (``labels[1]``) -> label by threshold."""
-    negative, positive = labels
     return [
         Prediction(
-            label=positive if probability >= threshold else negative,
+            label=label_for(probability, labels, threshold),
             score=float(probability),
             tokens=int(tokens),
             truncated=bool(truncated),
@@ -130,14 +133,11 @@ def postprocess(
     ]
 
 
-def create_session(
-    model_path: Path, intra_op_threads: int = 1, inter_op_threads: int = 1
-) -> ort.InferenceSession:
+def create_session(model_path: Path, intra_op_threads: int = 1) -> ort.InferenceSession:
     ort.disable_telemetry_events()  # it would try to persist a device id (read-only in images)
     options = ort.SessionOptions()
     options.intra_op_num_threads = intra_op_threads
-    options.inter_op_num_threads = inter_op_threads
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL  # no inter-op threads
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     try:
         return ort.InferenceSession(
@@ -171,7 +171,7 @@ class SentimentClassifier:
         tokenizer: Tokenizer,
         session: ort.InferenceSession,
         bundle_dir: Path,
-        forward_batch_size: int = DEFAULT_FORWARD_BATCH_SIZE,
+        forward_batch_size: int = 4,  # the service's default (SENTIMENT_FORWARD_BATCH_SIZE)
     ) -> None:
         if forward_batch_size < 1:
             raise ValueError("forward_batch_size must be at least 1")
@@ -190,15 +190,14 @@ class SentimentClassifier:
         cls,
         bundle_dir: Path,
         intra_op_threads: int = 1,
-        inter_op_threads: int = 1,
-        forward_batch_size: int = DEFAULT_FORWARD_BATCH_SIZE,
+        forward_batch_size: int = 4,
     ) -> SentimentClassifier:
         """Load and verify a bundle; raise BundleError naming the file at fault."""
         manifest = read_manifest(bundle_dir)
         verify_checksums(bundle_dir, manifest)
         tokenizer = load_tokenizer(bundle_dir, manifest)
         model_path = bundle_dir / MODEL_FILE
-        session = create_session(model_path, intra_op_threads, inter_op_threads)
+        session = create_session(model_path, intra_op_threads)
         verify_signature(session, manifest, model_path)
         return cls(manifest, tokenizer, session, bundle_dir, forward_batch_size)
 

@@ -4,50 +4,37 @@ and how many are in flight."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
+from app.core.middleware import HttpObserver
 from app.observability.metrics import ServiceMetrics
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"  # the route label of a path no route serves
 
 
-class RequestMetrics:
+class RequestMetrics(HttpObserver):
     """Record each HTTP request in ``metrics``. Routes are labelled by their template
     (``/v2/models/{model_name}/infer``), never by the raw path, so that clients cannot create
     new time series at will."""
 
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics) -> None:
-        self.app = app
+        super().__init__(app)
         self.metrics = metrics
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self._compiled: list[tuple[re.Pattern[str], str]] | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
+    def arrived(self, scope: Scope) -> None:
         self.metrics.in_flight.inc()
-        try:
-            await self.app(scope, receive, send_with_status)
-        finally:
-            self.metrics.in_flight.dec()
-            counter, latency = self._children(scope, status)
-            counter.inc()
-            latency.observe(time.perf_counter() - started)
+
+    def answered(self, scope: Scope, status: int, seconds: float) -> None:
+        self.metrics.in_flight.dec()
+        counter, latency = self._children(scope, status)
+        counter.inc()
+        latency.observe(seconds)
 
     def _children(self, scope: Scope, status: int) -> tuple[Any, Any]:
         method = scope["method"] if scope["method"] in _METHODS else "OTHER"

@@ -73,6 +73,14 @@ class ServiceMetrics:
         self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
+        self._declare_http(registry)
+        self._declare_batching(registry)
+        self._declare_texts(registry)
+        self._declare_models(registry)
+        self._served: tuple[str, str] | None = None
+
+    def _declare_http(self, registry: CollectorRegistry) -> None:
+        """Requests by route and status, their latency, and those in flight."""
         self.requests = Counter(
             "sentiment_http_requests",
             "HTTP requests answered, by method, route template and status code",
@@ -92,6 +100,9 @@ class ServiceMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+
+    def _declare_batching(self, registry: CollectorRegistry) -> None:
+        """The batch queue and the model's runs."""
         self.queue_texts = Gauge(
             "sentiment_batch_queue_texts",
             "Texts waiting in the batch queue for the model",
@@ -118,6 +129,9 @@ class ServiceMetrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+
+    def _declare_texts(self, registry: CollectorRegistry) -> None:
+        """What happened to the texts: tokens read, truncated, windows, shed, expired."""
         self.text_tokens = Histogram(
             "sentiment_text_tokens",
             "Tokens the model read per text",
@@ -149,6 +163,9 @@ class ServiceMetrics:
             "Texts of requests answered 504: not scored within the request deadline",
             registry=registry,
         )
+
+    def _declare_models(self, registry: CollectorRegistry) -> None:
+        """Which model serves, its accuracy, and the reloads."""
         self.model_info = Gauge(
             "sentiment_model_info",
             "1 for the model being served, 0 for one a reload replaced",
@@ -176,7 +193,6 @@ class ServiceMetrics:
             registry=registry,
             multiprocess_mode="max",
         )
-        self._served: tuple[str, str] | None = None
 
     def for_model(self, name: str, version: str) -> ModelMetrics:
         return ModelMetrics(self, name, version)

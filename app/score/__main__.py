@@ -26,14 +26,12 @@ from tqdm import tqdm
 from app.core.config import Settings
 from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
 from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
-from app.inference.pipeline import DEFAULT_FORWARD_BATCH_SIZE
+from app.paths import DEFAULT_BUNDLE
 from app.score.formats import Format, InputError, Source
 from app.score.job import BadRowError, Job, JobError, JobIdentity
 from app.score.rows import ScoredChunk
 
 log = logging.getLogger("app.score")
-
-DEFAULT_BUNDLE = Path(__file__).resolve().parents[2] / "models" / "imdb-sentiment"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,6 +45,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("output", type=Path, help="where to write; same format as the input")
     parser.add_argument("--text-column", default="text", help="column (key) holding the review")
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE, help="model bundle folder")
+    _add_scale_options(parser)
+    _add_reading_options(parser)
+    _add_run_options(parser)
+    args = parser.parse_args(argv)
+    if args.workers < 1 or args.chunk_rows < 1 or args.forward_batch_size < 1:
+        parser.error("--workers, --chunk-rows and --forward-batch-size must be at least 1")
+    if args.engine == "ray" and args.resume:
+        parser.error("--resume works with the local engine only")
+    return args
+
+
+def _add_scale_options(parser: argparse.ArgumentParser) -> None:
+    """How many processes, rows at a time and rows per model run."""
     parser.add_argument(
         "--workers",
         type=int,
@@ -63,9 +74,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--forward-batch-size",
         type=int,
-        default=DEFAULT_FORWARD_BATCH_SIZE,
+        default=Settings.model_fields["forward_batch_size"].default,
         help="rows per session.run, as the server's SENTIMENT_FORWARD_BATCH_SIZE",
     )
+
+
+def _add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """How long texts are read: as the service does by default."""
     served = Settings.model_fields  # the server's defaults
     parser.add_argument(
         "--long-text",
@@ -75,20 +90,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         " 'truncate' reads the window only, 'chunk' reads it whole in windows (and writes"
         " how many); default %(default)s, as the service",
     )
-    parser.add_argument(
-        "--chunk-overlap",
-        type=int,
-        default=served["chunk_overlap"].default,
-        help="tokens neighbouring windows share with --long-text chunk, as the server's"
-        " SENTIMENT_CHUNK_OVERLAP (default %(default)s)",
-    )
-    parser.add_argument(
-        "--chunk-pooling",
-        choices=POOLING_RULES,
-        default=served["chunk_pooling"].default,
-        help="how window scores become one with --long-text chunk, as the server's"
-        " SENTIMENT_CHUNK_POOLING (default %(default)s)",
-    )
+    for flag, setting, kind, what in (
+        ("--chunk-overlap", "chunk_overlap", {"type": int}, "tokens neighbouring windows share"),
+        (
+            "--chunk-pooling",
+            "chunk_pooling",
+            {"choices": POOLING_RULES},
+            "how window scores become one",
+        ),
+    ):
+        parser.add_argument(
+            flag,
+            default=served[setting].default,
+            help=f"{what} with --long-text chunk, as the server's SENTIMENT_{setting.upper()}"
+            " (default %(default)s)",
+            **kind,
+        )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """Resuming, strictness, the engine and the progress bar."""
     parser.add_argument(
         "--resume",
         action="store_true",
@@ -103,12 +124,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--ray-address", default=None, help="Ray cluster to join (default: RAY_ADDRESS or local)"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    if args.workers < 1 or args.chunk_rows < 1 or args.forward_batch_size < 1:
-        parser.error("--workers, --chunk-rows and --forward-batch-size must be at least 1")
-    if args.engine == "ray" and args.resume:
-        parser.error("--resume works with the local engine only")
-    return args
 
 
 def model_identity(bundle: Path, reading: Reading) -> str:

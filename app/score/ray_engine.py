@@ -74,28 +74,9 @@ def score(
     address: str | None = None,
 ) -> Iterator[ScoredChunk]:
     """Scored chunks of ``chunk_rows`` rows, in input order; rows located by row number."""
-    import ray
     import ray.data
 
-    if not ray.is_initialized():
-        local = address is None and "RAY_ADDRESS" not in os.environ
-        ray.init(
-            address=address,
-            include_dashboard=False,
-            log_to_driver=False,
-            # A Ray started here for this run listens on loopback only, and has one CPU slot
-            # beside the actors' for listing and reading the input.
-            _node_ip_address="127.0.0.1" if local else None,
-            num_cpus=workers + 1 if local else None,
-        )
-    # Each actor holds one CPU for as long as the dataset runs; with none left over, the tasks
-    # that list and read the input never start and Ray Data waits forever.
-    cpus = ray.cluster_resources().get("CPU", 0)
-    if workers > cpus - 1:
-        raise JobError(
-            f"--workers {workers}: the Ray cluster has {cpus:g} CPUs; each actor takes one and"
-            " reading the input needs one more"
-        )
+    _connect(workers, address)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
@@ -126,6 +107,31 @@ def score(
             for problem, result in zip(problems, results, strict=True)
         ]
         yield ScoredChunk(Chunk(index, rows, numbers, {}), outcomes)
+
+
+def _connect(workers: int, address: str | None) -> None:
+    """Join (or start) the Ray cluster, and check it has a CPU for each actor and one more."""
+    import ray
+
+    if not ray.is_initialized():
+        local = address is None and "RAY_ADDRESS" not in os.environ
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            log_to_driver=False,
+            # A Ray started here for this run listens on loopback only, and has one CPU slot
+            # beside the actors' for listing and reading the input.
+            _node_ip_address="127.0.0.1" if local else None,
+            num_cpus=workers + 1 if local else None,
+        )
+    # Each actor holds one CPU for as long as the dataset runs; with none left over, the tasks
+    # that list and read the input never start and Ray Data waits forever.
+    cpus = ray.cluster_resources().get("CPU", 0)
+    if workers > cpus - 1:
+        raise JobError(
+            f"--workers {workers}: the Ray cluster has {cpus:g} CPUs; each actor takes one and"
+            " reading the input needs one more"
+        )
 
 
 def _prediction(result: dict[str, object]) -> Prediction:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from app.api.schemas import ModelRef, PredictionOut, PredictRequest, PredictResponse
 from app.inference.bundle import read_manifest
+from app.inference.pipeline import label_for
 from benchmarks.inprocess import keras_predict
 from benchmarks.servers import yardstick_app
 
@@ -20,7 +21,6 @@ manifest = read_manifest(bundle)
 score = keras_predict(bundle, Path(os.environ["BENCH_KERAS_MODEL"]))
 score(["warm up"])
 model = ModelRef(name=manifest.name, version=manifest.version)
-negative, positive = manifest.labels
 app = yardstick_app()
 
 
@@ -31,7 +31,7 @@ def predict(body: PredictRequest) -> PredictResponse:
     return PredictResponse(
         predictions=[
             PredictionOut(
-                label=positive if p >= manifest.threshold else negative,
+                label=label_for(p, manifest.labels, manifest.threshold),
                 score=p,
                 tokens=0,
                 truncated=False,

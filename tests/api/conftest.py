@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.core.config import Settings
 from app.main import create_app
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 
 
 def make_settings(**overrides: object) -> Settings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,8 +13,9 @@ from fastapi.testclient import TestClient
 
 from app.api.schemas import POSITIVE_EXAMPLE
 from app.main import create_app
+from benchmarks.harness.processes import eventually
 from tests.api.conftest import make_settings
-from tests.inference.conftest import SHIPPED_VERSION
+from tests.conftest import SHIPPED_VERSION
 
 TOKEN = "admin-token-0123456789"
 ADMIN = {"X-Admin-Token": TOKEN}
@@ -90,10 +90,8 @@ def test_no_request_fails_while_bundles_are_swapped(admin: TestClient, bundle_co
 
     def answered(more: int) -> None:
         """Until the load has had ``more`` more answers: requests flow around every swap."""
-        goal, deadline = len(statuses) + more, time.monotonic() + 30
-        while len(statuses) < goal:
-            assert time.monotonic() < deadline, f"only {len(statuses)} answers in 30 s"
-            time.sleep(0.01)
+        goal = len(statuses) + more
+        eventually(lambda: len(statuses) >= goal, 30, f"{goal} answers")
 
     threads = [threading.Thread(target=load) for _ in range(4)]
     for thread in threads:

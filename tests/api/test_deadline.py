@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from fastapi.testclient import TestClient
 
 from app.main import create_app
+from benchmarks.harness.processes import eventually
 from tests.api.conftest import make_settings
 
 LONG_REVIEW = "A slow, thoughtful and quite wonderful film about patience. " * 60
@@ -20,9 +19,7 @@ def test_a_request_past_its_deadline_gets_504_and_the_service_recovers() -> None
         assert response.headers["retry-after"] == "1"
         assert "no answer within 1 ms" in response.json()["detail"]
         batcher = app.state.service.batcher
-        deadline = time.monotonic() + 10
-        while batcher.queued_texts and time.monotonic() < deadline:  # abandoned texts drain
-            time.sleep(0.01)
+        eventually(lambda: batcher.queued_texts == 0, 10, "the abandoned texts drained")
         assert batcher.queued_texts == 0
         assert client.get("/health/ready").status_code == 200
 

@@ -9,29 +9,17 @@ goes to ``$CI_ARTIFACTS/demo.png`` when CI sets that folder, else ``tests/artifa
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.serving import serving
+from benchmarks.harness.processes import serving
+from tests.api.chromium import CHROMIUM, HEADLESS, required
+from tests.conftest import SHIPPED_BUNDLE
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None and os.environ.get("CI"):
-    pytest.fail("CI must test the demo page in Chromium: install Debian's chromium package")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = required("test the demo page")
 REVIEW = (
     "The plot was dull and far too slow. But the acting was superb, the music was wonderful"
     " and the ending made up for everything. I loved it."
@@ -63,7 +51,7 @@ def test_type_a_review_and_see_why(base_url: str) -> None:
             route.abort()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=HEADLESS)
         try:
             page = browser.new_page(viewport={"width": 390, "height": 1100})  # a phone's width
             page.route("**/*", only_the_service)

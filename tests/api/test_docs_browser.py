@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.inference.conftest import SHIPPED_BUNDLE
-from tests.serving import serving
+from benchmarks.harness.processes import serving
+from tests.api.chromium import CHROMIUM, HEADLESS, required
+from tests.conftest import SHIPPED_BUNDLE
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if CHROMIUM is None and os.environ.get("CI"):
-    pytest.fail("CI must check the docs in Chromium: install Debian's chromium package")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+pytestmark = required("check the docs")
 
 OFFLINE = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
+    *HEADLESS,
     "--disable-quic",
     "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
     # Every host name but the app's address fails to resolve: a CDN asset could not load.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     "--virtual-time-budget=10000",

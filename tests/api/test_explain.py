@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from app.api.schemas import MIXED_EXAMPLE, POSITIVE_EXAMPLE, ExplainResponse
 from app.main import create_app
 from tests.api.conftest import make_settings
-from tests.inference.conftest import SHIPPED_VERSION
+from tests.conftest import SHIPPED_VERSION
 
 
 def test_contract(client: TestClient) -> None:

@@ -19,8 +19,8 @@ from schemathesis.config._checks import NegativeDataRejectionConfig
 from schemathesis.generation.modes import GenerationMode
 
 from app.main import create_app
+from benchmarks.harness.processes import serving
 from tests.api.conftest import make_settings
-from tests.serving import serving
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1200"))
 # Requests each operation's test must send at least; the others have few inputs to vary.

@@ -15,7 +15,7 @@ from app.inference.bundle import read_manifest
 from app.main import create_app
 from app.observability.metrics import observe_all
 from tests.api.conftest import make_settings
-from tests.inference.conftest import SHIPPED_VERSION
+from tests.conftest import SHIPPED_VERSION
 
 METRICS = [
     "sentiment_http_requests",

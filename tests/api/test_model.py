@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from tokenizers import Tokenizer
 
-from tests.inference.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
+from tests.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
 
 
 def test_model_description(client: TestClient) -> None:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE, PredictResponse
 from app.main import create_app
 from tests.api.conftest import make_settings
-from tests.inference.conftest import SHIPPED_VERSION
+from tests.conftest import SHIPPED_VERSION
 
 JSON = {"content-type": "application/json"}
 

@@ -6,7 +6,7 @@ import json
 
 from fastapi.testclient import TestClient
 
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 
 
 def test_served_token_ids_equal_trainings(client: TestClient) -> None:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE
 from app.main import create_app
 from tests.api.conftest import make_settings
-from tests.inference.conftest import SHIPPED_VERSION
+from tests.conftest import SHIPPED_VERSION
 
 INFER = "/v2/models/imdb-sentiment/infer"
 LONG_REVIEW = "A slow, thoughtful and quite wonderful film about patience. " * 60

@@ -9,9 +9,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks.bundles import Round, main, measure_round, summarise
-from benchmarks.workload import Workload
-from tests.conftest import synthetic_reviews
-from tests.inference.conftest import SHIPPED_BUNDLE
+from benchmarks.harness.workload import Workload
+from tests.conftest import SHIPPED_BUNDLE, synthetic_reviews
 
 
 class Recorder:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from app.core.config import DEFAULT_BUNDLE, Settings
+from app.core.config import Settings
+from app.paths import DEFAULT_BUNDLE
 
 
 def test_defaults_serve_the_shipped_bundle_locally(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -15,6 +16,8 @@ def test_defaults_serve_the_shipped_bundle_locally(monkeypatch: pytest.MonkeyPat
         monkeypatch.delenv(name)
     settings = Settings()
     assert settings.bundle_path == DEFAULT_BUNDLE and DEFAULT_BUNDLE.name == "imdb-sentiment"
+    # models/imdb-sentiment of the repository, wherever the command is started from
+    assert Path(__file__).resolve().parents[2] / "models" / "imdb-sentiment" == DEFAULT_BUNDLE
     assert (settings.host, settings.port) == ("127.0.0.1", 8000)
     assert settings.max_texts_per_request == 256 and settings.max_text_chars == 100_000
     assert settings.log_texts is False

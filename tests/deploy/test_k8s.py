@@ -26,11 +26,11 @@ from kubernetes_validate import utils as kubernetes_validate
 from app.api.routes.health import router as health_router
 from app.api.routes.metrics import router as metrics_router
 from app.core.config import Settings
+from app.paths import REPOSITORY
 from tests.test_prometheus_server import PROMETHEUS, running_prometheus, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-BASE = ROOT / "deploy" / "k8s"
-PROMETHEUS_OVERLAY = ROOT / "deploy" / "k8s-overlays" / "prometheus"
+BASE = REPOSITORY / "deploy" / "k8s"
+PROMETHEUS_OVERLAY = REPOSITORY / "deploy" / "k8s-overlays" / "prometheus"
 # Oldest and newest Kubernetes the manifests are meant for (schemas ship with kubernetes-validate).
 KUBERNETES_VERSIONS = ["1.29.0", kubernetes_validate.latest_version()]
 # README "Shutdown": after SIGTERM the service waits SENTIMENT_SHUTDOWN_DELAY_S, drains, and
@@ -173,7 +173,7 @@ def test_the_pod_is_locked_down(
     pod = rendered["Deployment"]["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
-    user = re.search(r"^USER (\d+)$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    user = re.search(r"^USER (\d+)$", (REPOSITORY / "Dockerfile").read_text(), re.MULTILINE)
     assert user is not None and pod["securityContext"]["runAsUser"] == int(user.group(1))
     security = container["securityContext"]
     assert security["readOnlyRootFilesystem"] is True

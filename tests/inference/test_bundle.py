@@ -9,7 +9,7 @@ import pytest
 
 from app.inference.bundle import BundleError
 from app.inference.pipeline import SentimentClassifier
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 
 
 def edit_manifest(bundle: Path, **changes: object) -> None:
@@ -63,15 +63,23 @@ def test_malformed_manifest_is_named(bundle_copy: Path) -> None:
         SentimentClassifier.from_bundle(bundle_copy)
 
 
-def test_signature_mismatch_is_refused(bundle_copy: Path) -> None:
-    edit_manifest(bundle_copy, inputs=[{"name": "tokens", "dtype": "int64", "shape": ["b", "s"]}])
-    with pytest.raises(BundleError, match=r"model\.onnx: graph inputs .* do not match"):
-        SentimentClassifier.from_bundle(bundle_copy)
-
-
-def test_max_length_disagreeing_with_tokenizer_is_refused(bundle_copy: Path) -> None:
-    edit_manifest(bundle_copy, max_length=7)
-    with pytest.raises(BundleError, match=r"tokenizer\.json: truncates at \d+, but the manifest"):
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"format_version": 2}, r"invalid manifest \(format_version: Input should be 1"),
+        (
+            {"inputs": [{"name": "tokens", "dtype": "int64", "shape": ["b", "s"]}]},
+            r"model\.onnx: graph inputs .* do not match",
+        ),
+        ({"max_length": 7}, r"tokenizer\.json: truncates at \d+, but the manifest"),
+    ],
+    ids=["another-format-version", "signature-mismatch", "max-length-disagreeing-with-tokenizer"],
+)
+def test_a_manifest_that_cannot_be_served_is_refused(
+    bundle_copy: Path, changes: dict[str, object], message: str
+) -> None:
+    edit_manifest(bundle_copy, **changes)
+    with pytest.raises(BundleError, match=message):
         SentimentClassifier.from_bundle(bundle_copy)
 
 

@@ -17,14 +17,8 @@ from app.inference.chunking import (
 )
 from app.inference.pipeline import SentimentClassifier
 from tests.conftest import synthetic_reviews
-from tests.inference.conftest import SHIPPED_BUNDLE
 
 BAD_THEN_GOOD = "dull boring awful plot . " * 130 + "but the ending was superb and moving . " * 40
-
-
-@pytest.fixture(scope="module")
-def classifier() -> SentimentClassifier:
-    return SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
 
 
 def with_batch_size(classifier: SentimentClassifier, size: int) -> SentimentClassifier:

@@ -9,16 +9,10 @@ import pytest
 from app.inference.chunking import ChunkedScorer, ChunkPolicy, whole_token_ids
 from app.inference.explain import Explainer
 from app.inference.pipeline import SentimentClassifier
-from tests.inference.conftest import SHIPPED_BUNDLE
 
 MIXED = "The plot was dull, but the acting was superb."
 POLICY = ChunkPolicy(100, "mean")
 FULL = "\uff26\uff35\uff2c\uff2c"  # "FULL" in full-width letters (NFKC folds them)
-
-
-@pytest.fixture(scope="module")
-def classifier() -> SentimentClassifier:
-    return SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
 
 
 def test_tokens_index_the_original_text(classifier: SentimentClassifier) -> None:

@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from app.inference.pipeline import SentimentClassifier
-from tests.inference.conftest import SHIPPED_BUNDLE
+from app.inference.pipeline import SentimentClassifier, label_for
+from tests.conftest import SHIPPED_BUNDLE
 
 POSITIVE = (
     "This movie was absolutely fantastic! The acting was brilliant and the plot was thrilling."
@@ -17,16 +17,18 @@ POSITIVE = (
 NEGATIVE = "This was the worst film I have ever seen. Boring, badly acted and far too long."
 
 
-@pytest.fixture(scope="module")
-def classifier() -> SentimentClassifier:
-    return SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
-
-
 def test_recipe_samples_are_scored_confidently(classifier: SentimentClassifier) -> None:
     positive, negative = classifier.predict([POSITIVE, NEGATIVE])
     assert positive.label == "positive" and positive.score >= 0.9
     assert negative.label == "negative" and negative.score <= 0.1
     assert positive.tokens == 16 and not positive.truncated  # 14 words, "!" and "."
+
+
+def test_the_label_is_positive_from_the_threshold_on() -> None:
+    labels = ["negative", "positive"]
+    assert label_for(0.5, labels, 0.5) == "positive"
+    assert label_for(0.4999, labels, 0.5) == "negative"
+    assert label_for(0.7, labels, 0.8) == "negative" and label_for(0.8, labels, 0.8) == "positive"
 
 
 def test_score_is_independent_of_batch_and_padding(classifier: SentimentClassifier) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 from tests.score.conftest import read_output, review_rows, write_csv, write_parquet
 
 ray = pytest.importorskip("ray", reason="the ray extra is not installed")

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,11 +16,13 @@ from fastapi.testclient import TestClient
 
 from app.inference.pipeline import SentimentClassifier
 from app.main import create_app
+from app.paths import REPOSITORY
 from app.score.__main__ import main, model_identity, parse_args, reading_of
 from app.score.formats import Source
 from app.score.job import JobIdentity
+from benchmarks.harness.processes import eventually
 from tests.api.conftest import make_settings
-from tests.inference.conftest import SHIPPED_BUNDLE
+from tests.conftest import SHIPPED_BUNDLE
 from tests.score.conftest import (
     BAD_TEXTS,
     read_output,
@@ -31,13 +32,7 @@ from tests.score.conftest import (
     write_parquet,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
-
-
-@pytest.fixture(scope="module")
-def classifier() -> SentimentClassifier:
-    return SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
 
 
 def score(*args: object) -> int:
@@ -161,23 +156,24 @@ def test_an_interrupted_run_resumes_without_rescoring(tmp_path: Path) -> None:
     output.write_text("the previous output\n")
     command = [sys.executable, "-m", "app.score", str(source), str(output), "--workers", "1"]
     command += ["--chunk-rows", "50", "--no-progress", "--bundle", str(SHIPPED_BUNDLE)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    first = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    env = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
+    first = subprocess.Popen(command, cwd=REPOSITORY, env=env, start_new_session=True)
     parts = tmp_path / "out.csv.parts"
-    deadline = time.monotonic() + 60
-    while len(list(parts.glob("part-*.csv"))) < 2:
+
+    def two_parts_written() -> bool:
         assert first.poll() is None, "the run ended before it could be interrupted"
-        assert time.monotonic() < deadline, "no parts written within 60 s"
-        time.sleep(0.01)
+        return len(list(parts.glob("part-*.csv"))) >= 2
+
+    eventually(two_parts_written, 60, "two parts written")
     os.killpg(first.pid, signal.SIGKILL)  # the scorer and its worker process
     first.wait(timeout=30)
     assert output.read_text() == "the previous output\n"  # untouched until the end
     kept = 50 * len(list(parts.glob("part-*.csv")))
 
-    refused = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    refused = subprocess.run(command, cwd=REPOSITORY, env=env, capture_output=True, text=True)
     assert refused.returncode == 1 and "pass --resume" in refused.stderr
     resumed = subprocess.run(
-        [*command, "--resume"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [*command, "--resume"], cwd=REPOSITORY, env=env, capture_output=True, text=True, timeout=300
     )
     assert resumed.returncode == 0, resumed.stderr
     summary = resumed.stderr.strip().splitlines()[-1]
@@ -237,8 +233,8 @@ def test_bulk_scoring_loads_neither_the_web_stack_nor_tensorflow(tmp_path: Path)
     )
     result = subprocess.run(
         [sys.executable, "-c", check],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=REPOSITORY,
+        env={**os.environ, "PYTHONPATH": str(REPOSITORY)},
         capture_output=True,
         text=True,
         timeout=120,

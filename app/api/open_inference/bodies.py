@@ -141,13 +141,61 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _output_schema() -> dict[str, Any]:
+    """An output a request asks for, and whether in binary."""
+    return {
+        "type": "object",
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "enum": list(OUTPUTS)},
+            "parameters": _nullable(
+                {"type": "object", "properties": {"binary_data": _nullable({"type": "boolean"})}}
+            ),
+        },
+    }
+
+
 def request_schema(settings: Settings) -> dict[str, Any]:
     """The JSON part of an infer request as the docs (and fuzzers) see it: every rule a JSON
     schema can state. Two it cannot: the data holds as many texts as the shape says, and
     ``binary_data_size`` matches the bytes after the JSON part (both answered with 400)."""
+    return {
+        "type": "object",
+        "required": ["inputs"],
+        "properties": {
+            "id": _nullable({"type": "string", "description": "echoed in the answer"}),
+            "parameters": _nullable(
+                {
+                    "type": "object",
+                    "properties": {"binary_data_output": _nullable({"type": "boolean"})},
+                }
+            ),
+            "inputs": {
+                "type": "array",
+                "items": _input_tensor_schema(settings),
+                "minItems": 1,
+                "maxItems": 1,
+            },
+            "outputs": _nullable(
+                {"type": "array", "items": _output_schema(), "description": "default: all four"}
+            ),
+        },
+        "examples": [
+            {
+                "id": "42",
+                "inputs": [
+                    {"name": INPUT, "shape": [1], "datatype": "BYTES", "data": [POSITIVE_EXAMPLE]}
+                ],
+            }
+        ],
+    }
+
+
+def _input_tensor_schema(settings: Settings) -> dict[str, Any]:
+    """The one input tensor: the texts, within the request limits of ``settings``."""
     text = {"type": "string", "pattern": HAS_CONTENT, "maxLength": settings.max_text_chars}
     limit = settings.max_texts_per_request
-    tensor = {
+    return {
         "type": "object",
         "required": ["name", "shape", "datatype"],
         "properties": {
@@ -186,39 +234,4 @@ def request_schema(settings: Settings) -> dict[str, Any]:
                 }
             ),
         },
-    }
-    output = {
-        "type": "object",
-        "required": ["name"],
-        "properties": {
-            "name": {"type": "string", "enum": list(OUTPUTS)},
-            "parameters": _nullable(
-                {"type": "object", "properties": {"binary_data": _nullable({"type": "boolean"})}}
-            ),
-        },
-    }
-    return {
-        "type": "object",
-        "required": ["inputs"],
-        "properties": {
-            "id": _nullable({"type": "string", "description": "echoed in the answer"}),
-            "parameters": _nullable(
-                {
-                    "type": "object",
-                    "properties": {"binary_data_output": _nullable({"type": "boolean"})},
-                }
-            ),
-            "inputs": {"type": "array", "items": tensor, "minItems": 1, "maxItems": 1},
-            "outputs": _nullable(
-                {"type": "array", "items": output, "description": "default: all four"}
-            ),
-        },
-        "examples": [
-            {
-                "id": "42",
-                "inputs": [
-                    {"name": INPUT, "shape": [1], "datatype": "BYTES", "data": [POSITIVE_EXAMPLE]}
-                ],
-            }
-        ],
     }

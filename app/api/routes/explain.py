@@ -16,6 +16,7 @@ from app.api.scoring import (
     chunk_policy,
     echoable,
     long_text_of,
+    note_texts,
     refuse,
     scorer,
     sentence_payloads,
@@ -40,9 +41,7 @@ async def explain(
     limits and errors as /predict; at most SENTIMENT_MAX_EXPLAIN_TOKENS tokens per request."""
     check_limits(body, settings)
     texts = echoable(body.all_texts)  # tokens and sentences quote them
-    request.state.text_count = len(texts)
-    if settings.log_texts:
-        request.state.logged_texts = texts
+    note_texts(request, texts, settings)
     long_text = long_text_of(body, settings)
     explainer = Explainer(classifier, long_text, chunk_policy(settings))
     async with answered_in_time(settings, batcher, len(texts)):

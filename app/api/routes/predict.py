@@ -12,6 +12,7 @@ from app.api.scoring import (
     check_limits,
     echoable,
     long_text_of,
+    note_texts,
     prediction_payload,
     scorer,
     sentence_payloads,
@@ -55,9 +56,7 @@ async def predict(
     long texts whole (``long_text: "chunk"``) and score each sentence (``sentences: true``)."""
     texts = body.all_texts
     check_limits(body, settings)
-    request.state.text_count = len(texts)
-    if settings.log_texts:
-        request.state.logged_texts = texts
+    note_texts(request, texts, settings)
     # Scored by the classifier whose version the answer reports, even if a reload swaps in
     # another one while these texts wait.
     score = scorer(classifier, long_text_of(body, settings), settings)

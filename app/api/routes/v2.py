@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
 from app.api.open_inference import bodies, tensors
-from app.api.scoring import score
+from app.api.scoring import note_texts, score
 from app.inference.pipeline import SentimentClassifier
 
 router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
@@ -156,9 +156,7 @@ async def infer(
     call = tensors.read_request(
         await request.body(), request.headers.get(bodies.HEADER_LENGTH.lower()), settings
     )
-    request.state.text_count = len(call.texts)
-    if settings.log_texts:
-        request.state.logged_texts = call.texts
+    note_texts(request, call.texts, settings)
     predictions = await score(call.texts, classifier, batcher, settings)
     manifest = classifier.manifest
     body, header_length = tensors.write_response(call, predictions, manifest.name, manifest.version)

@@ -56,36 +56,30 @@ def open_loop(
     return asyncio.run(_open_loop(host, port, bodies, rate, seconds))
 
 
-async def _open_loop(
-    host: str, port: int, bodies: list[str], rate: float, seconds: float
-) -> dict[str, Any]:
-    requests = [
-        (
-            f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
-        ).encode()
-        for body in bodies
-    ]
-    # (reader, writer, when it was last used); the server closes connections idle for 5 s
-    # (uvicorn's keep-alive timeout), so ones idle for 4 s are closed here first, as HTTP
-    # client pools do, rather than failing on a connection the server is closing.
-    idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
-    latencies: list[float] = []
-    samples: list[tuple[float, float, int]] = []
-    errors = 0
-    start = time.perf_counter()
+class _FixedRate:
+    """The connections and answers of one fixed-rate run, timed from ``start``."""
 
-    async def connection() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        while idle:
-            reader, writer, used = idle.pop()
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        # (reader, writer, when it was last used); the server closes connections idle for 5 s
+        # (uvicorn's keep-alive timeout), so ones idle for 4 s are closed here first, as HTTP
+        # client pools do, rather than failing on a connection the server is closing.
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
+        self.latencies: list[float] = []
+        self.samples: list[tuple[float, float, int]] = []
+        self.errors = 0
+        self.start = time.perf_counter()
+
+    async def connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while self.idle:
+            reader, writer, used = self.idle.pop()
             if time.perf_counter() - used < IDLE_SECONDS:
                 return reader, writer
             writer.close()
-        return await asyncio.open_connection(host, port)
+        return await asyncio.open_connection(self.host, self.port)
 
-    async def send(payload: bytes, due: float) -> None:
-        nonlocal errors
-        reader, writer = await connection()
+    async def send(self, payload: bytes, due: float) -> None:
+        reader, writer = await self.connection()
         try:
             writer.write(payload)
             head = await reader.readuntil(b"\r\n\r\n")
@@ -96,17 +90,45 @@ async def _open_loop(
             )
             await reader.readexactly(length)
             latency = time.perf_counter() - due
-            latencies.append(latency)
+            self.latencies.append(latency)
             status = int(head[9:12])
-            samples.append((due - start, latency, status))
+            self.samples.append((due - self.start, latency, status))
             if status != 200:
-                errors += 1
-            idle.append((reader, writer, time.perf_counter()))
+                self.errors += 1
+            self.idle.append((reader, writer, time.perf_counter()))
         except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
-            errors += 1
-            samples.append((due - start, time.perf_counter() - due, 0))
+            self.errors += 1
+            self.samples.append((due - self.start, time.perf_counter() - due, 0))
             writer.close()
 
+    def figures(self, total: int, rate: float, elapsed: float) -> dict[str, Any]:
+        latencies = self.latencies
+        p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) * 1000 if latencies else (0, 0, 0)
+        return {
+            "requests": total,
+            "requests_per_s": len(latencies) / elapsed,
+            "offered_per_s": rate,
+            "p50_ms": float(p50),
+            "p95_ms": float(p95),
+            "p99_ms": float(p99),
+            "errors": self.errors,
+            "statuses": dict(Counter(status for _sent, _latency, status in self.samples)),
+            "samples": self.samples,
+        }
+
+
+async def _open_loop(
+    host: str, port: int, bodies: list[str], rate: float, seconds: float
+) -> dict[str, Any]:
+    requests = [
+        (
+            f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
+        ).encode()
+        for body in bodies
+    ]
+    run = _FixedRate(host, port)
+    start = run.start
     tasks = set()
     total = int(rate * seconds)
     for number in range(total):
@@ -114,22 +136,11 @@ async def _open_loop(
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(send(requests[number % len(requests)], due))
+        task = asyncio.create_task(run.send(requests[number % len(requests)], due))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
-    for _reader, writer, _used in idle:
+    for _reader, writer, _used in run.idle:
         writer.close()
-    p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) * 1000 if latencies else (0, 0, 0)
-    return {
-        "requests": total,
-        "requests_per_s": len(latencies) / elapsed,
-        "offered_per_s": rate,
-        "p50_ms": float(p50),
-        "p95_ms": float(p95),
-        "p99_ms": float(p99),
-        "errors": errors,
-        "statuses": dict(Counter(status for _sent, _latency, status in samples)),
-        "samples": samples,
-    }
+    return run.figures(total, rate, elapsed)

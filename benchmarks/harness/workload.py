@@ -13,10 +13,10 @@ from pathlib import Path
 
 from tokenizers import Tokenizer
 
+from app.paths import REPOSITORY
+
 SHORT_MAX_TOKENS = 20
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_BUNDLE = ROOT / "models" / "imdb-sentiment"
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
+DEFAULT_DATA = REPOSITORY.parent / "shared" / "data" / "aclImdb_v1_labeled.tar.gz"
 
 
 @dataclass(frozen=True)

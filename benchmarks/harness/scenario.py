@@ -17,16 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import loadgen
-from benchmarks.server_process import ServerProcess
-from benchmarks.workload import (
-    DEFAULT_BUNDLE,
-    DEFAULT_DATA,
-    ROOT,
-    from_dataset,
-    request_bodies,
-    write_bodies,
-)
+from app.paths import DEFAULT_BUNDLE, REPOSITORY
+from benchmarks.harness import loadgen
+from benchmarks.harness.processes import benchmark_server
+from benchmarks.harness.workload import DEFAULT_DATA, from_dataset, request_bodies, write_bodies
 
 HOST = "127.0.0.1"
 REVIEWS = 2000  # seeded sample of test reviews the requests are made of
@@ -46,7 +40,7 @@ def parse_args(
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     add_options(parser)
     parser.add_argument("--port", type=int, default=port)
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
     return parser.parse_args()
 
 
@@ -54,7 +48,7 @@ def parse_args(
 class Service:
     """The service under test and the request bodies the scenario sends it."""
 
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[str]
     port: int
     bodies: list[str]
     bodies_file: Path
@@ -80,7 +74,7 @@ def service(name: str, args: argparse.Namespace, reviews_per_request: int) -> It
     bodies_file = Path(tempfile.mkdtemp()) / f"bodies-{reviews_per_request}.jsonl"
     write_bodies(bodies_file, bodies)
     command = [sys.executable, "-m", "app"]
-    with ServerProcess(name, command, {}, args.port, args.bundle) as (process, _start_to_ready):
+    with benchmark_server(name, command, {}, args.port, args.bundle) as (process, _start_to_ready):
         yield Service(process, args.port, bodies, bodies_file)
 
 
