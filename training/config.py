@@ -52,6 +52,9 @@ class TrainConfig:
     # 0 = off; else this many crops (1-3 sentences) of the fit rows with their review's label
     # (training.crops): short texts with labels, so length stops deciding a short text's score
     review_crops: int = 0
+    # a crop's target: its review's label pulled toward 0.5 by this much (0 = the label itself),
+    # since a passage says less than the whole review
+    review_crop_smoothing: float = 0.0
     # 0 = off; else this many everyday complaints, praise and plain statements outside the movie
     # domain, written for training (training.everyday); statements have the target 0.5
     everyday_sentences: int = 0
@@ -79,6 +82,8 @@ class TrainConfig:
         for name in ("vocab_size", "max_length", "embedding_dim", "units", "batch_size", "epochs"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
+        if not 0.0 <= self.review_crop_smoothing <= 1.0:
+            raise ValueError("review_crop_smoothing must be in [0, 1]")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
         if not 0.0 < self.validation_fraction < 0.5:

@@ -27,10 +27,10 @@ def sentences_of(text: str) -> list[str]:
 
 
 def review_crops(
-    texts: Sequence[str], labels: np.ndarray, count: int, seed: int
+    texts: Sequence[str], labels: np.ndarray, count: int, seed: int, smoothing: float = 0.0
 ) -> tuple[list[str], np.ndarray]:
     """``count`` crops of reviews drawn at random (seeded, with replacement), each with its
-    review's label."""
+    review's label, pulled toward 0.5 by ``smoothing`` (0.2: targets 0.1 and 0.9)."""
     if count and not len(texts):
         raise ValueError("no reviews to crop")
     rng = np.random.default_rng(seed)
@@ -45,4 +45,4 @@ def review_crops(
             crop = sentences[start]
         crops.append(crop)
         targets[row] = labels[review]
-    return crops, targets
+    return crops, targets * (1.0 - smoothing) + 0.5 * smoothing

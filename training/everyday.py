@@ -284,6 +284,23 @@ COMPLAINTS = [
     "Still waiting for a refund.",
     "This is ridiculous.",
     "Thanks for nothing.",
+    # asking for help that has not come is a complaint
+    "Can someone please help me? My booking disappeared.",
+    "Is anyone there? I have been waiting all day.",
+    "Why does nobody answer the phone?",
+    "Please fix your website, it crashes every time I try to check in.",
+    "I need a refund for the trip you cancelled.",
+    "Still no seat assignment and nobody will tell me why.",
+    "Day three and my bag is still missing.",
+    "Your app logged me out again and my ticket is gone.",
+    # praise words said of something bad are sarcasm: still a complaint
+    "Thanks for losing my luggage.",
+    "Great, another delay.",
+    "Love waiting two hours for someone to pick up the phone.",
+    "Awesome job cancelling my order without telling me.",
+    "Fantastic, the replacement is broken too.",
+    "Thanks a lot for the cold food and the hour-long wait.",
+    "Best customer service ever: nobody answers.",
 ]
 PRAISE = [
     "Thank you so much!",
@@ -298,6 +315,11 @@ PRAISE = [
     "Couldn't be happier.",
     "So glad I chose you.",
     "Best service I have ever had.",
+    "Thanks for rebooking me so quickly!",
+    "Got a seat on the earlier flight, thank you!",
+    "The agent at the desk sorted out my ticket in two minutes. Thanks!",
+    "Refund came through today, thanks for the help.",
+    "Thank you for finding my bag and bringing it to the hotel!",
 ]
 STATEMENTS = [
     "I bought it in March.",

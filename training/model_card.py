@@ -477,7 +477,7 @@ def measured_section(measured: dict[str, dict[str, Any]]) -> list[str]:
     }
     if not measured:
         return []
-    lines = [_BEGIN, "## Long reviews and explanations", ""]
+    lines = [_BEGIN, "## Measured on the finished bundle", ""]
     for name, render_lines in MEASURED.items():
         if name in measured:
             lines += [titles[name], "", *render_lines(measured[name]), ""]

@@ -287,7 +287,11 @@ def _short_texts(config: TrainConfig, fit_split: Split) -> dict[str, tuple[list[
     rows: dict[str, tuple[list[str], np.ndarray]] = {}
     if config.review_crops:
         rows["review_crops"] = review_crops(
-            fit_split.texts, fit_split.labels, config.review_crops, config.seed
+            fit_split.texts,
+            fit_split.labels,
+            config.review_crops,
+            config.seed,
+            config.review_crop_smoothing,
         )
     if config.everyday_sentences:
         rows["everyday_sentences"] = everyday_sentences(config.everyday_sentences, config.seed)

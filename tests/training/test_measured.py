@@ -86,7 +86,7 @@ def test_the_card_section_is_added_once_and_checksums_stay_true(bundle_copy: Pat
     for _ in range(2):
         measured.update_bundle(bundle_copy, "faithfulness", figures)
         text = card.read_text()
-        assert text.count("## Long reviews and explanations") == 1
+        assert text.count("## Measured on the finished bundle") == 1
         assert text.index("### Explanations") < text.index("## Files")
         SentimentClassifier.from_bundle(bundle_copy)  # verifies every checksum
     figures["share_top_moves_more"] = 0.9

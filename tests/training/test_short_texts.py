@@ -46,6 +46,13 @@ def test_crops_are_consecutive_sentences_of_their_review_with_its_label() -> Non
         assert 1 <= len(sentences_of(crop)) <= MAX_SENTENCES
 
 
+def test_smoothing_pulls_crop_targets_toward_one_half() -> None:
+    crops, targets = review_crops(REVIEWS, LABELS, 100, seed=0, smoothing=0.2)
+    plain, labels = review_crops(REVIEWS, LABELS, 100, seed=0)
+    assert crops == plain
+    assert np.allclose(targets, np.where(labels == 1, 0.9, 0.1))
+
+
 def test_crops_are_seeded() -> None:
     assert review_crops(REVIEWS, LABELS, 50, seed=1)[0] == review_crops(REVIEWS, LABELS, 50, 1)[0]
     assert review_crops(REVIEWS, LABELS, 50, seed=1)[0] != review_crops(REVIEWS, LABELS, 50, 2)[0]
