@@ -92,8 +92,15 @@ class PredictRequest(BaseModel):
         return [self.text] if self.text is not None else list(self.texts or [])
 
 
-_LABEL = "'positive' if score >= the model's threshold, else 'negative'"
-_SCORE = "probability that the text is positive"
+_LABEL = (
+    "two labels: 'positive' if score >= the model's threshold, else 'negative' (the model's"
+    " labels[1] and labels[0]); more labels: the most probable one"
+)
+_SCORE = (
+    "two labels: probability that the text is positive (labels[1]); more labels: probability of"
+    " label"
+)
+_SCORES = "the probability of every label of the model, in its order (they add up to 1)"
 _CHUNKS = "windows the text was read in (only with long_text 'chunk'; 1 for a text that fits)"
 
 
@@ -103,11 +110,13 @@ class SentenceOut(BaseModel):
     end: int = Field(ge=1, description="offset just past its last character")
     label: str = Field(description=_LABEL)
     score: float = Field(ge=0.0, le=1.0, description=_SCORE)
+    scores: dict[str, float] = Field(description=_SCORES)
 
 
 class PredictionOut(BaseModel):
     label: str = Field(description=_LABEL)
-    score: float = Field(ge=0.0, le=1.0, description="probability that the review is positive")
+    score: float = Field(ge=0.0, le=1.0, description=_SCORE)
+    scores: dict[str, float] = Field(description=_SCORES)
     tokens: int = Field(ge=0, description="tokens of the text the model read")
     truncated: bool = Field(description="whether the text was longer than the model reads")
     chunks: int | None = Field(None, ge=1, description=_CHUNKS)
@@ -127,7 +136,13 @@ class PredictResponse(BaseModel):
             "examples": [
                 {
                     "predictions": [
-                        {"label": "positive", "score": 0.97, "tokens": 16, "truncated": False}
+                        {
+                            "label": "positive",
+                            "score": 0.97,
+                            "scores": {"negative": 0.03, "positive": 0.97},
+                            "tokens": 16,
+                            "truncated": False,
+                        }
                     ],
                     "model": {"name": "imdb-sentiment", "version": "1.0.0"},
                 }
@@ -146,14 +161,16 @@ class TokenWeightOut(BaseModel):
     weight: float = Field(
         ge=-1.0,
         le=1.0,
-        description="how much this token moves the score toward positive: the score minus the"
-        " score without it (negative: it pushes toward negative)",
+        description="how much this token moves the score toward positive (two labels) or toward"
+        " the predicted label (more labels): the score minus the score without it (negative: it"
+        " pushes the other way)",
     )
 
 
 class ExplanationOut(BaseModel):
     label: str = Field(description=_LABEL)
     score: float = Field(ge=0.0, le=1.0, description=_SCORE)
+    scores: dict[str, float] = Field(description=_SCORES)
     truncated: bool = Field(description="whether tokens past the model's window went unread")
     chunks: int | None = Field(None, ge=1, description=_CHUNKS)
     tokens: list[TokenWeightOut] = Field(description="every token read, in order, with its weight")
@@ -171,6 +188,7 @@ class ExplainResponse(BaseModel):
                         {
                             "label": "positive",
                             "score": 0.98,
+                            "scores": {"negative": 0.02, "positive": 0.98},
                             "truncated": False,
                             "tokens": [
                                 {"text": "Great", "start": 0, "end": 5, "weight": 0.23},
@@ -204,7 +222,7 @@ class ModelInfo(BaseModel):
     created: str
     task: str
     labels: list[str]
-    threshold: float
+    threshold: float | None = Field(description="binary-sentiment only (null for more labels)")
     max_length: int
     truncation: Literal["first", "last"]
     vocab_size: int

@@ -49,6 +49,13 @@ class ModelMetrics:
         self.text_tokens = metrics.text_tokens.labels(name, version)
         self.truncated = metrics.texts_truncated.labels(name, version)
         self.text_windows = metrics.text_windows.labels(name, version)
+        self._predictions = metrics.predictions
+        self._model = (name, version)
+
+    def count_labels(self, labels: Sequence[str]) -> None:
+        """The labels the model gave a batch's texts, one per text."""
+        for label in set(labels):
+            self._predictions.labels(*self._model, label).inc(labels.count(label))
 
     def observe_batch(
         self, tokens: Sequence[int], truncated: int, windows: Sequence[int] = ()
@@ -150,6 +157,12 @@ class ServiceMetrics:
             "Windows of the model's length a text read whole was scored in (long_text chunk)",
             MODEL,
             buckets=WINDOW_BUCKETS,
+            registry=registry,
+        )
+        self.predictions = Counter(
+            "sentiment_predictions",
+            "Texts the model labelled, by model, version and the label it gave",
+            [*MODEL, "label"],
             registry=registry,
         )
         self.texts_shed = Counter(

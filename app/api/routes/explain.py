@@ -37,7 +37,8 @@ async def explain(
     settings: SettingsDep,
 ) -> Response:
     """Each text's label and score with every token it read and how much that token moves the
-    score toward positive (the text scored without it, through the served model). Same body,
+    score toward positive, or toward the predicted label for more than two labels (the text
+    scored without it, through the served model). Same body,
     limits and errors as /predict; at most SENTIMENT_MAX_EXPLAIN_TOKENS tokens per request."""
     check_limits(body, settings)
     texts = echoable(body.all_texts)  # tokens and sentences quote them
@@ -65,6 +66,7 @@ async def explain(
         result: dict[str, object] = {
             "label": prediction.label,
             "score": prediction.score,
+            "scores": prediction.scores,
             "truncated": prediction.truncated,
         }
         if prediction.chunks is not None:

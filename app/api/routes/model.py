@@ -22,7 +22,7 @@ async def describe_model(classifier: ClassifierDep) -> ModelInfo:
         created=manifest.created,
         task=manifest.task,
         labels=manifest.labels,
-        threshold=manifest.threshold,
+        threshold=None if manifest.multiclass else manifest.threshold,
         max_length=manifest.max_length,
         truncation=manifest.truncation,
         vocab_size=manifest.vocab_size,

@@ -102,13 +102,15 @@ VersionDep = Annotated[SentimentClassifier, Depends(_model_version)]
 @router.get(MODEL, response_model=bodies.ModelMetadata, responses=_ERRORS)
 async def model_metadata(classifier: ModelDep) -> bodies.ModelMetadata:
     """The model's versions, platform, input and outputs."""
-    return bodies.model_metadata(classifier.manifest.name, classifier.manifest.version)
+    manifest = classifier.manifest
+    return bodies.model_metadata(manifest.name, manifest.version, len(manifest.labels))
 
 
 @router.get(VERSIONED, response_model=bodies.ModelMetadata, responses=_ERRORS)
 async def version_metadata(classifier: VersionDep) -> bodies.ModelMetadata:
     """The model's versions, platform, input and outputs, if it is this version."""
-    return bodies.model_metadata(classifier.manifest.name, classifier.manifest.version)
+    manifest = classifier.manifest
+    return bodies.model_metadata(manifest.name, manifest.version, len(manifest.labels))
 
 
 @router.get(MODEL + "/ready", response_model=bodies.ModelReadiness, responses=_ERRORS)
@@ -148,13 +150,17 @@ async def infer(
     batcher: BatcherDep,
     settings: SettingsDep,
 ) -> Response:
-    """Label, probability of being positive, tokens read and truncation for each text of the
-    BYTES input ``text`` (shape [n] or [n, 1]), as JSON or binary tensors."""
+    """Label, probability of being positive (or, for more than two labels, of every label),
+    tokens read and truncation for each text of the BYTES input ``text`` (shape [n] or [n, 1]),
+    as JSON or binary tensors."""
     tensors.check_media_type(
         request.headers.get("content-type"), request.headers.get("content-encoding")
     )
     call = tensors.read_request(
-        await request.body(), request.headers.get(bodies.HEADER_LENGTH.lower()), settings
+        await request.body(),
+        request.headers.get(bodies.HEADER_LENGTH.lower()),
+        settings,
+        classifier.manifest.multiclass,
     )
     note_texts(request, call.texts, settings)
     predictions = await score(call.texts, classifier, batcher, settings)
