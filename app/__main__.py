@@ -48,11 +48,12 @@ def main() -> int:
 
     from app.inference.bundle import BundleError
     from app.main import create_app
-    from app.runtime.loading import load_classifier
+    from app.runtime.loading import load_models
     from app.server import graceful
 
     try:
-        classifier = load_classifier(settings)
+        # Every bundle is checked before the port is bound; the workers load their own.
+        classifier = next(iter(load_models(settings).values()))[1]
     except BundleError as error:
         log.critical("cannot serve the bundle: %s", error)
         return 1

@@ -20,6 +20,10 @@ _LONG_TEXT = (
     " SENTIMENT_LONG_TEXT setting"
 )
 _SENTENCES = "also score each sentence of each text (character offsets into the text)"
+_MODEL = (
+    "the name of the served model to ask (GET /model lists them); the default model when left"
+    " out; 404 for a name not served"
+)
 
 
 # A text needs one character outside this whitespace set (Python's str.isspace() and
@@ -52,6 +56,7 @@ def _predict_request_schema(schema: dict[str, Any]) -> None:
     }
     properties["long_text"] = {"enum": ["truncate", "chunk"], "description": _LONG_TEXT}
     properties["sentences"] = {"type": "boolean", "default": False, "description": _SENTENCES}
+    properties["model"] = {"type": "string", "minLength": 1, "description": _MODEL}
     schema["oneOf"] = [{"required": ["text"]}, {"required": ["texts"]}]
     schema["examples"] = [
         {"text": POSITIVE_EXAMPLE},
@@ -70,12 +75,13 @@ class PredictRequest(BaseModel):
     texts: list[str] | None = Field(None, description="several reviews, answered in order")
     long_text: LongText | None = Field(None, description=_LONG_TEXT)
     sentences: bool = Field(False, strict=True, description=_SENTENCES)
+    model: str | None = Field(None, min_length=1, max_length=200, description=_MODEL)
 
     @model_validator(mode="after")
     def exactly_one_of_text_and_texts(self) -> Self:
         if (self.text is None) == (self.texts is None):
             raise ValueError("send exactly one of 'text' (a string) or 'texts' (a list of strings)")
-        for name in ("text", "texts", "long_text"):
+        for name in ("text", "texts", "long_text", "model"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} is null; leave it out instead")
         if self.text is not None:
@@ -212,8 +218,18 @@ class TensorOut(BaseModel):
     shape: list[int | str]
 
 
+class ServedModel(BaseModel):
+    """One of the served models, as requests address it."""
+
+    name: str = Field(description="what /predict's model field and /v2/models/{name} take")
+    version: str
+    task: str
+    labels: list[str]
+    default: bool = Field(description="whether requests that name no model get this one")
+
+
 class ModelInfo(BaseModel):
-    """What the served bundle says of itself."""
+    """What the default model's bundle says of itself, and the list of every served model."""
 
     model_config = ConfigDict(protected_namespaces=())
 
@@ -232,6 +248,9 @@ class ModelInfo(BaseModel):
     recurrent: dict[str, Any]
     metrics: dict[str, Any] = Field(description="test-split metrics and export parity")
     dataset: dict[str, Any]
+    models: list[ServedModel] = Field(
+        description="every served model, the default first (one entry when only one is served)"
+    )
 
 
 class Health(BaseModel):

@@ -7,7 +7,7 @@ import asyncio
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic_core import to_json
 
-from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
+from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep, served_model
 from app.api.routes.predict import ERRORS, require_json
 from app.api.schemas import ExplainResponse, PredictRequest
 from app.api.scoring import (
@@ -32,7 +32,8 @@ router = APIRouter(prefix="/explain", tags=["explain"], dependencies=[Depends(re
 async def explain(
     body: PredictRequest,
     request: Request,
-    classifier: ClassifierDep,
+    default: ClassifierDep,  # 503 until the models are loaded
+    state: StateDep,
     batcher: BatcherDep,
     settings: SettingsDep,
 ) -> Response:
@@ -40,6 +41,7 @@ async def explain(
     score toward positive, or toward the predicted label for more than two labels (the text
     scored without it, through the served model). Same body,
     limits and errors as /predict; at most SENTIMENT_MAX_EXPLAIN_TOKENS tokens per request."""
+    classifier = default if body.model is None else served_model(state, body.model)
     check_limits(body, settings)
     texts = echoable(body.all_texts)  # tokens and sentences quote them
     note_texts(request, texts, settings)
