@@ -2,7 +2,8 @@
 // probability of every label, the words highlighted by weight and each sentence's score. A
 // model with two labels scores the probability of positive and weighs words toward positive or
 // negative; one with more labels scores its predicted label and weighs words toward or away
-// from it. No libraries, no build step.
+// from it. The model menu lists every model the service serves (GET /model); the default one
+// is chosen first. No libraries, no build step.
 "use strict";
 
 const form = document.getElementById("review-form");
@@ -10,7 +11,10 @@ const review = document.getElementById("review");
 const button = document.getElementById("analyse");
 const errorBox = document.getElementById("error");
 const result = document.getElementById("result");
-let binary = true; // the model has two labels (negative, positive); set by describeModel
+const picker = document.getElementById("model");
+let binary = true; // the chosen model has two labels (negative, positive)
+let served = []; // GET /model's list: name, version, task, labels, default
+let defaultInfo = ""; // the default model's description line
 
 function percent(score) {
   return (100 * score).toFixed(1) + "%";
@@ -22,16 +26,37 @@ async function describeModel() {
     const response = await fetch("model");
     const model = await response.json();
     const test = (model.metrics && model.metrics.test) || {};
-    binary = model.labels.length === 2;
-    info.textContent = `Model ${model.name} ${model.version}` +
+    defaultInfo = `Model ${model.name} ${model.version}` +
       (test.accuracy ? `, test accuracy ${percent(test.accuracy)}` : "") +
       (test.examples ? ` on ${test.examples.toLocaleString("en")} test reviews` : "") +
       `; labels ${model.labels.join(", ")};` +
       ` it reads ${model.max_length} tokens at a time.`;
+    served = model.models || [{ name: model.name, version: model.version, labels: model.labels, default: true }];
+    picker.replaceChildren(...served.map((entry) => {
+      const option = document.createElement("option");
+      option.value = entry.name;
+      option.textContent = `${entry.name} ${entry.version}` + (entry.default ? " (default)" : "");
+      return option;
+    }));
+    chooseModel();
   } catch (error) {
     info.textContent = "The model's description is not available yet.";
   }
 }
+
+function chooseModel() {
+  const chosen = served.find((entry) => entry.name === picker.value) || served[0];
+  if (!chosen) return;
+  binary = chosen.labels.length === 2;
+  document.getElementById("model-info").textContent = chosen.default
+    ? defaultInfo
+    : `Model ${chosen.name} ${chosen.version}; labels ${chosen.labels.join(", ")}.`;
+}
+
+picker.addEventListener("change", () => {
+  chooseModel();
+  result.hidden = true;
+});
 
 function headers() {
   const values = { "content-type": "application/json" };
@@ -133,6 +158,7 @@ form.addEventListener("submit", async (event) => {
     sentences: true,
     long_text: document.getElementById("chunk").checked ? "chunk" : "truncate",
   };
+  if (picker.value) body.model = picker.value;
   errorBox.hidden = true;
   button.disabled = true;
   button.textContent = "Analysing…";
