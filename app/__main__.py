@@ -52,12 +52,11 @@ def main() -> int:
     from app.server import graceful
 
     try:
-        # Every bundle is checked before the port is bound; the workers load their own.
-        classifier = next(iter(load_models(settings).values()))[1]
+        models = load_models(settings)  # every bundle, checked before the port is bound
     except BundleError as error:
         log.critical("cannot serve the bundle: %s", error)
         return 1
-    graceful.serve(create_app(settings, classifier), options, settings.shutdown_delay_s)
+    graceful.serve(create_app(settings, models=models), options, settings.shutdown_delay_s)
     return 0
 
 

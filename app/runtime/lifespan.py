@@ -13,7 +13,7 @@ from app.inference.batcher import DynamicBatcher
 from app.inference.chunking import ChunkPolicy
 from app.inference.pipeline import SentimentClassifier
 from app.runtime import reload
-from app.runtime.loading import instrument, load_models
+from app.runtime.loading import LoadedModels, instrument, load_models
 from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
@@ -21,15 +21,20 @@ log = logging.getLogger("app")
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 
-def service_lifespan(settings: Settings, classifier: SentimentClassifier | None = None) -> Lifespan:
-    """The lifespan of an app whose ``state.service`` is a ServiceState; the default model's
-    ``classifier`` may be loaded beforehand (``python -m app`` does, to fail fast before the
-    port is bound). Every configured bundle is loaded, warmed up and served by its name."""
+def service_lifespan(
+    settings: Settings,
+    classifier: SentimentClassifier | None = None,
+    preloaded: LoadedModels | None = None,
+) -> Lifespan:
+    """The lifespan of an app whose ``state.service`` is a ServiceState. Every configured
+    bundle is loaded, warmed up and served by its name; the default model's ``classifier``, or
+    all of them (``preloaded``), may be loaded beforehand (``python -m app`` does, to fail fast
+    before the port is bound)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state: ServiceState = app.state.service
-        models = load_models(settings, classifier)
+        models = preloaded or load_models(settings, classifier)
         chunking = ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
         for _, model in models.values():
             chunking.check(model.manifest.max_length)  # an overlap a window cannot hold stops here

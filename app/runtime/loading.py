@@ -37,13 +37,15 @@ def bundle_folders(settings: Settings) -> list[Path]:
     return list(unique.values())
 
 
-def load_models(
-    settings: Settings, default: SentimentClassifier | None = None
-) -> dict[str, tuple[Path, SentimentClassifier]]:
+# Served models by name: each one's bundle folder and loaded classifier, the default first.
+LoadedModels = dict[str, tuple[Path, SentimentClassifier]]
+
+
+def load_models(settings: Settings, default: SentimentClassifier | None = None) -> LoadedModels:
     """Every bundle to serve, loaded and verified, by its manifest's name (the default model
     first; ``default`` is it when already loaded). Raises BundleError naming the file at fault,
     or two bundles with one name: names are what requests address models by."""
-    models: dict[str, tuple[Path, SentimentClassifier]] = {}
+    models: LoadedModels = {}
     for index, folder in enumerate(bundle_folders(settings)):
         preloaded = default if index == 0 else None
         loaded = preloaded or load_classifier(settings, folder)
