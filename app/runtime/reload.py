@@ -106,19 +106,26 @@ def tell_siblings(settings: Settings) -> None:
         os.kill(os.getppid(), signal.SIGHUP)
 
 
+async def reload_every_model(state: ServiceState, settings: Settings) -> list[str]:
+    """Reload each served model on its own (what SIGHUP does); a refused bundle is logged and
+    its model keeps serving the old version. The names of the models reloaded."""
+    reloaded = []
+    names: list[str | None] = [*state.models] or [None]
+    for name in names:
+        try:
+            reloaded.append((await reload(state, settings, model=name)).name)
+        except BundleError as error:
+            log.error("reload refused, still serving the old bundle: %s", error)
+    return reloaded
+
+
 def on_sighup(state: ServiceState, settings: Settings) -> None:
     """Reload on SIGHUP, from the event loop; a refused bundle is logged, nothing changes."""
 
-    async def run() -> None:
-        names: list[str | None] = [*state.models] or [None]
-        for name in names:
-            try:
-                await reload(state, settings, model=name)
-            except BundleError as error:
-                log.error("reload refused, still serving the old bundle: %s", error)
-
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(run()))
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: loop.create_task(reload_every_model(state, settings))
+        )
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread (tests)
         log.debug("SIGHUP reload not available in this thread")

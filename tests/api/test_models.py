@@ -165,3 +165,20 @@ def test_extra_bundles_are_read_from_a_comma_separated_setting(
 
     monkeypatch.setenv("SENTIMENT_EXTRA_BUNDLE_PATHS", f"{tmp_path / 'a'}, {tmp_path / 'b'}")
     assert Settings().extra_bundle_paths == [tmp_path / "a", tmp_path / "b"]
+
+
+def test_sighup_reloads_every_model_on_its_own(tmp_path: Path) -> None:
+    """A refused bundle keeps its model's old version; the other models still reload."""
+    from app.runtime.reload import reload_every_model
+
+    first = write_multiclass_bundle(tmp_path / "first", name="first")
+    second = write_multiclass_bundle(tmp_path / "second", name="second")
+    settings = make_settings(extra_bundle_paths=[first, second])
+    with TestClient(create_app(settings)) as client:
+        _edit_manifest(first, version="0.2.0")
+        (second / "tokenizer.json").write_text("{}")
+        state = client.app.state.service  # type: ignore[attr-defined]
+        reloaded = client.portal.call(reload_every_model, state, settings)  # type: ignore[union-attr]
+        assert reloaded == ["imdb-sentiment", "first"]
+        versions = {m["name"]: m["version"] for m in client.get("/model").json()["models"]}
+    assert versions == {"imdb-sentiment": SHIPPED_VERSION, "first": "0.2.0", "second": "0.1.0"}
