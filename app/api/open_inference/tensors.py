@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -186,27 +186,28 @@ def write_response(
 ) -> tuple[bytes, int | None]:
     """The answer body, and the length of its JSON part when binary tensors follow it.
     ``probabilities`` (more than two labels) has shape [n, labels], flattened row by row."""
-    columns: dict[str, list[Any]] = {
-        "probability": [p.score for p in predictions],
-        "probabilities": [value for p in predictions for value in (p.scores or {}).values()],
-        "label": [p.label for p in predictions],
-        "tokens": [p.tokens for p in predictions],
-        "truncated": [p.truncated for p in predictions],
+    columns: dict[str, Callable[[], list[Any]]] = {
+        "probability": lambda: [p.score for p in predictions],
+        "probabilities": lambda: [v for p in predictions for v in (p.scores or {}).values()],
+        "label": lambda: [p.label for p in predictions],
+        "tokens": lambda: [p.tokens for p in predictions],
+        "truncated": lambda: [p.truncated for p in predictions],
     }
     outputs: list[dict[str, Any]] = []
     chunks: list[bytes] = []
     datatypes = {**outputs_of(False), **outputs_of(True)}
     for name, binary in call.outputs:
+        values = columns[name]()  # only the outputs asked for are built
         shape = call.shape
         if name == "probabilities":
-            shape = [len(predictions), len(columns[name]) // max(1, len(predictions))]
+            shape = [len(predictions), len(values) // max(1, len(predictions))]
         output: dict[str, Any] = {"name": name, "datatype": datatypes[name], "shape": shape}
         if binary:
-            chunk = _binary(datatypes[name], columns[name])
+            chunk = _binary(datatypes[name], values)
             output["parameters"] = {"binary_data_size": len(chunk)}
             chunks.append(chunk)
         else:
-            output["data"] = columns[name]
+            output["data"] = values
         outputs.append(output)
     answer: dict[str, Any] = {"model_name": model_name, "model_version": model_version}
     if call.request_id is not None:
