@@ -48,15 +48,15 @@ def main() -> int:
 
     from app.inference.bundle import BundleError
     from app.main import create_app
-    from app.runtime.loading import load_classifier
+    from app.runtime.loading import load_models
     from app.server import graceful
 
     try:
-        classifier = load_classifier(settings)
+        models = load_models(settings)  # every bundle, checked before the port is bound
     except BundleError as error:
         log.critical("cannot serve the bundle: %s", error)
         return 1
-    graceful.serve(create_app(settings, classifier), options, settings.shutdown_delay_s)
+    graceful.serve(create_app(settings, models=models), options, settings.shutdown_delay_s)
     return 0
 
 

@@ -25,14 +25,18 @@ from app.inference.pipeline import SentimentClassifier
 from app.observability.http import RequestMetrics
 from app.observability.metrics import ServiceMetrics
 from app.runtime.lifespan import service_lifespan
+from app.runtime.loading import LoadedModels
 from app.runtime.state import ServiceState
 
 
 def create_app(
-    settings: Settings | None = None, classifier: SentimentClassifier | None = None
+    settings: Settings | None = None,
+    classifier: SentimentClassifier | None = None,
+    models: LoadedModels | None = None,
 ) -> FastAPI:
-    """Build the app; ``classifier`` may be loaded beforehand (``python -m app`` does, to fail
-    fast before the server binds its port)."""
+    """Build the app; the default model's ``classifier``, or every served model (``models``,
+    from ``load_models``), may be loaded beforehand (``python -m app`` does, to fail fast
+    before the server binds its port)."""
     settings = settings or Settings()
     configure_logging(settings)
     service_metrics = _metrics(settings)
@@ -40,7 +44,7 @@ def create_app(
         title="Sentiment API",
         summary="Is a movie review positive or negative? An embedding-LSTM on onnxruntime.",
         version="1.0.0",
-        lifespan=service_lifespan(settings, classifier),
+        lifespan=service_lifespan(settings, classifier, models),
         middleware=[
             *([Middleware(RequestMetrics, metrics=service_metrics)] if service_metrics else []),
             Middleware(AccessLog),

@@ -101,3 +101,11 @@ def classifier() -> SentimentClassifier:
 def bundle_copy(tmp_path: Path) -> Path:
     """A private copy of the shipped bundle that a test may damage."""
     return Path(shutil.copytree(SHIPPED_BUNDLE, tmp_path / "bundle"))
+
+
+@pytest.fixture(scope="session")
+def multiclass_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A three-label bundle (negative, neutral, positive) made here without TensorFlow."""
+    from tests.multiclass_bundle import write_multiclass_bundle
+
+    return write_multiclass_bundle(tmp_path_factory.mktemp("multiclass") / "tri-sentiment")

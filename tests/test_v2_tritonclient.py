@@ -1,10 +1,12 @@
 """The Open Inference Protocol spoken with the real Triton client (``tritonclient[http]``) to
-``python -m app``: health, metadata, inference in JSON and binary modes, unknown model."""
+``python -m app``: health, metadata, inference in JSON and binary modes, unknown model, and
+inference on two models of one service."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -111,3 +113,48 @@ def test_unknown_model_and_missing_key(client: httpclient.InferenceServerClient)
     assert refused.value.status() == "401"
     with pytest.raises(InferenceServerException):
         client.get_model_metadata("no-such-model")
+
+
+@pytest.fixture(scope="module")
+def two_models(multiclass_bundle: Path) -> Iterator[str]:
+    """The shipped model (the default) and a three-label one, in two worker processes."""
+    env = {
+        "SENTIMENT_WORKERS": "2",
+        "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
+        "SENTIMENT_EXTRA_BUNDLE_PATHS": str(multiclass_bundle),
+        "SENTIMENT_LOG_LEVEL": "warning",
+    }
+    with serving([sys.executable, "-m", "app"], env) as service:
+        yield service.base
+
+
+def test_infer_on_two_models_of_one_service(two_models: str) -> None:
+    triton = httpclient.InferenceServerClient(url=two_models.removeprefix("http://"))
+    try:
+        for binary in (False, True):
+            for model, output in ((MODEL, "probability"), ("tri-sentiment", "probabilities")):
+                assert triton.is_model_ready(model)
+                text = httpclient.InferInput("text", [len(TEXTS)], "BYTES")
+                text.set_data_from_numpy(np.array(TEXTS, dtype=object), binary_data=binary)
+                wanted = [httpclient.InferRequestedOutput(output, binary_data=binary)]
+                wanted.append(httpclient.InferRequestedOutput("label", binary_data=binary))
+                result = triton.infer(model, [text], outputs=wanted)
+                body = {"texts": TEXTS, "model": model}
+                predicted = httpx.post(f"{two_models}/predict", json=body).json()["predictions"]
+                scores = result.as_numpy(output)
+                if model == MODEL:
+                    expected = np.array([p["score"] for p in predicted])
+                else:
+                    expected = np.array([list(p["scores"].values()) for p in predicted])
+                    assert scores.shape == (len(TEXTS), 3)
+                np.testing.assert_allclose(scores, expected, atol=1e-6)
+                labels = [
+                    v.decode() if isinstance(v, bytes) else v for v in result.as_numpy("label")
+                ]
+                assert labels == [p["label"] for p in predicted]
+        metadata = triton.get_model_metadata("tri-sentiment")
+        assert {"name": "probabilities", "datatype": "FP32", "shape": [-1, 3]} in metadata[
+            "outputs"
+        ]
+    finally:
+        triton.close()

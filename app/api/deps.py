@@ -44,6 +44,18 @@ async def get_classifier(state: Annotated[ServiceState, Depends(_serving)]) -> S
     return state.classifier
 
 
+def served_model(state: ServiceState, name: str | None) -> SentimentClassifier:
+    """The served model a request names (None: the default one); 404 for any other name. A
+    name is only looked up among the loaded models' names: it never becomes a path."""
+    model = state.model(name)
+    if model is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no model named {name!r} is served; GET /model lists the served models",
+        )
+    return model
+
+
 async def get_batcher(state: Annotated[ServiceState, Depends(_serving)]) -> DynamicBatcher:
     assert state.batcher is not None
     return state.batcher

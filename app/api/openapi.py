@@ -1,5 +1,6 @@
 """The OpenAPI schema states the request limits of the running settings, and the name and
-version of the model the Open Inference Protocol routes serve."""
+versions of the models the service serves (the Open Inference Protocol's path parameters and
+the ``model`` field of /predict and /explain)."""
 
 from __future__ import annotations
 
@@ -37,22 +38,27 @@ def document_limits(app: FastAPI, settings: Settings) -> None:
 def _document_served_model(
     schema: dict[str, Any] | None, state: ServiceState, settings: Settings
 ) -> None:
-    """The V2 routes' ``model_name`` and ``model_version`` take the one model served: the
-    loaded one (it may change with a reload), or before loading the bundle's on disk."""
+    """The V2 routes' ``model_name`` and ``model_version``, and the ``model`` field, take the
+    models served: the loaded ones (they may change with a reload), or before loading the
+    default bundle's on disk."""
     if schema is None:
         return
-    if state.classifier is not None:
-        manifest = state.classifier.manifest
+    if state.models:
+        manifests = [model.manifest for model in state.models.values()]
     else:
         try:
-            manifest = read_manifest(settings.bundle_path)
+            manifests = [read_manifest(settings.bundle_path)]
         except BundleError:
             return
-    served = {"model_name": manifest.name, "model_version": manifest.version}
+    names = list(dict.fromkeys(manifest.name for manifest in manifests))
+    versions = list(dict.fromkeys(manifest.version for manifest in manifests))
+    request_fields = schema["components"]["schemas"]["PredictRequest"]["properties"]
+    request_fields["model"]["enum"] = names
+    served = {"model_name": names, "model_version": versions}
     for path, operations in schema["paths"].items():
         if not path.startswith("/v2/models/"):
             continue
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] in served:
-                    parameter["schema"]["enum"] = [served[parameter["name"]]]
+                    parameter["schema"]["enum"] = served[parameter["name"]]

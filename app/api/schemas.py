@@ -20,6 +20,10 @@ _LONG_TEXT = (
     " SENTIMENT_LONG_TEXT setting"
 )
 _SENTENCES = "also score each sentence of each text (character offsets into the text)"
+_MODEL = (
+    "the name of the served model to ask (GET /model lists them); the default model when left"
+    " out; 404 for a name not served"
+)
 
 
 # A text needs one character outside this whitespace set (Python's str.isspace() and
@@ -52,6 +56,7 @@ def _predict_request_schema(schema: dict[str, Any]) -> None:
     }
     properties["long_text"] = {"enum": ["truncate", "chunk"], "description": _LONG_TEXT}
     properties["sentences"] = {"type": "boolean", "default": False, "description": _SENTENCES}
+    properties["model"] = {"type": "string", "minLength": 1, "description": _MODEL}
     schema["oneOf"] = [{"required": ["text"]}, {"required": ["texts"]}]
     schema["examples"] = [
         {"text": POSITIVE_EXAMPLE},
@@ -70,12 +75,13 @@ class PredictRequest(BaseModel):
     texts: list[str] | None = Field(None, description="several reviews, answered in order")
     long_text: LongText | None = Field(None, description=_LONG_TEXT)
     sentences: bool = Field(False, strict=True, description=_SENTENCES)
+    model: str | None = Field(None, min_length=1, max_length=200, description=_MODEL)
 
     @model_validator(mode="after")
     def exactly_one_of_text_and_texts(self) -> Self:
         if (self.text is None) == (self.texts is None):
             raise ValueError("send exactly one of 'text' (a string) or 'texts' (a list of strings)")
-        for name in ("text", "texts", "long_text"):
+        for name in ("text", "texts", "long_text", "model"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} is null; leave it out instead")
         if self.text is not None:
@@ -92,8 +98,15 @@ class PredictRequest(BaseModel):
         return [self.text] if self.text is not None else list(self.texts or [])
 
 
-_LABEL = "'positive' if score >= the model's threshold, else 'negative'"
-_SCORE = "probability that the text is positive"
+_LABEL = (
+    "two labels: 'positive' if score >= the model's threshold, else 'negative' (the model's"
+    " labels[1] and labels[0]); more labels: the most probable one"
+)
+_SCORE = (
+    "two labels: probability that the text is positive (labels[1]); more labels: probability of"
+    " label"
+)
+_SCORES = "the probability of every label of the model, in its order (they add up to 1)"
 _CHUNKS = "windows the text was read in (only with long_text 'chunk'; 1 for a text that fits)"
 
 
@@ -103,11 +116,13 @@ class SentenceOut(BaseModel):
     end: int = Field(ge=1, description="offset just past its last character")
     label: str = Field(description=_LABEL)
     score: float = Field(ge=0.0, le=1.0, description=_SCORE)
+    scores: dict[str, float] = Field(description=_SCORES)
 
 
 class PredictionOut(BaseModel):
     label: str = Field(description=_LABEL)
-    score: float = Field(ge=0.0, le=1.0, description="probability that the review is positive")
+    score: float = Field(ge=0.0, le=1.0, description=_SCORE)
+    scores: dict[str, float] = Field(description=_SCORES)
     tokens: int = Field(ge=0, description="tokens of the text the model read")
     truncated: bool = Field(description="whether the text was longer than the model reads")
     chunks: int | None = Field(None, ge=1, description=_CHUNKS)
@@ -127,7 +142,13 @@ class PredictResponse(BaseModel):
             "examples": [
                 {
                     "predictions": [
-                        {"label": "positive", "score": 0.97, "tokens": 16, "truncated": False}
+                        {
+                            "label": "positive",
+                            "score": 0.97,
+                            "scores": {"negative": 0.03, "positive": 0.97},
+                            "tokens": 16,
+                            "truncated": False,
+                        }
                     ],
                     "model": {"name": "imdb-sentiment", "version": "1.0.0"},
                 }
@@ -146,14 +167,16 @@ class TokenWeightOut(BaseModel):
     weight: float = Field(
         ge=-1.0,
         le=1.0,
-        description="how much this token moves the score toward positive: the score minus the"
-        " score without it (negative: it pushes toward negative)",
+        description="how much this token moves the score toward positive (two labels) or toward"
+        " the predicted label (more labels): the score minus the score without it (negative: it"
+        " pushes the other way)",
     )
 
 
 class ExplanationOut(BaseModel):
     label: str = Field(description=_LABEL)
     score: float = Field(ge=0.0, le=1.0, description=_SCORE)
+    scores: dict[str, float] = Field(description=_SCORES)
     truncated: bool = Field(description="whether tokens past the model's window went unread")
     chunks: int | None = Field(None, ge=1, description=_CHUNKS)
     tokens: list[TokenWeightOut] = Field(description="every token read, in order, with its weight")
@@ -171,6 +194,7 @@ class ExplainResponse(BaseModel):
                         {
                             "label": "positive",
                             "score": 0.98,
+                            "scores": {"negative": 0.02, "positive": 0.98},
                             "truncated": False,
                             "tokens": [
                                 {"text": "Great", "start": 0, "end": 5, "weight": 0.23},
@@ -194,8 +218,18 @@ class TensorOut(BaseModel):
     shape: list[int | str]
 
 
+class ServedModel(BaseModel):
+    """One of the served models, as requests address it."""
+
+    name: str = Field(description="what /predict's model field and /v2/models/{name} take")
+    version: str
+    task: str
+    labels: list[str]
+    default: bool = Field(description="whether requests that name no model get this one")
+
+
 class ModelInfo(BaseModel):
-    """What the served bundle says of itself."""
+    """What the default model's bundle says of itself, and the list of every served model."""
 
     model_config = ConfigDict(protected_namespaces=())
 
@@ -204,7 +238,7 @@ class ModelInfo(BaseModel):
     created: str
     task: str
     labels: list[str]
-    threshold: float
+    threshold: float | None = Field(description="binary-sentiment only (null for more labels)")
     max_length: int
     truncation: Literal["first", "last"]
     vocab_size: int
@@ -214,6 +248,9 @@ class ModelInfo(BaseModel):
     recurrent: dict[str, Any]
     metrics: dict[str, Any] = Field(description="test-split metrics and export parity")
     dataset: dict[str, Any]
+    models: list[ServedModel] = Field(
+        description="every served model, the default first (one entry when only one is served)"
+    )
 
 
 class Health(BaseModel):

@@ -168,13 +168,12 @@ def sentence_payloads(
 
 
 def _label_and_score(prediction: Prediction) -> dict[str, Any]:
-    return {"label": prediction.label, "score": prediction.score}
+    return {"label": prediction.label, "score": prediction.score, "scores": prediction.scores}
 
 
 def prediction_payload(prediction: Prediction) -> dict[str, Any]:
     payload: dict[str, Any] = {
-        "label": prediction.label,
-        "score": prediction.score,
+        **_label_and_score(prediction),
         "tokens": prediction.tokens,
         "truncated": prediction.truncated,
     }

@@ -17,7 +17,21 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SENTIMENT_", frozen=True, extra="ignore")
 
-    bundle_path: Path = Field(DEFAULT_BUNDLE, description="model bundle folder to serve")
+    bundle_path: Path = Field(
+        DEFAULT_BUNDLE,
+        description="model bundle folder to serve: the default model, used when a request names"
+        " none",
+    )
+    extra_bundle_paths: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="more bundle folders to serve beside the default (comma-separated); each is"
+        " addressed by its manifest's name",
+    )
+    models_dir: Path | None = Field(
+        None,
+        description="serve every bundle in this folder too (each subfolder holding a"
+        " manifest.json), addressed by its manifest's name",
+    )
     host: str = Field("127.0.0.1", description="interface to listen on (0.0.0.0 in containers)")
     port: int = Field(8000, ge=1, le=65_535)
 
@@ -133,11 +147,11 @@ class Settings(BaseSettings):
         description="browser origins allowed to call the API (comma-separated); none by default",
     )
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "extra_bundle_paths", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @field_validator("api_key", "admin_token")

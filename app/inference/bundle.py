@@ -4,6 +4,16 @@
 The manifest names the graph's inputs and outputs, the labels and threshold, the max length and
 pad id, the metrics, and the sha256 of every file. Training writes it (``training.export``);
 serving reads it here and refuses a bundle that does not match what it says of itself.
+
+Two tasks, one input (``input_ids`` int64 ``[batch, sequence]``, post-padded with ``pad_id``):
+
+- ``task: "binary-sentiment"``: exactly 2 ``labels`` (negative, positive); one output of shape
+  ``[batch, 1]`` (float32, usually named ``probability``) holding the probability of
+  ``labels[1]``; ``threshold`` in [0, 1] is required: the label is ``labels[1]`` at or above it.
+- ``task: "multiclass-sentiment"``: 3 to 50 distinct ``labels``; one output of shape
+  ``[batch, N]`` (float32, named ``probabilities``, N = the number of labels; the batch axis is
+  a name) holding softmax probabilities in the manifest's label order; no ``threshold`` (leave
+  it out): the label is the most probable one (the first on a tie).
 """
 
 from __future__ import annotations
@@ -13,13 +23,16 @@ import json
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from tokenizers import Tokenizer
 
 MANIFEST_FILE = "manifest.json"
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 FORMAT_VERSION: Final = 1  # the manifest layout this code reads; another is refused
+BINARY_TASK: Final = "binary-sentiment"
+MULTICLASS_TASK: Final = "multiclass-sentiment"
+MAX_LABELS: Final = 50
 
 
 class BundleError(RuntimeError):
@@ -58,9 +71,11 @@ class Manifest(BaseModel):
     name: str
     version: str
     created: str
-    task: Literal["binary-sentiment"] = "binary-sentiment"
-    labels: list[str] = Field(min_length=2, max_length=2)
-    threshold: float = Field(ge=0.0, le=1.0)
+    task: Literal["binary-sentiment", "multiclass-sentiment"] = BINARY_TASK
+    labels: list[str] = Field(min_length=2, max_length=MAX_LABELS)
+    # Binary only (required there); a multiclass manifest must leave it out, and this default
+    # is then never read: its label is the argmax.
+    threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     max_length: int = Field(gt=0)
     truncation: Literal["first", "last"] = "first"  # which max_length tokens a long text keeps
     pad_id: int = Field(ge=0)
@@ -73,6 +88,31 @@ class Manifest(BaseModel):
     dataset: dict[str, Any]
     libraries: dict[str, str]
     files: dict[str, str]
+
+    @model_validator(mode="after")
+    def _task_rules(self) -> Manifest:
+        """Labels, threshold and output shape agree with the task (see the module docstring)."""
+        if len(set(self.labels)) != len(self.labels) or not all(self.labels):
+            raise ValueError("labels must be distinct, non-empty names")
+        last_axis = self.output.shape[-1] if self.output.shape else None
+        if self.task == BINARY_TASK:
+            if len(self.labels) != 2 or "threshold" not in self.model_fields_set:
+                raise ValueError(f"{BINARY_TASK} needs exactly 2 labels and a threshold")
+            if last_axis != 1:
+                raise ValueError(f"{BINARY_TASK} needs an output of shape [batch, 1]")
+        else:
+            if len(self.labels) < 3 or "threshold" in self.model_fields_set:
+                raise ValueError(f"{MULTICLASS_TASK} needs 3 or more labels and no threshold")
+            if len(self.output.shape) != 2 or last_axis != len(self.labels):
+                raise ValueError(
+                    f"{MULTICLASS_TASK} needs an output of shape [batch, {len(self.labels)}]"
+                )
+        return self
+
+    @property
+    def multiclass(self) -> bool:
+        """Whether the output is a probability per label (else: of labels[1] only)."""
+        return self.task == MULTICLASS_TASK
 
     @property
     def input(self) -> TensorSpec:

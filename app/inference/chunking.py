@@ -10,6 +10,10 @@ texts of other requests), and the window probabilities are pooled by one rule:
 - ``logit_mean``: the sigmoid of the mean log-odds (confident windows weigh more);
 - ``max_confidence``: the probability of the window furthest from 0.5.
 
+For a multiclass bundle each window has a probability per label and the rules apply to those
+rows: the mean row; the softmax of the mean log-probabilities; the row whose top probability is
+highest.
+
 A text within the window is one window, scored exactly as without chunking. Each window's
 probability depends only on its own tokens (the model ignores padding), and pooling only on
 the text's own windows, so a text's score does not depend on its batch mates.
@@ -31,9 +35,9 @@ from app.inference.pipeline import (
     Prediction,
     SentimentClassifier,
     encodable,
-    label_for,
     pad_rows,
 )
+from app.inference.predictions import prediction_of
 
 LongText = Literal["truncate", "chunk"]
 Pooling = Literal["mean", "logit_mean", "max_confidence"]
@@ -101,6 +105,31 @@ def pool(probabilities: np.ndarray, rule: Pooling) -> float:
     raise ValueError(f"unknown pooling rule {rule!r}; use one of {POOLING_RULES}")
 
 
+def pool_rows(probabilities: np.ndarray, rule: Pooling) -> np.ndarray:
+    """One row of label probabilities from a text's window rows ([windows, labels]; a single
+    window is kept as is): the multiclass form of ``pool``."""
+    if len(probabilities) == 1:
+        return probabilities[0]
+    values = probabilities.astype(np.float64)
+    if rule == "mean":
+        return values.mean(axis=0)
+    if rule == "logit_mean":
+        mean_log = np.log(np.clip(values, _EPSILON, 1.0)).mean(axis=0)
+        exp = np.exp(mean_log - mean_log.max())
+        return exp / exp.sum()
+    if rule == "max_confidence":
+        return values[int(np.argmax(values.max(axis=1)))]
+    raise ValueError(f"unknown pooling rule {rule!r}; use one of {POOLING_RULES}")
+
+
+def pool_any(probabilities: np.ndarray, rule: Pooling) -> np.ndarray | float:
+    """``pool`` for a binary bundle's window probabilities ([windows]), ``pool_rows`` for a
+    multiclass one's ([windows, labels])."""
+    if probabilities.ndim == 2:
+        return pool_rows(probabilities, rule)
+    return pool(probabilities, rule)
+
+
 def whole_token_ids(classifier: SentimentClassifier, texts: Sequence[str]) -> list[np.ndarray]:
     """Every token id of each text (no truncation), with the bundle's tokenizer."""
     encodings = classifier.whole_text_tokenizer.encode_batch_fast(
@@ -134,15 +163,7 @@ class ChunkedScorer:
         predictions = []
         first = 0
         for ids, count in zip(token_ids, windows_per_text, strict=True):
-            score = pool(probabilities[first : first + count], self.policy.pooling)
+            pooled = pool_any(probabilities[first : first + count], self.policy.pooling)
             first += count
-            predictions.append(
-                Prediction(
-                    label=label_for(score, manifest.labels, manifest.threshold),
-                    score=score,
-                    tokens=len(ids),
-                    truncated=False,
-                    chunks=count,
-                )
-            )
-        return predictions
+            predictions.append(prediction_of(pooled, manifest, len(ids), False, chunks=count))
+        return classifier.record_labels(predictions)

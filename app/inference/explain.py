@@ -4,7 +4,9 @@ For each text, every window the model reads is scored once as it is and once wit
 its tokens; all those rows of all texts go through ``forward_grouped`` in one call (the same
 onnxruntime session and micro-batching as predictions). A token's weight is the text's score
 minus its score with that token left out of every window that holds it: positive when the
-token pushes toward the positive label, negative when it pushes toward the negative one.
+token pushes toward the positive label, negative when it pushes toward the negative one. For a
+multiclass bundle the score weighed is the probability of the predicted label: positive
+weights push toward the predicted label, negative ones away from it.
 Scores are pooled as in ``app.inference.chunking``; with truncation the only window is the
 tokens the model reads, so tokens past it get no weight.
 
@@ -21,14 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.inference.chunking import ChunkPolicy, LongText, pool, window_spans
+from app.inference.chunking import ChunkPolicy, LongText, pool_any, window_spans
 from app.inference.pipeline import (
     Prediction,
     SentimentClassifier,
     encodable,
-    label_for,
     pad_rows,
 )
+from app.inference.predictions import prediction_of, score_of
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class Explainer:
             used = sum(1 + end - start for start, end in plan.spans)
             explanations.append(self._explain(text, plan, probabilities[first : first + used]))
             first += used
+        self.classifier.record_labels([explanation.prediction for explanation in explanations])
         return explanations
 
     def _plans(self, texts: Sequence[str]) -> list[_Plan]:
@@ -131,27 +134,30 @@ class Explainer:
 
     def _explain(self, text: str, plan: _Plan, probabilities: np.ndarray) -> Explanation:
         manifest = self.classifier.manifest
-        window_scores = np.empty(len(plan.spans), dtype=np.float32)
+        window_scores = np.empty((len(plan.spans), *self.classifier.row_shape), dtype=np.float32)
         without: list[np.ndarray] = []  # per window: its score without each of its tokens
         row = 0
         for index, (start, end) in enumerate(plan.spans):
             window_scores[index] = probabilities[row]
             without.append(probabilities[row + 1 : row + 1 + end - start])
             row += 1 + end - start
-        score = pool(window_scores, self.policy.pooling)
+        pooled = pool_any(window_scores, self.policy.pooling)
+        prediction = prediction_of(
+            pooled,
+            manifest,
+            len(plan.ids),
+            plan.truncated,
+            chunks=len(plan.spans) if self.long_text == "chunk" else None,
+        )
+        # Binary: toward labels[1], as always; multiclass: toward the predicted label.
+        target = manifest.labels.index(prediction.label) if manifest.multiclass else None
+        score = score_of(pooled, target)
         tokens = []
         for position, (start, end) in enumerate(plan.offsets):
             occluded = window_scores.copy()
             for index, (first, last) in enumerate(plan.spans):
                 if first <= position < last:
                     occluded[index] = without[index][position - first]
-            weight = score - pool(occluded, self.policy.pooling)
+            weight = score - score_of(pool_any(occluded, self.policy.pooling), target)
             tokens.append(TokenWeight(text[start:end], start, end, weight))
-        prediction = Prediction(
-            label=label_for(score, manifest.labels, manifest.threshold),
-            score=score,
-            tokens=len(plan.ids),
-            truncated=plan.truncated,
-            chunks=len(plan.spans) if self.long_text == "chunk" else None,
-        )
         return Explanation(prediction, tokens)

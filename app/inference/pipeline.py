@@ -3,12 +3,15 @@
 - ``encode`` (preprocess): texts -> the bundle's tokenizer (normalise, tokenise, truncate at
   max length) -> int64 ids post-padded with the pad id to the longest row of the batch, plus the
   number of tokens used and whether each text was truncated.
-- ``SentimentClassifier.forward``: ids -> probability of the positive label; only
-  ``session.run``. ``predict`` orders a batch's rows by length and runs them in micro-batches of
-  ``forward_batch_size`` rows, each cut to its own longest row: short texts do not pay for
-  long ones, and this LSTM runs fastest on a few rows at a time, as the gate activations of
-  many long rows no longer fit in cache (measured by ``benchmarks``; README gives the figures).
-- ``postprocess``: probabilities -> label by threshold.
+- ``SentimentClassifier.forward``: ids -> probabilities; only ``session.run``. A binary bundle
+  gives one per row (of the positive label, ``labels[1]``), a multiclass one a row of one per
+  label (``app.inference.bundle`` has the contract). ``predict`` orders a batch's rows by
+  length and runs them in micro-batches of ``forward_batch_size`` rows, each cut to its own
+  longest row: short texts do not pay for long ones, and this LSTM runs fastest on a few rows
+  at a time, as the gate activations of many long rows no longer fit in cache (measured by
+  ``benchmarks``; README gives the figures).
+- ``postprocess``: probabilities -> label (by threshold for two labels, the most probable for
+  more) and ``scores``, the probability of every label.
 
 Training vectorises its data with the same ``encode`` on the same ``tokenizer.json``, so what
 the model learnt from and what it serves are one code path (no train/serve skew).
@@ -36,6 +39,8 @@ from app.inference.bundle import (
     read_manifest,
     verify_checksums,
 )
+from app.inference.predictions import Prediction, prediction_of
+from app.inference.predictions import label_for as label_for  # re-exported: its long-time home
 from app.observability.metrics import ModelMetrics
 
 # One core per tokenizer call: the service already runs one inference thread per core, and
@@ -52,15 +57,6 @@ class EncodedBatch:
     input_ids: np.ndarray
     lengths: np.ndarray
     truncated: np.ndarray
-
-
-@dataclass(frozen=True)
-class Prediction:
-    label: str
-    score: float
-    tokens: int
-    truncated: bool
-    chunks: int | None = None  # windows scored, when a long text was read whole (chunking)
 
 
 def encode(tokenizer: Tokenizer, texts: Sequence[str], pad_id: int) -> EncodedBatch:
@@ -109,26 +105,14 @@ def encodable(text: str) -> str:
     return text
 
 
-def label_for(probability: float, labels: Sequence[str], threshold: float) -> str:
-    """The label rule: the positive label (``labels[1]``) at or above the threshold, else the
-    negative one (``labels[0]``)."""
-    negative, positive = labels
-    return positive if probability >= threshold else negative
-
-
 def postprocess(
-    probabilities: np.ndarray, batch: EncodedBatch, labels: Sequence[str], threshold: float
+    probabilities: np.ndarray, batch: EncodedBatch, manifest: Manifest
 ) -> list[Prediction]:
-    """Probability of the positive label (``labels[1]``) -> label by threshold."""
+    """Each row's probabilities -> its prediction (``prediction_of``)."""
     return [
-        Prediction(
-            label=label_for(probability, labels, threshold),
-            score=float(probability),
-            tokens=int(tokens),
-            truncated=bool(truncated),
-        )
-        for probability, tokens, truncated in zip(
-            probabilities.tolist(), batch.lengths, batch.truncated, strict=True
+        prediction_of(row, manifest, int(tokens), bool(truncated))
+        for row, tokens, truncated in zip(
+            probabilities, batch.lengths, batch.truncated, strict=True
         )
     ]
 
@@ -182,6 +166,8 @@ class SentimentClassifier:
         self.forward_batch_size = forward_batch_size
         self._input_name = manifest.input.name
         self._output_names = [manifest.output.name]
+        # One probability per row (binary), or a row of one per label (multiclass).
+        self.row_shape: tuple[int, ...] = (len(manifest.labels),) if manifest.multiclass else ()
         # Set by the service once the model is warmed up; the training code records nothing.
         self.metrics: ModelMetrics | None = None
 
@@ -214,12 +200,13 @@ class SentimentClassifier:
         return whole
 
     def forward(self, input_ids: np.ndarray) -> np.ndarray:
-        """[batch, width] int64 ids -> [batch] probabilities of the positive label."""
+        """[batch, width] int64 ids -> [batch] probabilities of the positive label (binary), or
+        [batch, labels] probabilities (multiclass)."""
         started = time.perf_counter()
         (probabilities,) = self.session.run(self._output_names, {self._input_name: input_ids})
         if self.metrics is not None:
             self.metrics.run_seconds.observe(time.perf_counter() - started)
-        return np.asarray(probabilities, dtype=np.float32).reshape(len(input_ids))
+        return np.asarray(probabilities, dtype=np.float32).reshape(len(input_ids), *self.row_shape)
 
     def forward_grouped(self, batch: EncodedBatch) -> np.ndarray:
         """Probabilities for a batch, run as length-ordered micro-batches of at most
@@ -228,7 +215,7 @@ class SentimentClassifier:
         if rows <= self.forward_batch_size:
             width = max(1, int(batch.lengths.max()))
             return self.forward(batch.input_ids[:, :width])
-        probabilities = np.empty(rows, dtype=np.float32)
+        probabilities = np.empty((rows, *self.row_shape), dtype=np.float32)
         order = np.argsort(batch.lengths, kind="stable")
         for start in range(0, rows, self.forward_batch_size):
             group = order[start : start + self.forward_batch_size]
@@ -245,13 +232,20 @@ class SentimentClassifier:
         if self.metrics is not None:
             self.metrics.observe_batch(tokens, truncated, windows)
 
+    def record_labels(self, predictions: Sequence[Prediction]) -> list[Prediction]:
+        """Count the labels of a batch's predictions in the service's metrics (when it has
+        them), and hand the predictions back."""
+        if self.metrics is not None:
+            self.metrics.count_labels([prediction.label for prediction in predictions])
+        return list(predictions)
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         batch = self.encode(texts)
         if len(batch.input_ids) == 0:
             return []
         probabilities = self.forward_grouped(batch)
         self.record_batch(batch.lengths.tolist(), int(batch.truncated.sum()))
-        return postprocess(probabilities, batch, self.manifest.labels, self.manifest.threshold)
+        return self.record_labels(postprocess(probabilities, batch, self.manifest))
 
     def warm_up(self) -> None:
         """Run the graph once at a short and at the full length so first requests are fast."""

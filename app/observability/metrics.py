@@ -49,6 +49,13 @@ class ModelMetrics:
         self.text_tokens = metrics.text_tokens.labels(name, version)
         self.truncated = metrics.texts_truncated.labels(name, version)
         self.text_windows = metrics.text_windows.labels(name, version)
+        self._predictions = metrics.predictions
+        self._model = (name, version)
+
+    def count_labels(self, labels: Sequence[str]) -> None:
+        """The labels the model gave a batch's texts, one per text."""
+        for label in set(labels):
+            self._predictions.labels(*self._model, label).inc(labels.count(label))
 
     def observe_batch(
         self, tokens: Sequence[int], truncated: int, windows: Sequence[int] = ()
@@ -77,7 +84,7 @@ class ServiceMetrics:
         self._declare_batching(registry)
         self._declare_texts(registry)
         self._declare_models(registry)
-        self._served: tuple[str, str] | None = None
+        self._served: dict[str, str] = {}  # model name -> the version serving now
 
     def _declare_http(self, registry: CollectorRegistry) -> None:
         """Requests by route and status, their latency, and those in flight."""
@@ -152,6 +159,12 @@ class ServiceMetrics:
             buckets=WINDOW_BUCKETS,
             registry=registry,
         )
+        self.predictions = Counter(
+            "sentiment_predictions",
+            "Texts the model labelled, by model, version and the label it gave",
+            [*MODEL, "label"],
+            registry=registry,
+        )
         self.texts_shed = Counter(
             "sentiment_texts_shed",
             "Texts refused with 503: the queue was full, or the service was shutting down",
@@ -198,10 +211,11 @@ class ServiceMetrics:
         return ModelMetrics(self, name, version)
 
     def serving(self, name: str, version: str, test_accuracy: float | None) -> None:
-        """Record which model serves now (at start-up and after each reload)."""
-        if self._served is not None and self._served != (name, version):
-            self.model_info.labels(*self._served).set(0)
-        self._served = (name, version)
+        """Record which version of a model serves now (at start-up and after each reload)."""
+        replaced = self._served.get(name)
+        if replaced is not None and replaced != version:
+            self.model_info.labels(name, replaced).set(0)
+        self._served[name] = version
         self.model_info.labels(name, version).set(1)
         if test_accuracy is not None:
             self.model_test_accuracy.labels(name, version).set(test_accuracy)

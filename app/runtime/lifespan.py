@@ -13,7 +13,7 @@ from app.inference.batcher import DynamicBatcher
 from app.inference.chunking import ChunkPolicy
 from app.inference.pipeline import SentimentClassifier
 from app.runtime import reload
-from app.runtime.loading import instrument, load_classifier
+from app.runtime.loading import LoadedModels, instrument, load_models
 from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
@@ -21,18 +21,28 @@ log = logging.getLogger("app")
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 
-def service_lifespan(settings: Settings, classifier: SentimentClassifier | None = None) -> Lifespan:
-    """The lifespan of an app whose ``state.service`` is a ServiceState; ``classifier`` may be
-    loaded beforehand (``python -m app`` does, to fail fast before the port is bound)."""
+def service_lifespan(
+    settings: Settings,
+    classifier: SentimentClassifier | None = None,
+    preloaded: LoadedModels | None = None,
+) -> Lifespan:
+    """The lifespan of an app whose ``state.service`` is a ServiceState. Every configured
+    bundle is loaded, warmed up and served by its name; the default model's ``classifier``, or
+    all of them (``preloaded``), may be loaded beforehand (``python -m app`` does, to fail fast
+    before the port is bound)."""
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state: ServiceState = app.state.service
-        loaded = classifier or load_classifier(settings)
+        models = preloaded or load_models(settings, classifier)
         chunking = ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
-        chunking.check(loaded.manifest.max_length)  # an overlap the window cannot hold stops here
-        loaded.warm_up()
-        instrument(loaded, state.metrics)
+        for _, model in models.values():
+            chunking.check(model.manifest.max_length)  # an overlap a window cannot hold stops here
+            model.warm_up()
+            instrument(model, state.metrics)
+        loaded = next(iter(models.values()))[1]
+        state.bundles = {name: folder for name, (folder, _) in models.items()}
+        state.models = {name: model for name, (_, model) in models.items()}
         batcher = DynamicBatcher(
             max_batch_size=settings.max_batch_size,
             max_queue_texts=settings.max_queue_texts,
@@ -45,11 +55,12 @@ def service_lifespan(settings: Settings, classifier: SentimentClassifier | None 
         reload.on_sighup(state, settings)
         manifest = loaded.manifest
         log.info(
-            "ready: %s %s from %s (test accuracy %.4f)",
+            "ready: %s %s from %s (test accuracy %.4f)%s",
             manifest.name,
             manifest.version,
             settings.bundle_path,
             manifest.metrics.get("test", {}).get("accuracy", float("nan")),
+            f"; also serving {', '.join(list(state.models)[1:])}" if len(state.models) > 1 else "",
         )
         try:
             yield

@@ -1,10 +1,11 @@
-"""The one way the service loads a classifier from a bundle."""
+"""The one way the service loads a classifier from a bundle, and which bundles it serves."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from app.core.config import Settings
+from app.inference.bundle import MANIFEST_FILE, BundleError
 from app.inference.pipeline import SentimentClassifier
 from app.observability.metrics import ServiceMetrics
 
@@ -17,6 +18,45 @@ def load_classifier(settings: Settings, bundle: Path | None = None) -> Sentiment
         intra_op_threads=settings.onnx_intra_op_threads,
         forward_batch_size=settings.forward_batch_size,
     )
+
+
+def bundle_folders(settings: Settings) -> list[Path]:
+    """The bundles to serve: SENTIMENT_BUNDLE_PATH (the default model) first, then
+    SENTIMENT_EXTRA_BUNDLE_PATHS in their order, then each folder of SENTIMENT_MODELS_DIR that
+    holds a manifest, by folder name; a folder named twice is served once."""
+    folders = [settings.bundle_path, *settings.extra_bundle_paths]
+    if settings.models_dir is not None:
+        if not settings.models_dir.is_dir():
+            raise BundleError(f"{settings.models_dir}: models folder not found")
+        folders += sorted(
+            child for child in settings.models_dir.iterdir() if (child / MANIFEST_FILE).is_file()
+        )
+    unique: dict[Path, Path] = {}
+    for folder in folders:
+        unique.setdefault(folder.resolve(), folder)
+    return list(unique.values())
+
+
+# Served models by name: each one's bundle folder and loaded classifier, the default first.
+LoadedModels = dict[str, tuple[Path, SentimentClassifier]]
+
+
+def load_models(settings: Settings, default: SentimentClassifier | None = None) -> LoadedModels:
+    """Every bundle to serve, loaded and verified, by its manifest's name (the default model
+    first; ``default`` is it when already loaded). Raises BundleError naming the file at fault,
+    or two bundles with one name: names are what requests address models by."""
+    models: LoadedModels = {}
+    for index, folder in enumerate(bundle_folders(settings)):
+        preloaded = default if index == 0 else None
+        loaded = preloaded or load_classifier(settings, folder)
+        name = loaded.manifest.name
+        if name in models:
+            raise BundleError(
+                f"{folder}: model name {name!r} is already served from {models[name][0]};"
+                " each served model needs a name of its own"
+            )
+        models[name] = (folder, loaded)
+    return models
 
 
 def instrument(classifier: SentimentClassifier, metrics: ServiceMetrics | None) -> None:

@@ -1,9 +1,11 @@
-"""What the running service holds: the loaded model, its batcher, and whether it is ready."""
+"""What the running service holds: the loaded models, their batcher, and whether it is
+ready."""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from starlette.applications import Starlette
 
@@ -14,7 +16,11 @@ from app.observability.metrics import ServiceMetrics
 
 @dataclass
 class ServiceState:
-    classifier: SentimentClassifier | None = None
+    classifier: SentimentClassifier | None = None  # the default model
+    # Every served model by its manifest's name (the default included), and its bundle folder.
+    # Requests name models; a name is only ever a key here, never part of a path.
+    models: dict[str, SentimentClassifier] = field(default_factory=dict)
+    bundles: dict[str, Path] = field(default_factory=dict)
     metrics: ServiceMetrics | None = None  # None with SENTIMENT_METRICS=false
     batcher: DynamicBatcher | None = None
     ready: bool = False
@@ -25,6 +31,12 @@ class ServiceState:
     @property
     def stopping(self) -> bool:
         return self.closing or self.stop_requested
+
+    def model(self, name: str | None) -> SentimentClassifier | None:
+        """The model of that name (None: the default), or None if none is served by it."""
+        if name is None:
+            return self.classifier
+        return self.models.get(name)
 
 
 def request_shutdown(app: Starlette) -> None:

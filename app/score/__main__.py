@@ -1,10 +1,11 @@
 """``python -m app.score INPUT OUTPUT``: score a CSV, JSONL or Parquet file of reviews.
 
 Writes the same rows, in input order, plus ``label``, ``score``, ``tokens``, ``truncated`` and
-``chunks`` (empty for rows that could not be scored, which are reported with their line or
-row; ``chunks`` only with ``--long-text chunk``). The scores are the server's: the same bundle,
-and the same reading of long texts as ``/predict``'s ``long_text`` (``SentimentClassifier.predict``
-or ``ChunkedScorer``).
+``chunks``, and for a model with more than two labels ``score_<label>`` for each label (empty
+for rows that could not be scored, which are reported with their line or row; ``chunks`` only
+with ``--long-text chunk``). The scores are the server's: the same bundle, and the same reading
+of long texts as ``/predict``'s ``long_text`` (``SentimentClassifier.predict`` or
+``ChunkedScorer``).
 
 Exit status: 0 when OUTPUT is written (bad rows included, unless ``--strict``), 1 when the
 input, the bundle or the job cannot be used, 2 for wrong arguments.
@@ -39,7 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m app.score",
         description="Score a file of reviews (CSV with a header, JSONL or Parquet; the format"
         " follows the file name) and write the same rows plus label, score, tokens, truncated"
-        " and chunks, in input order.",
+        " and chunks (and score_<label> for each label of a model with more than two), in input"
+        " order.",
     )
     parser.add_argument("input", type=Path, help="reviews: .csv, .jsonl or .parquet")
     parser.add_argument("output", type=Path, help="where to write; same format as the input")
@@ -153,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         identity = JobIdentity.of(source, args.chunk_rows, model, reading)
         # Ray streams rows without their lines: its reports name rows (1-based).
         unit = "row" if args.engine == "ray" else source.format.unit
-        job = Job(source, args.output, identity, unit)
+        job = Job(source, args.output, identity, unit, read_manifest(args.bundle).labels)
         done = job.start(args.resume)
     except (InputError, BundleError, JobError) as error:
         log.error("%s", error)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pyarrow as pa
 
-from app.score.rows import RESULT_COLUMNS, Chunk, Outcome, result_values
+from app.score.rows import Chunk, Outcome, label_column, result_columns, result_values
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # reviews longer than csv's 128 KiB default
 
@@ -110,10 +110,12 @@ class Source:
         if records and index >= skip:
             yield Chunk(index, records, numbers, unreadable)
 
-    def output_columns(self) -> list[str] | None:
+    def output_columns(self, labels: Sequence[str] = ()) -> list[str] | None:
+        """The input's columns, then the result columns for a model with ``labels``."""
         if self.columns is None:
             return None
-        return [c for c in self.columns if c not in RESULT_COLUMNS] + list(RESULT_COLUMNS)
+        added = result_columns(labels)
+        return [c for c in self.columns if c not in added] + list(added)
 
 
 Record = tuple[int, dict[str, object], str | None]  # line, fields, why it cannot be read
@@ -171,17 +173,18 @@ def _parquet_chunks(path: Path, rows: int, skip: int) -> Iterator[Chunk]:
 class PartWriter:
     """Writes scored chunks as part files, and joins the parts into one output file."""
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, labels: Sequence[str] = ()) -> None:
         self.source = source
+        self.labels = list(labels)
         self.format = source.format
-        self.columns = source.output_columns()
+        self.columns = source.output_columns(labels)
         self.suffix = "." + self.format.value
 
     def write_part(
         self, path: Path, records: Sequence[dict[str, object]], outcomes: Sequence[Outcome]
     ) -> None:
         rows = [
-            {**record, **result_values(outcome)}
+            {**record, **result_values(outcome, self.labels)}
             for record, outcome in zip(records, outcomes, strict=True)
         ]
         if self.format is Format.CSV:
@@ -223,7 +226,8 @@ class PartWriter:
         import pyarrow.parquet as pq
 
         schema = pq.ParquetFile(self.source.path).schema_arrow
-        kept = [field for field in schema if field.name not in RESULT_COLUMNS]
+        added = result_columns(self.labels)
+        kept = [field for field in schema if field.name not in added]
         results = [
             pa.field("label", pa.string()),
             pa.field("score", pa.float64()),
@@ -231,6 +235,8 @@ class PartWriter:
             pa.field("truncated", pa.bool_()),
             pa.field("chunks", pa.int64()),
         ]
+        if len(self.labels) > 2:
+            results += [pa.field(label_column(label), pa.float64()) for label in self.labels]
         return pa.schema(kept + results)
 
 

@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -75,13 +76,20 @@ class Summary:
 
 
 class Job:
-    def __init__(self, source: Source, output: Path, identity: JobIdentity, unit: str) -> None:
+    def __init__(
+        self,
+        source: Source,
+        output: Path,
+        identity: JobIdentity,
+        unit: str,
+        labels: Sequence[str] = (),
+    ) -> None:
         self.source = source
         self.unit = unit  # what locates a row in reports: "line" or "row"
         self.output = output
         self.identity = identity
         self.parts = output.with_name(output.name + ".parts")
-        self.writer = PartWriter(source)
+        self.writer = PartWriter(source, labels)  # a column per label for more than two
         self.summary = Summary()
 
     def start(self, resume: bool) -> int:

@@ -8,15 +8,23 @@ by the nodes (shared storage), and the driver writes the output. Needs the ``ray
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from app.inference.bundle import read_manifest
 from app.inference.chunking import Reading
 from app.inference.pipeline import Prediction, SentimentClassifier
 from app.score.formats import Format, Source
 from app.score.job import JobError
-from app.score.rows import RESULT_COLUMNS, Chunk, ScoredChunk, score_values
+from app.score.rows import (
+    RESULT_COLUMNS,
+    Chunk,
+    ScoredChunk,
+    label_column,
+    result_columns,
+    score_values,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -38,6 +46,8 @@ class ActorScorer:
         classifier.warm_up()
         self.scorer = reading.scorer(classifier)
         self.text_column = text_column
+        labels = classifier.manifest.labels
+        self.labels = labels if len(labels) > 2 else []  # a column per label for more than two
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         import pyarrow as pa
@@ -45,7 +55,7 @@ class ActorScorer:
         values = batch.column(self.text_column).to_pylist()
         outcomes = score_values(self.scorer, values)
         scored = [o for o in outcomes if not isinstance(o, str)]
-        kept = [name for name in batch.column_names if name not in RESULT_COLUMNS]
+        kept = [n for n in batch.column_names if n not in result_columns(self.labels)]
         batch = batch.select(kept)
 
         def column(name: str, kind: pa.DataType) -> pa.Array:
@@ -60,6 +70,10 @@ class ActorScorer:
             ("chunks", pa.int64()),
         ):
             batch = batch.append_column(name, column(name, kind))
+        for label in self.labels:
+            it = iter((o.scores or {}).get(label) for o in scored)
+            values = [None if isinstance(o, str) else next(it) for o in outcomes]
+            batch = batch.append_column(label_column(label), pa.array(values, pa.float64()))
         problems = [o if isinstance(o, str) else None for o in outcomes]
         return batch.append_column(PROBLEM, pa.array(problems, pa.string()))
 
@@ -76,6 +90,7 @@ def score(
     """Scored chunks of ``chunk_rows`` rows, in input order; rows located by row number."""
     import ray.data
 
+    labels = read_manifest(bundle).labels
     _connect(workers, address)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
@@ -101,9 +116,9 @@ def score(
         rows = batch.drop_columns([PROBLEM]).to_pylist()
         numbers = list(range(first, first + len(rows)))
         first += len(rows)
-        results = [{name: row.pop(name) for name in RESULT_COLUMNS} for row in rows]
+        results = [{name: row.pop(name) for name in result_columns(labels)} for row in rows]
         outcomes = [
-            problem if problem is not None else _prediction(result)
+            problem if problem is not None else _prediction(result, labels)
             for problem, result in zip(problems, results, strict=True)
         ]
         yield ScoredChunk(Chunk(index, rows, numbers, {}), outcomes)
@@ -134,8 +149,12 @@ def _connect(workers: int, address: str | None) -> None:
         )
 
 
-def _prediction(result: dict[str, object]) -> Prediction:
-    return Prediction(**result)  # type: ignore[arg-type]
+def _prediction(result: dict[str, object], labels: Sequence[str]) -> Prediction:
+    """The prediction of a scored row's result columns (per-label ones only for more than two
+    labels)."""
+    fields = {name: result[name] for name in RESULT_COLUMNS}
+    scores = {label: result[label_column(label)] for label in labels if len(labels) > 2}
+    return Prediction(**fields, scores=scores or None)  # type: ignore[arg-type]
 
 
 def _read(source: Source) -> ray.data.Dataset:

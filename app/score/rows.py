@@ -37,17 +37,35 @@ def score_values(
     return [next(predictions) if problem is None else problem for problem in problems]
 
 
-def result_values(outcome: Outcome) -> dict[str, object]:
-    """The result columns of one row."""
+def label_column(label: str) -> str:
+    """The column holding a label's probability (models with more than two labels)."""
+    return f"score_{label}"
+
+
+def result_columns(labels: Sequence[str] = ()) -> tuple[str, ...]:
+    """The columns added to every row: RESULT_COLUMNS, then, for a model with more than two
+    labels, one ``score_<label>`` column per label, in the model's order (a binary model's
+    ``score`` already is the probability of positive, so its rows are as they always were)."""
+    if len(labels) <= 2:
+        return RESULT_COLUMNS
+    return (*RESULT_COLUMNS, *(label_column(label) for label in labels))
+
+
+def result_values(outcome: Outcome, labels: Sequence[str] = ()) -> dict[str, object]:
+    """The result columns of one row (``labels``: the model's, as for ``result_columns``)."""
     if isinstance(outcome, str):
-        return dict.fromkeys(RESULT_COLUMNS)
-    return {
+        return dict.fromkeys(result_columns(labels))
+    values: dict[str, object] = {
         "label": outcome.label,
         "score": outcome.score,
         "tokens": outcome.tokens,
         "truncated": outcome.truncated,
         "chunks": outcome.chunks,
     }
+    if len(labels) > 2:
+        scores = outcome.scores or {}
+        values.update({label_column(label): scores.get(label) for label in labels})
+    return values
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,10 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
 
 def _check(settings: Settings) -> str | None:
     from app.inference.bundle import BundleError
-    from app.runtime.loading import load_classifier
+    from app.runtime.loading import load_models
 
     try:
-        load_classifier(settings)
+        load_models(settings)
     except BundleError as error:
         return str(error)
     return None

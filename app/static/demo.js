@@ -1,5 +1,9 @@
 // The demo page: sends the review to /explain (same origin), then shows the verdict, the
-// words highlighted by weight and each sentence's score. No libraries, no build step.
+// probability of every label, the words highlighted by weight and each sentence's score. A
+// model with two labels scores the probability of positive and weighs words toward positive or
+// negative; one with more labels scores its predicted label and weighs words toward or away
+// from it. The model menu lists every model the service serves (GET /model); the default one
+// is chosen first. No libraries, no build step.
 "use strict";
 
 const form = document.getElementById("review-form");
@@ -7,6 +11,10 @@ const review = document.getElementById("review");
 const button = document.getElementById("analyse");
 const errorBox = document.getElementById("error");
 const result = document.getElementById("result");
+const picker = document.getElementById("model");
+let binary = true; // the chosen model has two labels (negative, positive)
+let served = []; // GET /model's list: name, version, task, labels, default
+let defaultInfo = ""; // the default model's description line
 
 function percent(score) {
   return (100 * score).toFixed(1) + "%";
@@ -17,15 +25,38 @@ async function describeModel() {
   try {
     const response = await fetch("model");
     const model = await response.json();
-    const accuracy = model.metrics && model.metrics.test && model.metrics.test.accuracy;
-    info.textContent = `Model ${model.name} ${model.version}` +
-      (accuracy ? `, test accuracy ${percent(accuracy)}` : "") +
-      ` on ${model.metrics.test.examples.toLocaleString("en")} IMDB reviews;` +
+    const test = (model.metrics && model.metrics.test) || {};
+    defaultInfo = `Model ${model.name} ${model.version}` +
+      (test.accuracy ? `, test accuracy ${percent(test.accuracy)}` : "") +
+      (test.examples ? ` on ${test.examples.toLocaleString("en")} test reviews` : "") +
+      `; labels ${model.labels.join(", ")};` +
       ` it reads ${model.max_length} tokens at a time.`;
+    served = model.models || [{ name: model.name, version: model.version, labels: model.labels, default: true }];
+    picker.replaceChildren(...served.map((entry) => {
+      const option = document.createElement("option");
+      option.value = entry.name;
+      option.textContent = `${entry.name} ${entry.version}` + (entry.default ? " (default)" : "");
+      return option;
+    }));
+    chooseModel();
   } catch (error) {
     info.textContent = "The model's description is not available yet.";
   }
 }
+
+function chooseModel() {
+  const chosen = served.find((entry) => entry.name === picker.value) || served[0];
+  if (!chosen) return;
+  binary = chosen.labels.length === 2;
+  document.getElementById("model-info").textContent = chosen.default
+    ? defaultInfo
+    : `Model ${chosen.name} ${chosen.version}; labels ${chosen.labels.join(", ")}.`;
+}
+
+picker.addEventListener("change", () => {
+  chooseModel();
+  result.hidden = true;
+});
 
 function headers() {
   const values = { "content-type": "application/json" };
@@ -82,7 +113,9 @@ function showSentences(sentences) {
     item.className = sentence.label;
     const tag = document.createElement("span");
     tag.className = "tag";
-    tag.textContent = `${sentence.label} (${percent(sentence.score)} positive)`;
+    tag.textContent = binary
+      ? `${sentence.label} (${percent(sentence.score)} positive)`
+      : `${sentence.label} (${percent(sentence.score)})`;
     item.append(tag, " ", sentence.text);
     list.append(item);
   }
@@ -94,6 +127,15 @@ function show(text, answer, explained) {
   label.className = answer.label;
   document.getElementById("score").textContent = percent(answer.score);
   document.getElementById("score-bar").style.width = percent(answer.score);
+  document.getElementById("score-of").textContent = binary ? "positive" : answer.label;
+  document.getElementById("legend-pos").textContent = binary ? "toward positive" : `toward ${answer.label}`;
+  document.getElementById("legend-neg").textContent = binary ? "toward negative" : `away from ${answer.label}`;
+  const scores = document.getElementById("scores");
+  scores.replaceChildren(...Object.entries(answer.scores || {}).map(([name, probability]) => {
+    const item = document.createElement("li");
+    item.textContent = `${name} ${percent(probability)}`;
+    return item;
+  }));
   const reading = answer.chunks
     ? `Read whole in ${answer.chunks} window${answer.chunks > 1 ? "s" : ""}.`
     : answer.truncated ? "Only the beginning was read (the review is longer than the model's window)." : "";
@@ -116,6 +158,7 @@ form.addEventListener("submit", async (event) => {
     sentences: true,
     long_text: document.getElementById("chunk").checked ? "chunk" : "truncate",
   };
+  if (picker.value) body.model = picker.value;
   errorBox.hidden = true;
   button.disabled = true;
   button.textContent = "Analysing…";

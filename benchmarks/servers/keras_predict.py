@@ -33,6 +33,7 @@ def predict(body: PredictRequest) -> PredictResponse:
             PredictionOut(
                 label=label_for(p, manifest.labels, manifest.threshold),
                 score=p,
+                scores=dict(zip(manifest.labels, (1.0 - p, p), strict=True)),
                 tokens=0,
                 truncated=False,
             )

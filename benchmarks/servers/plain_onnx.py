@@ -25,7 +25,13 @@ def predict(body: PredictRequest) -> PredictResponse:
     predictions = classifier.predict(body.all_texts)
     return PredictResponse(
         predictions=[
-            PredictionOut(label=p.label, score=p.score, tokens=p.tokens, truncated=p.truncated)
+            PredictionOut(
+                label=p.label,
+                score=p.score,
+                scores=p.scores or {},
+                tokens=p.tokens,
+                truncated=p.truncated,
+            )
             for p in predictions
         ],
         model=model,

@@ -11,7 +11,7 @@ def test_the_page_and_its_assets(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
-    for control in ("review", "chunk", "api-key"):
+    for control in ("review", "model", "chunk", "api-key"):
         assert re.search(rf'<label[^>]*for="{control}"|<label[^>]*><input[^>]*id="{control}"', html)
     assert 'name="viewport"' in html and 'href="docs"' in html
     script = client.get("/demo/demo.js")

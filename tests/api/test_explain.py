@@ -18,7 +18,7 @@ def test_contract(client: TestClient) -> None:
     assert ExplainResponse.model_validate(body, strict=True).model_dump(exclude_none=True) == body
     assert body["model"] == {"name": "imdb-sentiment", "version": SHIPPED_VERSION}
     (explanation,) = body["explanations"]
-    assert set(explanation) == {"label", "score", "truncated", "tokens"}
+    assert set(explanation) == {"label", "score", "scores", "truncated", "tokens"}
     predicted = client.post("/predict", json={"text": MIXED_EXAMPLE}).json()["predictions"][0]
     assert explanation["label"] == predicted["label"]
     assert explanation["score"] == pytest.approx(predicted["score"], abs=1e-6)

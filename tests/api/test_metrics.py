@@ -28,6 +28,7 @@ METRICS = [
     "sentiment_text_tokens",
     "sentiment_texts_truncated",
     "sentiment_text_windows",
+    "sentiment_predictions",
     "sentiment_texts_shed",
     "sentiment_texts_expired",
     "sentiment_model_info",

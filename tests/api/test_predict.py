@@ -24,7 +24,7 @@ def test_single_text_contract(client: TestClient) -> None:
     assert set(body) == {"predictions", "model"}
     assert body["model"] == {"name": "imdb-sentiment", "version": SHIPPED_VERSION}
     (prediction,) = body["predictions"]
-    assert set(prediction) == {"label", "score", "tokens", "truncated"}
+    assert set(prediction) == {"label", "score", "scores", "tokens", "truncated"}
     assert prediction["label"] == "positive" and prediction["score"] >= 0.9
     assert prediction["tokens"] == 16 and prediction["truncated"] is False
     assert response.headers["content-type"] == "application/json"

@@ -2,7 +2,9 @@
 
 The model takes one ``BYTES`` input ``text`` of shape ``[n]`` or ``[n, 1]`` (UTF-8 reviews)
 and answers four outputs of the same shape: ``probability`` (FP32, of the positive label),
-``label`` (BYTES), ``tokens`` (INT32, tokens the model read) and ``truncated`` (BOOL). The
+``label`` (BYTES), ``tokens`` (INT32, tokens the model read) and ``truncated`` (BOOL). A model
+with more than two labels answers ``probabilities`` (FP32, shape ``[n, labels]``: each text's
+probability of every label, in the model's label order) instead of ``probability``. The
 request's JSON part is read with these models; ``request_schema`` is what the docs show.
 """
 
@@ -19,6 +21,17 @@ HEADER_LENGTH = "Inference-Header-Content-Length"
 BINARY_EXTENSION = "binary_tensor_data"
 INPUT = "text"
 OUTPUTS = {"probability": "FP32", "label": "BYTES", "tokens": "INT32", "truncated": "BOOL"}
+MULTICLASS_OUTPUTS = {
+    "probabilities": "FP32",
+    **{name: datatype for name, datatype in OUTPUTS.items() if name != "probability"},
+}
+
+
+def outputs_of(multiclass: bool) -> dict[str, str]:
+    """The outputs a model answers, by name, with their datatypes."""
+    return MULTICLASS_OUTPUTS if multiclass else OUTPUTS
+
+
 PLATFORM = "onnxruntime_onnx"
 
 
@@ -124,15 +137,21 @@ class InferResponse(BaseModel):
     outputs: list[ResponseOutput]
 
 
-def model_metadata(name: str, version: str) -> ModelMetadata:
+def model_metadata(name: str, version: str, labels: int = 2) -> ModelMetadata:
+    """A model's metadata; ``labels`` above 2 gives the multiclass outputs."""
+    multiclass = labels > 2
     return ModelMetadata(
         name=name,
         versions=[version],
         platform=PLATFORM,
         inputs=[TensorMetadata(name=INPUT, datatype="BYTES", shape=[-1])],
         outputs=[
-            TensorMetadata(name=output, datatype=datatype, shape=[-1])
-            for output, datatype in OUTPUTS.items()
+            TensorMetadata(
+                name=output,
+                datatype=datatype,
+                shape=[-1, labels] if output == "probabilities" else [-1],
+            )
+            for output, datatype in outputs_of(multiclass).items()
         ],
     )
 
@@ -147,7 +166,7 @@ def _output_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["name"],
         "properties": {
-            "name": {"type": "string", "enum": list(OUTPUTS)},
+            "name": {"type": "string", "enum": list({**OUTPUTS, **MULTICLASS_OUTPUTS})},
             "parameters": _nullable(
                 {"type": "object", "properties": {"binary_data": _nullable({"type": "boolean"})}}
             ),

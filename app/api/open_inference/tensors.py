@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,13 @@ import numpy as np
 from fastapi import HTTPException, status
 from pydantic import ValidationError
 
-from app.api.open_inference.bodies import HEADER_LENGTH, INPUT, OUTPUTS, InferRequest, RequestInput
+from app.api.open_inference.bodies import (
+    HEADER_LENGTH,
+    INPUT,
+    InferRequest,
+    RequestInput,
+    outputs_of,
+)
 from app.api.schemas import HAS_CONTENT
 from app.core.config import Settings
 from app.inference.pipeline import Prediction
@@ -60,8 +66,11 @@ def check_media_type(content_type: str | None, content_encoding: str | None) -> 
         )
 
 
-def read_request(body: bytes, header_length: str | None, settings: Settings) -> InferCall:
-    """Parse and check an infer request body; 400 naming the first problem."""
+def read_request(
+    body: bytes, header_length: str | None, settings: Settings, multiclass: bool = False
+) -> InferCall:
+    """Parse and check an infer request body for a model with two labels (or more, with
+    ``multiclass``); 400 naming the first problem."""
     if header_length is None:
         header, binary = body, b""
     else:
@@ -76,7 +85,7 @@ def read_request(body: bytes, header_length: str | None, settings: Settings) -> 
     except ValidationError as error:
         raise bad_request(f"not an inference request: {_first_problem(error)}") from None
     texts, shape = _read_input(request.inputs, binary, settings)
-    return InferCall(request.id, texts, shape, _requested_outputs(request))
+    return InferCall(request.id, texts, shape, _requested_outputs(request, outputs_of(multiclass)))
 
 
 def _first_problem(error: ValidationError) -> str:
@@ -159,14 +168,14 @@ def _read_bytes_elements(buffer: bytes) -> list[str]:
     return texts
 
 
-def _requested_outputs(request: InferRequest) -> list[tuple[str, bool]]:
+def _requested_outputs(request: InferRequest, served: dict[str, str]) -> list[tuple[str, bool]]:
     all_binary = bool(request.parameters and request.parameters.binary_data_output)
     if not request.outputs:
-        return [(name, all_binary) for name in OUTPUTS]
+        return [(name, all_binary) for name in served]
     outputs = []
     for output in request.outputs:
-        if output.name not in OUTPUTS:
-            raise bad_request(f"unknown output {output.name!r}; the model has {list(OUTPUTS)}")
+        if output.name not in served:
+            raise bad_request(f"unknown output {output.name!r}; the model has {list(served)}")
         binary = output.parameters.binary_data if output.parameters else None
         outputs.append((output.name, all_binary if binary is None else binary))
     return outputs
@@ -175,23 +184,30 @@ def _requested_outputs(request: InferRequest) -> list[tuple[str, bool]]:
 def write_response(
     call: InferCall, predictions: Sequence[Prediction], model_name: str, model_version: str
 ) -> tuple[bytes, int | None]:
-    """The answer body, and the length of its JSON part when binary tensors follow it."""
-    columns: dict[str, list[Any]] = {
-        "probability": [p.score for p in predictions],
-        "label": [p.label for p in predictions],
-        "tokens": [p.tokens for p in predictions],
-        "truncated": [p.truncated for p in predictions],
+    """The answer body, and the length of its JSON part when binary tensors follow it.
+    ``probabilities`` (more than two labels) has shape [n, labels], flattened row by row."""
+    columns: dict[str, Callable[[], list[Any]]] = {
+        "probability": lambda: [p.score for p in predictions],
+        "probabilities": lambda: [v for p in predictions for v in (p.scores or {}).values()],
+        "label": lambda: [p.label for p in predictions],
+        "tokens": lambda: [p.tokens for p in predictions],
+        "truncated": lambda: [p.truncated for p in predictions],
     }
     outputs: list[dict[str, Any]] = []
     chunks: list[bytes] = []
+    datatypes = {**outputs_of(False), **outputs_of(True)}
     for name, binary in call.outputs:
-        output: dict[str, Any] = {"name": name, "datatype": OUTPUTS[name], "shape": call.shape}
+        values = columns[name]()  # only the outputs asked for are built
+        shape = call.shape
+        if name == "probabilities":
+            shape = [len(predictions), len(values) // max(1, len(predictions))]
+        output: dict[str, Any] = {"name": name, "datatype": datatypes[name], "shape": shape}
         if binary:
-            chunk = _binary(OUTPUTS[name], columns[name])
+            chunk = _binary(datatypes[name], values)
             output["parameters"] = {"binary_data_size": len(chunk)}
             chunks.append(chunk)
         else:
-            output["data"] = columns[name]
+            output["data"] = values
         outputs.append(output)
     answer: dict[str, Any] = {"model_name": model_name, "model_version": model_version}
     if call.request_id is not None:

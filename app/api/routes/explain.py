@@ -7,7 +7,7 @@ import asyncio
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic_core import to_json
 
-from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
+from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep, served_model
 from app.api.routes.predict import ERRORS, require_json
 from app.api.schemas import ExplainResponse, PredictRequest
 from app.api.scoring import (
@@ -23,7 +23,26 @@ from app.api.scoring import (
     sentence_texts,
     sentences_of,
 )
-from app.inference.explain import Explainer
+from app.inference.explain import Explainer, Explanation
+
+
+def explanation_payload(explanation: Explanation) -> dict[str, object]:
+    """One text's answer: its prediction's fields, then every token with its weight."""
+    prediction = explanation.prediction
+    result: dict[str, object] = {
+        "label": prediction.label,
+        "score": prediction.score,
+        "scores": prediction.scores,
+        "truncated": prediction.truncated,
+    }
+    if prediction.chunks is not None:
+        result["chunks"] = prediction.chunks
+    result["tokens"] = [
+        {"text": token.text, "start": token.start, "end": token.end, "weight": token.weight}
+        for token in explanation.tokens
+    ]
+    return result
+
 
 router = APIRouter(prefix="/explain", tags=["explain"], dependencies=[Depends(require_json)])
 
@@ -32,13 +51,16 @@ router = APIRouter(prefix="/explain", tags=["explain"], dependencies=[Depends(re
 async def explain(
     body: PredictRequest,
     request: Request,
-    classifier: ClassifierDep,
+    default: ClassifierDep,  # 503 until the models are loaded
+    state: StateDep,
     batcher: BatcherDep,
     settings: SettingsDep,
 ) -> Response:
     """Each text's label and score with every token it read and how much that token moves the
-    score toward positive (the text scored without it, through the served model). Same body,
-    limits and errors as /predict; at most SENTIMENT_MAX_EXPLAIN_TOKENS tokens per request."""
+    score toward positive, or toward the predicted label for more than two labels (the text
+    scored without it, through the served model). Same body, limits and errors as /predict;
+    at most SENTIMENT_MAX_EXPLAIN_TOKENS tokens per request."""
+    classifier = default if body.model is None else served_model(state, body.model)
     check_limits(body, settings)
     texts = echoable(body.all_texts)  # tokens and sentences quote them
     note_texts(request, texts, settings)
@@ -59,21 +81,7 @@ async def explain(
             sentence_predictions = await batcher.predict(
                 scorer(classifier, long_text, settings), sentence_texts(split)
             )
-    results = []
-    for explanation in explanations:
-        prediction = explanation.prediction
-        result: dict[str, object] = {
-            "label": prediction.label,
-            "score": prediction.score,
-            "truncated": prediction.truncated,
-        }
-        if prediction.chunks is not None:
-            result["chunks"] = prediction.chunks
-        result["tokens"] = [
-            {"text": token.text, "start": token.start, "end": token.end, "weight": token.weight}
-            for token in explanation.tokens
-        ]
-        results.append(result)
+    results = [explanation_payload(explanation) for explanation in explanations]
     if body.sentences:
         for result, sentences in zip(
             results, sentence_payloads(split, sentence_predictions), strict=True

@@ -1,11 +1,11 @@
-"""The served model's description."""
+"""The served models: the default one's description, and the list of all of them."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import ClassifierDep
-from app.api.schemas import ErrorOut, ModelInfo
+from app.api.deps import ClassifierDep, StateDep
+from app.api.schemas import ErrorOut, ModelInfo, ServedModel
 
 router = APIRouter(prefix="/model", tags=["model"])
 
@@ -13,16 +13,27 @@ _SUMMARY_METRICS = ("test", "validation", "baseline_tfidf_logreg", "export_parit
 
 
 @router.get("", response_model=ModelInfo, responses={503: {"model": ErrorOut}})
-async def describe_model(classifier: ClassifierDep) -> ModelInfo:
-    """Name, version, labels, threshold, max length, vocabulary, signature and metrics."""
+async def describe_model(classifier: ClassifierDep, state: StateDep) -> ModelInfo:
+    """The default model's name, version, labels, threshold, max length, vocabulary, signature
+    and metrics, and the name, version and labels of every served model."""
     manifest = classifier.manifest
+    served = [
+        ServedModel(
+            name=name,
+            version=model.manifest.version,
+            task=model.manifest.task,
+            labels=model.manifest.labels,
+            default=model is classifier,
+        )
+        for name, model in (state.models or {manifest.name: classifier}).items()
+    ]
     return ModelInfo(
         name=manifest.name,
         version=manifest.version,
         created=manifest.created,
         task=manifest.task,
         labels=manifest.labels,
-        threshold=manifest.threshold,
+        threshold=None if manifest.multiclass else manifest.threshold,
         max_length=manifest.max_length,
         truncation=manifest.truncation,
         vocab_size=manifest.vocab_size,
@@ -32,4 +43,5 @@ async def describe_model(classifier: ClassifierDep) -> ModelInfo:
         recurrent=manifest.recurrent.model_dump(),
         metrics={key: manifest.metrics[key] for key in _SUMMARY_METRICS if key in manifest.metrics},
         dataset=manifest.dataset,
+        models=served,
     )

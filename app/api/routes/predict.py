@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic_core import to_json
 
-from app.api.deps import BatcherDep, ClassifierDep, SettingsDep
+from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep, served_model
 from app.api.schemas import ErrorOut, PredictRequest, PredictResponse
 from app.api.scoring import (
     answered_in_time,
@@ -35,6 +35,7 @@ async def require_json(request: Request) -> None:
 ERRORS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorOut, "description": "body not valid UTF-8, or JSON nested too deeply"},
     401: {"model": ErrorOut, "description": "API key missing or wrong (when one is set)"},
+    404: {"model": ErrorOut, "description": "no model of the requested name is served"},
     413: {"model": ErrorOut, "description": "request body over the byte limit"},
     415: {"model": ErrorOut, "description": "body not declared as JSON"},
     503: {"model": ErrorOut, "description": "loading, shutting down, or the queue is full"},
@@ -48,12 +49,14 @@ router = APIRouter(prefix="/predict", tags=["predict"], dependencies=[Depends(re
 async def predict(
     body: PredictRequest,
     request: Request,
-    classifier: ClassifierDep,
+    default: ClassifierDep,  # 503 until the models are loaded
+    state: StateDep,
     batcher: BatcherDep,
     settings: SettingsDep,
 ) -> Response:
     """Label and probability of being positive for each text, in input order; optionally read
     long texts whole (``long_text: "chunk"``) and score each sentence (``sentences: true``)."""
+    classifier = default if body.model is None else served_model(state, body.model)
     texts = body.all_texts
     check_limits(body, settings)
     note_texts(request, texts, settings)

@@ -27,12 +27,16 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _model(classifier: ClassifierDep, model_name: str) -> SentimentClassifier:
-    """The served classifier, if the path names it; 404 otherwise."""
-    if model_name != classifier.manifest.name:
+async def _model(state: StateDep, default: ClassifierDep, model_name: str) -> SentimentClassifier:
+    """The served model the path names (looked up among the loaded models' names, never used
+    as a path); 404 otherwise. ``default`` answers 503 until the models are loaded."""
+    classifier = state.models.get(model_name)
+    if classifier is None and model_name == default.manifest.name:
+        classifier = default
+    if classifier is None:
+        served = list(state.models) or [default.manifest.name]
         raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"unknown model {model_name!r}; this serves {classifier.manifest.name!r}",
+            status.HTTP_404_NOT_FOUND, f"unknown model {model_name!r}; this serves {served}"
         )
     return classifier
 
@@ -102,13 +106,15 @@ VersionDep = Annotated[SentimentClassifier, Depends(_model_version)]
 @router.get(MODEL, response_model=bodies.ModelMetadata, responses=_ERRORS)
 async def model_metadata(classifier: ModelDep) -> bodies.ModelMetadata:
     """The model's versions, platform, input and outputs."""
-    return bodies.model_metadata(classifier.manifest.name, classifier.manifest.version)
+    manifest = classifier.manifest
+    return bodies.model_metadata(manifest.name, manifest.version, len(manifest.labels))
 
 
 @router.get(VERSIONED, response_model=bodies.ModelMetadata, responses=_ERRORS)
 async def version_metadata(classifier: VersionDep) -> bodies.ModelMetadata:
     """The model's versions, platform, input and outputs, if it is this version."""
-    return bodies.model_metadata(classifier.manifest.name, classifier.manifest.version)
+    manifest = classifier.manifest
+    return bodies.model_metadata(manifest.name, manifest.version, len(manifest.labels))
 
 
 @router.get(MODEL + "/ready", response_model=bodies.ModelReadiness, responses=_ERRORS)
@@ -142,19 +148,21 @@ _INFER_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def infer(
+async def _infer(
     request: Request,
-    classifier: ClassifierDep,
+    classifier: SentimentClassifier,
     batcher: BatcherDep,
     settings: SettingsDep,
 ) -> Response:
-    """Label, probability of being positive, tokens read and truncation for each text of the
-    BYTES input ``text`` (shape [n] or [n, 1]), as JSON or binary tensors."""
+    """What both infer routes answer, for the model their path names."""
     tensors.check_media_type(
         request.headers.get("content-type"), request.headers.get("content-encoding")
     )
     call = tensors.read_request(
-        await request.body(), request.headers.get(bodies.HEADER_LENGTH.lower()), settings
+        await request.body(),
+        request.headers.get(bodies.HEADER_LENGTH.lower()),
+        settings,
+        classifier.manifest.multiclass,
     )
     note_texts(request, call.texts, settings)
     predictions = await score(call.texts, classifier, batcher, settings)
@@ -169,14 +177,31 @@ async def infer(
     )
 
 
-for _path, _served in ((MODEL, _model), (VERSIONED, _model_version)):
+async def infer(
+    request: Request, classifier: ModelDep, batcher: BatcherDep, settings: SettingsDep
+) -> Response:
+    """Label, probability of being positive (or, for more than two labels, of every label),
+    tokens read and truncation for each text of the BYTES input ``text`` (shape [n] or [n, 1]),
+    as JSON or binary tensors."""
+    return await _infer(request, classifier, batcher, settings)
+
+
+async def infer_version(
+    request: Request, classifier: VersionDep, batcher: BatcherDep, settings: SettingsDep
+) -> Response:
+    """Label, probability of being positive (or, for more than two labels, of every label),
+    tokens read and truncation for each text of the BYTES input ``text`` (shape [n] or [n, 1]),
+    as JSON or binary tensors, if the model has this version."""
+    return await _infer(request, classifier, batcher, settings)
+
+
+for _path, _handler in ((MODEL, infer), (VERSIONED, infer_version)):
     inference_router.add_api_route(
         _path + "/infer",
-        infer,
+        _handler,
         methods=["POST"],
-        name="infer" if _served is _model else "infer_version",
+        name=_handler.__name__,
         response_model=bodies.InferResponse,
         openapi_extra=_infer_docs(),
         responses=_INFER_RESPONSES,
-        dependencies=[Depends(_served)],
     )
