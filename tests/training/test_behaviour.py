@@ -22,9 +22,12 @@ def shipped_result() -> SuiteResult:
     return run_suite(SentimentClassifier.from_bundle(SHIPPED_BUNDLE))
 
 
-def test_shipped_bundle_passes_85_percent_of_the_suite(shipped_result: SuiteResult) -> None:
-    overall = shipped_result.overall
-    assert overall.rate >= REQUIRED_OVERALL_PASS_RATE, render_markdown(shipped_result)
+def test_shipped_bundle_passes_85_percent_of_the_film_suite(shipped_result: SuiteResult) -> None:
+    """Issue 9's line, on its cases: the everyday ones have their own lines below."""
+    films = [r for r in shipped_result.results if r.case.capability not in (EVERYDAY, NO_SENTIMENT)]
+    assert len(films) >= 236
+    rate = sum(r.passed for r in films) / len(films)
+    assert rate >= REQUIRED_OVERALL_PASS_RATE, render_markdown(shipped_result)
 
 
 def test_shipped_bundle_reads_not_plus_a_strong_adjective(shipped_result: SuiteResult) -> None:
