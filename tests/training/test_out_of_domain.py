@@ -4,6 +4,7 @@ the model card; and, where ``../shared/data/ood`` is present, the shipped bundle
 from __future__ import annotations
 
 import csv
+import json
 import os
 from pathlib import Path
 
@@ -78,11 +79,13 @@ def test_card_lines_show_every_set_and_scorer(tmp_path: Path) -> None:
     not out_of_domain.available(OOD_DIR),
     reason=f"out-of-domain sets not found at {OOD_DIR} (set OOD_DIR to their folder to run this)",
 )
-def test_shipped_bundle_figures_are_the_ones_its_manifest_records() -> None:
+def test_shipped_bundle_figures_are_the_ones_it_records() -> None:
     classifier = SentimentClassifier.from_bundle(SHIPPED_BUNDLE)
-    recorded = classifier.manifest.metrics.get("out_of_domain")
-    if recorded is None:
-        pytest.skip("the shipped bundle was exported before bundles recorded out-of-domain figures")
+    manifest = classifier.manifest
+    recorded = manifest.metrics.get("out_of_domain")
+    if recorded is None:  # exported before bundles recorded them: make measure's figures
+        measured = json.loads((SHIPPED_BUNDLE / "report" / "out_of_domain.json").read_text())
+        recorded = measured["results"][f"{manifest.name} {manifest.version}"]
     sets = out_of_domain.load_binary_sets(OOD_DIR)
     scorer = out_of_domain.classifier_scorer(classifier)
     measured = out_of_domain.evaluate(scorer, sets, classifier.manifest.threshold)
