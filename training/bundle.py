@@ -28,7 +28,7 @@ from app.inference.bundle import (
     Manifest,
     RecurrentLayer,
     TensorSpec,
-    sha256_file,
+    file_checksums,
 )
 from app.inference.pipeline import SentimentClassifier, encode
 from training import model_card, out_of_domain
@@ -197,11 +197,7 @@ def _manifest_fields(
 
 
 def _write_manifest(bundle_dir: Path, fields: dict[str, Any], metrics: dict[str, Any]) -> Manifest:
-    files = {
-        path.relative_to(bundle_dir).as_posix(): sha256_file(path)
-        for path in sorted(bundle_dir.rglob("*"))
-        if path.is_file() and path.name != MANIFEST_FILE
-    }
+    files = file_checksums(bundle_dir)
     manifest = Manifest(**fields, metrics=metrics, files=files)
     (bundle_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
     return manifest

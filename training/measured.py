@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from app.inference.bundle import MANIFEST_FILE, read_manifest, sha256_file
+from app.inference.bundle import MANIFEST_FILE, file_checksums, read_manifest
 from training import model_card
 
 log = logging.getLogger("training")
@@ -45,11 +45,7 @@ def update_bundle(bundle_dir: Path, name: str, figures: dict[str, Any]) -> None:
     card_path = report_dir / CARD_FILE
     card = card_path.read_text()
     card_path.write_text(model_card.with_measured_section(card, read_all(report_dir)))
-    files = {
-        path.relative_to(bundle_dir).as_posix(): sha256_file(path)
-        for path in sorted(bundle_dir.rglob("*"))
-        if path.is_file() and path.name != MANIFEST_FILE
-    }
+    files = file_checksums(bundle_dir)
     manifest = read_manifest(bundle_dir).model_copy(update={"files": files})
     (bundle_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
     log.info("model card and checksums of %s updated", bundle_dir)

@@ -131,6 +131,16 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_checksums(bundle_dir: Path) -> dict[str, str]:
+    """sha256 of every file in the bundle but the manifest, by path relative to the bundle:
+    what a manifest lists and the server verifies."""
+    return {
+        path.relative_to(bundle_dir).as_posix(): sha256_file(path)
+        for path in sorted(bundle_dir.rglob("*"))
+        if path.is_file() and path.name != MANIFEST_FILE
+    }
+
+
 def read_manifest(bundle_dir: Path) -> Manifest:
     """Parse ``manifest.json``; raise BundleError naming what is missing or malformed."""
     path = bundle_dir / MANIFEST_FILE
