@@ -22,7 +22,6 @@ import numpy as np
 import onnx
 
 from app.inference.bundle import (
-    MANIFEST_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
     Manifest,
@@ -38,6 +37,7 @@ from training.calibration import ECE_BINS, expected_calibration_error, plot_reli
 from training.data import LABELS
 from training.evaluate import binary_metrics, plot_confusion, plot_history, plot_roc, score_split
 from training.export import OPSET, PARITY_REVIEWS, check_parity, to_onnx
+from training.manifest import write_manifest
 from training.model import INPUT_NAME, OUTPUT_NAME
 from training.stopwatch import Stopwatch
 from training.tokenizer import PAD_ID
@@ -86,8 +86,8 @@ def export_bundle(
         onnx.save(proto, staging / MODEL_FILE)
         shutil.copyfile(run.run_dir / RUN_TOKENIZER_FILE, staging / TOKENIZER_FILE)
         fields = _manifest_fields(run, name, version, recurrent, preset)
-        _write_manifest(staging, fields, metrics={})
-        classifier = SentimentClassifier.from_bundle(staging)
+        loading = Manifest(**fields, metrics={}, files=file_checksums(staging))
+        classifier = SentimentClassifier.load(staging, loading)
 
         # Prove the graph is the model: Keras vs ONNX, alone vs batched, the empty text.
         test = run.dataset.test
@@ -155,11 +155,11 @@ def export_bundle(
     (report_dir / TOKEN_FIXTURES_FILE).write_text(_token_fixtures(run) + "\n", encoding="utf-8")
     trials = _record_trial(trials_path, fields, metrics)
     (report_dir / "trials.json").write_text(json.dumps(trials, indent=2) + "\n")
-    manifest = _write_manifest(staging, fields, metrics)  # checksums of model and tokenizer
+    manifest = Manifest(**fields, metrics=metrics, files={})
     (report_dir / "model_card.md").write_text(
         model_card.render(manifest, trials, [render_markdown(behaviour)])
     )
-    manifest = _write_manifest(staging, fields, metrics)  # and now of the report too
+    manifest = write_manifest(staging, manifest)  # last: the checksums of every file above
 
     if bundle_dir.exists():
         shutil.rmtree(bundle_dir)
@@ -194,13 +194,6 @@ def _manifest_fields(
         },
         "libraries": _library_versions(),
     }
-
-
-def _write_manifest(bundle_dir: Path, fields: dict[str, Any], metrics: dict[str, Any]) -> Manifest:
-    files = file_checksums(bundle_dir)
-    manifest = Manifest(**fields, metrics=metrics, files=files)
-    (bundle_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
-    return manifest
 
 
 def _token_fixtures(run: TrainedRun) -> str:

@@ -12,8 +12,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from app.inference.bundle import MANIFEST_FILE, file_checksums, read_manifest
+from app.inference.bundle import read_manifest
 from training import model_card
+from training.manifest import write_manifest
 
 log = logging.getLogger("training")
 
@@ -45,7 +46,5 @@ def update_bundle(bundle_dir: Path, name: str, figures: dict[str, Any]) -> None:
     card_path = report_dir / CARD_FILE
     card = card_path.read_text()
     card_path.write_text(model_card.with_measured_section(card, read_all(report_dir)))
-    files = file_checksums(bundle_dir)
-    manifest = read_manifest(bundle_dir).model_copy(update={"files": files})
-    (bundle_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
+    write_manifest(bundle_dir, read_manifest(bundle_dir))
     log.info("model card and checksums of %s updated", bundle_dir)

@@ -179,7 +179,18 @@ class SentimentClassifier:
         forward_batch_size: int = 4,
     ) -> SentimentClassifier:
         """Load and verify a bundle; raise BundleError naming the file at fault."""
-        manifest = read_manifest(bundle_dir)
+        return cls.load(bundle_dir, read_manifest(bundle_dir), intra_op_threads, forward_batch_size)
+
+    @classmethod
+    def load(
+        cls,
+        bundle_dir: Path,
+        manifest: Manifest,
+        intra_op_threads: int = 1,
+        forward_batch_size: int = 4,
+    ) -> SentimentClassifier:
+        """Load and verify the bundle's files against ``manifest`` (read from the bundle, or
+        one being written, as the exporter does before the manifest is on disk)."""
         verify_checksums(bundle_dir, manifest)
         tokenizer = load_tokenizer(bundle_dir, manifest)
         model_path = bundle_dir / MODEL_FILE
