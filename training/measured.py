@@ -29,22 +29,23 @@ def write(out_dir: Path, name: str, figures: dict[str, Any], lines: list[str]) -
     log.info("wrote %s and %s", out_dir / f"{name}.json", out_dir / f"{name}.md")
 
 
-def read_all(report_dir: Path) -> dict[str, dict[str, Any]]:
-    """The measured figures found in a report folder, by name."""
+def read_sections(report_dir: Path) -> dict[str, list[str]]:
+    """The Markdown each study wrote into a report folder, by name."""
     return {
-        name: json.loads((report_dir / f"{name}.json").read_text())
-        for name in model_card.MEASURED
-        if (report_dir / f"{name}.json").is_file()
+        name: (report_dir / f"{name}.md").read_text().splitlines()
+        for name in model_card.MEASURED_TITLES
+        if (report_dir / f"{name}.md").is_file()
     }
 
 
-def update_bundle(bundle_dir: Path, name: str, figures: dict[str, Any]) -> None:
-    """Store ``figures`` in the bundle's report, put every measured figure into its model card,
-    and record the new checksums in its manifest (the server verifies them)."""
+def update_bundle(bundle_dir: Path, name: str, figures: dict[str, Any], lines: list[str]) -> None:
+    """Store a study's ``figures`` and its Markdown ``lines`` in the bundle's report, put every
+    study's lines into its model card, and record the new checksums in its manifest (the server
+    verifies them)."""
     report_dir = bundle_dir / REPORT_DIR
-    write(report_dir, name, figures, model_card.MEASURED[name](figures))
+    write(report_dir, name, figures, lines)
     card_path = report_dir / CARD_FILE
     card = card_path.read_text()
-    card_path.write_text(model_card.with_measured_section(card, read_all(report_dir)))
+    card_path.write_text(model_card.with_measured_section(card, read_sections(report_dir)))
     write_manifest(bundle_dir, read_manifest(bundle_dir))
     log.info("model card and checksums of %s updated", bundle_dir)

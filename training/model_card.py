@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ def render(
     manifest: Manifest,
     trials: list[dict[str, Any]],
     sections: Sequence[str] = (),
-    measured: dict[str, dict[str, Any]] | None = None,
+    measured: dict[str, list[str]] | None = None,
 ) -> str:
     """The card; ``sections`` (Markdown, each with its own heading) follow the evaluation;
     ``measured`` holds figures measured on the finished bundle, by name (see ``MEASURED``),
@@ -388,103 +388,29 @@ def _with_and_without(ablation: dict[str, Any], tried: float | None, other: floa
     return f"{with_it:.4f} | {without:.4f} | {with_it - without:+.4f}"
 
 
-def long_text_lines(figures: dict[str, Any]) -> list[str]:
-    """The long-review comparison (``training.long_text``) as Markdown lines."""
-    window, validation, test = figures["window"], figures["validation"], figures["test"]
-    lines = [
-        f"Reviews longer than the model's window of {window} tokens: {test['reviews']:,} of"
-        f" {test['total_reviews']:,} test reviews and {validation['reviews']:,} of"
-        f" {validation['total_reviews']:,} validation reviews.",
-    ]
-    if not test["reviews"] or validation["chosen"] is None:
-        return [*lines, "", "Too few long reviews to compare the readings."]
-    chosen, readings = validation["chosen"], figures["validation_readings"]
-    lines += [
-        "",
-        f"Chunking chosen on validation: overlap {chosen['overlap']} tokens, pooling"
-        f" `{chosen['pooling']}` (service settings `SENTIMENT_CHUNK_OVERLAP`,"
-        " `SENTIMENT_CHUNK_POOLING`):",
-        "",
-        "| overlap | pooling | validation accuracy (long reviews) | windows per review |",
-        "|---|---|---|---|",
-    ]
-    for row in validation["grid"]:
-        lines.append(
-            f"| {row['overlap']} | {row['pooling']} | {row['accuracy']:.4f} |"
-            f" {row['windows']:.2f} |"
-        )
-    head = figures["head_tokens"]
-    names = {
-        "truncate": f"truncate (the {figures['truncation']} {window} tokens, as trained)",
-        "head_tail": f"head + tail ({head} + {window - head} tokens)",
-        "chunk": f"chunk (overlap {chosen['overlap']}, {chosen['pooling']};"
-        f" {test['windows_per_review']:.2f} windows per review)",
-    }
-    lines += [
-        "",
-        f"Accuracy on reviews longer than the window (test: {test['reviews']:,}, median"
-        f" {test['tokens_median']:.0f} tokens):",
-        "",
-        "| reading | validation (long reviews) | test (long reviews) |",
-        "|---|---|---|",
-    ]
-    for key, name in names.items():
-        lines.append(f"| {name} | {readings['accuracy'][key]:.4f} | {test['accuracy'][key]:.4f} |")
-    overall = figures.get("test_accuracy_truncated")
-    if overall is not None:
-        gain = (test["accuracy"]["chunk"] - test["accuracy"]["truncate"]) * test["reviews"]
-        chunked = overall + gain / test["total_reviews"]
-        lines += [
-            "",
-            "Shorter reviews score the same either way, so on the whole test split chunking"
-            f" would move accuracy from {overall:.4f} to {chunked:.4f}.",
-        ]
-    return lines
-
-
-def faithfulness_lines(figures: dict[str, Any]) -> list[str]:
-    """The deletion test of explanations (``training.faithfulness``) as Markdown lines."""
-    deleted = figures["deleted_tokens"]
-    return [
-        f"Explanations (`POST /explain`, occlusion) on {figures['reviews']:,} test reviews"
-        f" (seed {figures['seed']}, read as `{figures['long_text']}`): deleting the {deleted}"
-        " tokens weighted most toward the predicted label moves the score away from it by"
-        f" {figures['mean_move_top']:.4f} on average, deleting {deleted} random tokens by"
-        f" {figures['mean_move_random']:.4f}; the top tokens move it more for"
-        f" **{figures['share_top_moves_more']:.1%}** of the reviews (medians"
-        f" {figures['median_move_top']:.4f} and {figures['median_move_random']:.4f}). Deleting"
-        f" the top tokens flips the label of {figures['share_label_flipped_top']:.1%} of the"
-        f" reviews, deleting random ones {figures['share_label_flipped_random']:.1%}.",
-    ]
-
-
-# Figures measured on a finished bundle, by name: how each becomes Markdown.
-MEASURED: dict[str, Callable[[dict[str, Any]], list[str]]] = {
-    "long_text": long_text_lines,
-    "faithfulness": faithfulness_lines,
-    "out_of_domain": out_of_domain_card.comparison_lines,
+# The sections measured on a finished bundle (training.measured), by name, in the card's order.
+MEASURED_TITLES = {
+    "long_text": "### Long reviews",
+    "faithfulness": "### Explanations",
+    "out_of_domain": "### Out-of-domain text beside earlier bundles and yardsticks",
 }
 _BEGIN = "<!-- measured on the bundle: begin -->"
 _END = "<!-- measured on the bundle: end -->"
 
 
-def measured_section(measured: dict[str, dict[str, Any]]) -> list[str]:
-    """The card's section of figures measured on the bundle (empty without any)."""
-    titles = {
-        "long_text": "### Long reviews",
-        "faithfulness": "### Explanations",
-        "out_of_domain": "### Out-of-domain text beside earlier bundles and yardsticks",
-    }
+def measured_section(measured: dict[str, list[str]]) -> list[str]:
+    """The card's section of what was measured on the bundle: each study's own Markdown lines,
+    by name (empty without any)."""
     if not measured:
         return []
     lines = [_BEGIN, "## Measured on the finished bundle", ""]
-    for name, render_lines in MEASURED.items():
+    for name, title in MEASURED_TITLES.items():
         if name in measured:
-            lines += [titles[name], "", *render_lines(measured[name]), ""]
+            lines += [title, "", *measured[name], ""]
     return [*lines, _END, ""]
 
 
-def with_measured_section(card: str, measured: dict[str, dict[str, Any]]) -> str:
+def with_measured_section(card: str, measured: dict[str, list[str]]) -> str:
     """``card`` with its measured section replaced (or added before "## Files")."""
     section = "\n".join(measured_section(measured)) + "\n" if measured else ""
     if _BEGIN in card and _END in card:

@@ -191,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             shlex.quote(arg) for arg in (sys.argv[1:] if argv is None else argv)
         )
         figures = {"command": f"`{command}`", "results": results}
-        measured.update_bundle(args.bundle, "out_of_domain", figures)
+        lines = out_of_domain_card.comparison_lines(figures)
+        measured.update_bundle(args.bundle, "out_of_domain", figures, lines)
     return 0
 
 

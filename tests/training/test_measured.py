@@ -11,7 +11,7 @@ import pytest
 from app.inference.pipeline import SentimentClassifier
 from tests.conftest import synthetic_reviews
 from tests.inference.conftest import SHIPPED_BUNDLE
-from training import faithfulness, long_text, measured, model_card
+from training import faithfulness, long_text, measured
 from training.data import Split
 
 
@@ -48,7 +48,7 @@ def test_long_text_measure_chooses_on_validation_and_compares_on_test(
     assert set(test["accuracy"]) == {"truncate", "head_tail", "chunk"}
     assert test["windows_per_review"] > 1
     assert "| reading | validation (long reviews) | test (long reviews) |" in "\n".join(
-        model_card.long_text_lines(figures)
+        long_text.card_lines(figures)
     )
 
 
@@ -65,7 +65,7 @@ def test_faithfulness_measure(short_window: SentimentClassifier) -> None:
     assert figures["reviews"] == 12
     assert figures["mean_move_top"] > figures["mean_move_random"]
     assert 0 <= figures["share_top_moves_more"] <= 1
-    assert "12 test reviews" in model_card.faithfulness_lines(figures)[0]
+    assert "12 test reviews" in faithfulness.card_lines(figures)[0]
 
 
 def test_the_card_section_is_added_once_and_checksums_stay_true(bundle_copy: Path) -> None:
@@ -84,12 +84,14 @@ def test_the_card_section_is_added_once_and_checksums_stay_true(bundle_copy: Pat
     }
     card = bundle_copy / "report" / "model_card.md"
     for _ in range(2):
-        measured.update_bundle(bundle_copy, "faithfulness", figures)
+        measured.update_bundle(
+            bundle_copy, "faithfulness", figures, faithfulness.card_lines(figures)
+        )
         text = card.read_text()
         assert text.count("## Measured on the finished bundle") == 1
         assert text.index("### Explanations") < text.index("## Files")
         SentimentClassifier.from_bundle(bundle_copy)  # verifies every checksum
     figures["share_top_moves_more"] = 0.9
-    measured.update_bundle(bundle_copy, "faithfulness", figures)
+    measured.update_bundle(bundle_copy, "faithfulness", figures, faithfulness.card_lines(figures))
     assert "**90.0%**" in card.read_text() and "**100.0%**" not in card.read_text()
     assert (bundle_copy / "report" / "faithfulness.json").is_file()
