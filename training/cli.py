@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from app.paths import DEFAULT_BUNDLE
 from training.config import CELLS, POOLINGS, PRESETS, SCHEDULES, TEACHERS, TRUNCATIONS, TrainConfig
 from training.data import DEFAULT_DATA
 
@@ -331,7 +332,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument(
         "--bundle",
         type=Path,
-        default=Path("models") / DEFAULT_NAME,
+        default=DEFAULT_BUNDLE,
         help="bundle folder (default: %(default)s)",
     )
     evaluate.add_argument(

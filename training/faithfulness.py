@@ -28,6 +28,7 @@ import numpy as np
 from app.inference.chunking import ChunkPolicy
 from app.inference.explain import Explainer
 from app.inference.pipeline import SentimentClassifier, pad_rows
+from app.paths import DEFAULT_BUNDLE
 from training import measured
 from training.data import DEFAULT_DATA, Split, load_dataset
 
@@ -117,7 +118,7 @@ def card_lines(figures: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.faithfulness", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=Path("models/imdb-sentiment"))
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--reviews", type=int, default=500)
     parser.add_argument("--seed", type=int, default=42)

@@ -35,6 +35,7 @@ from app.inference.chunking import (
     window_spans,
 )
 from app.inference.pipeline import SentimentClassifier, pad_rows
+from app.paths import DEFAULT_BUNDLE
 from training import measured
 from training.data import DEFAULT_DATA, Split, load_dataset, validation_split
 
@@ -228,7 +229,7 @@ def card_lines(figures: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.long_text", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=Path("models/imdb-sentiment"))
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, help="folder for the figures (default: report/)")
     parser.add_argument(

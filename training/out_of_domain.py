@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
+from app.paths import DEFAULT_BUNDLE
 from training.calibration import expected_calibration_error
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Score a bundle on the out-of-domain sets beside other bundles, the TF-IDF"
         " yardstick and VADER, in one run (validation only: nothing is fitted on these sets).",
     )
-    parser.add_argument("--bundle", type=Path, default=Path("models/imdb-sentiment"))
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument(
         "--compare", type=Path, action="append", default=[], help="another bundle (repeatable)"
     )

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from app.inference.bundle import BundleError
 from app.inference.pipeline import SentimentClassifier
+from app.paths import DEFAULT_BUNDLE
 from training.behaviour.report import render_markdown
 from training.behaviour.runner import run_suite
-
-DEFAULT_BUNDLE = Path("models/imdb-sentiment")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
