@@ -14,6 +14,7 @@ from typing import Any
 from app.paths import DEFAULT_BUNDLE
 from training.config import CELLS, POOLINGS, PRESETS, SCHEDULES, TEACHERS, TRUNCATIONS, TrainConfig
 from training.data import DEFAULT_DATA
+from training.studies import STUDIES, study_main
 
 log = logging.getLogger("training")
 
@@ -29,19 +30,27 @@ _CHOICES = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    if arguments and arguments[0] in STUDIES:  # a study parses its own options
+        _configure_logging()
+        return study_main(arguments[0])(arguments[1:])
+    args = parser.parse_args(arguments)
+    _configure_logging()
     try:
         return int(args.command(args))
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         # Data, bundle and export errors already name the culprit: one line, no traceback.
         log.error("%s", error)
         return 1
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -345,4 +354,6 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--threads", type=int, default=2, help="onnxruntime threads")
     evaluate.add_argument("--out", type=Path, help="also write metrics.json and plots here")
     evaluate.set_defaults(command=_evaluate)
+    for name, (_module, about) in STUDIES.items():
+        commands.add_parser(name, help=f"{about} (options: python -m training {name} --help)")
     return parser
