@@ -17,7 +17,6 @@ import csv
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from sklearn import metrics as skm
 
 from app.paths import DEFAULT_BUNDLE
 from training.calibration import expected_calibration_error
+from training.data import Split
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +41,11 @@ _BINARY_LABELS = {"negative": 0, "positive": 1}
 Scorer = Callable[[Sequence[str]], np.ndarray]  # texts -> probability of positive
 
 
-@dataclass(frozen=True)
-class LabelledTexts:
-    texts: list[str]
-    labels: np.ndarray  # int64, 0 = negative, 1 = positive
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-
 def available(ood_dir: Path = DEFAULT_OOD_DIR) -> bool:
     return all((ood_dir / name).is_file() for name in OOD_FILES.values())
 
 
-def load_binary_sets(ood_dir: Path = DEFAULT_OOD_DIR) -> dict[str, LabelledTexts]:
+def load_binary_sets(ood_dir: Path = DEFAULT_OOD_DIR) -> dict[str, Split]:
     """Every set's positive and negative rows (the tweets' neutral rows are left out)."""
     sets = {}
     for name, file in OOD_FILES.items():
@@ -65,7 +56,7 @@ def load_binary_sets(ood_dir: Path = DEFAULT_OOD_DIR) -> dict[str, LabelledTexts
                 if label is not None:
                     texts.append(row["text"])
                     labels.append(label)
-        sets[name] = LabelledTexts(texts, np.array(labels, dtype=np.int64))
+        sets[name] = Split(texts, np.array(labels, dtype=np.int64))
     return sets
 
 
@@ -81,9 +72,7 @@ def set_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dic
     }
 
 
-def evaluate(
-    score: Scorer, sets: Mapping[str, LabelledTexts], threshold: float = 0.5
-) -> dict[str, Any]:
+def evaluate(score: Scorer, sets: Mapping[str, Split], threshold: float = 0.5) -> dict[str, Any]:
     """Metrics of one scorer on every set, and the mean accuracy over the sets."""
     result: dict[str, Any] = {
         name: set_metrics(data.labels, score(data.texts), threshold) for name, data in sets.items()
@@ -147,7 +136,7 @@ def bundle_scorer(bundle: Path, threads: int = 2) -> tuple[Scorer, float, str]:
 
 
 def compare(
-    bundle: Path, others: Sequence[Path], sets: Mapping[str, LabelledTexts], imdb_data: Path
+    bundle: Path, others: Sequence[Path], sets: Mapping[str, Split], imdb_data: Path
 ) -> dict[str, dict[str, Any]]:
     """``bundle`` first, then ``others``, the TF-IDF yardstick and VADER, scored in one run."""
     results: dict[str, dict[str, Any]] = {}
