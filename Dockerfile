@@ -9,14 +9,13 @@ ARG PYTHON_IMAGE=python:3.11-slim
 # ---- serving dependencies, installed into a venv that has no pip of its own ----
 FROM ${PYTHON_IMAGE} AS serve-deps
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-COPY pyproject.toml /src/pyproject.toml
-# The serving requirements come from pyproject.toml (dependencies + the serve extra), so the
-# image and `pip install .[serve]` cannot disagree.
-RUN python -c "import tomllib; p = tomllib.load(open('/src/pyproject.toml', 'rb'))['project']; \
-print('\n'.join(p['dependencies'] + p['optional-dependencies']['serve']))" > /src/requirements.txt \
- && python -m venv --without-pip /opt/venv \
+# The serving requirements are pinned with hashes in requirements/serve.lock, made by `make lock`
+# from pyproject.toml (dependencies + the serve extra; the tests fail when the two disagree), so
+# two builds a month apart install the same bytes.
+COPY requirements/serve.lock /src/serve.lock
+RUN python -m venv --without-pip /opt/venv \
  && python -m pip --python /opt/venv/bin/python install --no-warn-script-location \
-      -r /src/requirements.txt \
+      --require-hashes --no-deps -r /src/serve.lock \
  # test suites and type stubs are not needed to serve
  && find /opt/venv -depth \( -type d -name tests -path '*/numpy/*' \
       -o -name '*.pyi' \) -exec rm -rf {} + \

@@ -8,7 +8,7 @@ DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
 VERSION ?= 2.2.0
 
-.PHONY: serve train measure references test bench clean
+.PHONY: serve train measure references test bench lock clean
 
 # Stamp files record the installs, so an edit to pyproject.toml re-installs.
 $(BIN)/python:
@@ -65,6 +65,11 @@ test: $(VENV)/.dev-installed
 ## Benchmark the service beside its yardsticks (needs wrk: apt-get install wrk); see README.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks
+
+## Re-pin the serving image's requirements, with hashes, after pyproject.toml changes
+## (requirements/serve.lock; the tests fail while it is stale).
+lock: $(VENV)/.dev-installed
+	$(BIN)/python scripts/serve_lock.py
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .pytest_cache .mypy_cache .ruff_cache
