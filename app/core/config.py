@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.cpus import usable_cpus
 from app.paths import DEFAULT_BUNDLE
 
 
@@ -46,10 +46,11 @@ class Settings(BaseSettings):
         " this many (small groups are fastest for this LSTM on CPU)",
     )
     workers: int = Field(
-        default_factory=lambda: len(os.sched_getaffinity(0)),
+        default_factory=lambda: usable_cpus(),
         ge=1,
         le=64,
-        description="server processes (python -m app); default one per usable CPU core",
+        description="server processes (python -m app); default one per usable CPU: the CPU"
+        " affinity, capped by the cgroup CPU quota (docker run --cpus, Kubernetes limits)",
     )
     supervised: bool = Field(
         False,

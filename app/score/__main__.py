@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -25,6 +24,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.core.config import Settings
+from app.core.cpus import usable_cpus
 from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
 from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
 from app.paths import DEFAULT_BUNDLE
@@ -63,8 +63,9 @@ def _add_scale_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=len(os.sched_getaffinity(0)),
-        help="scoring processes (Ray actors with --engine ray); default: one per core",
+        default=usable_cpus(),
+        help="scoring processes (Ray actors with --engine ray); default: one per usable CPU"
+        " (affinity capped by the cgroup CPU quota)",
     )
     parser.add_argument(
         "--chunk-rows",
