@@ -24,7 +24,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.core.config import Settings
+from app.core import defaults
 from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
 from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
 from app.paths import DEFAULT_BUNDLE
@@ -76,35 +76,40 @@ def _add_scale_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--forward-batch-size",
         type=int,
-        default=Settings.model_fields["forward_batch_size"].default,
+        default=defaults.FORWARD_BATCH_SIZE,
         help="rows per session.run, as the server's SENTIMENT_FORWARD_BATCH_SIZE",
     )
 
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
     """How long texts are read: as the service does by default."""
-    served = Settings.model_fields  # the server's defaults
     parser.add_argument(
         "--long-text",
         choices=["truncate", "chunk"],
-        default=served["long_text"].default,
+        default=defaults.LONG_TEXT,
         help="how a text longer than the model's window is read, as /predict's long_text:"
         " 'truncate' reads the window only, 'chunk' reads it whole in windows (and writes"
         " how many); default %(default)s, as the service",
     )
-    for flag, setting, kind, what in (
-        ("--chunk-overlap", "chunk_overlap", {"type": int}, "tokens neighbouring windows share"),
+    for flag, default, kind, what in (
+        (
+            "--chunk-overlap",
+            defaults.CHUNK_OVERLAP,
+            {"type": int},
+            "tokens neighbouring windows share",
+        ),
         (
             "--chunk-pooling",
-            "chunk_pooling",
+            defaults.CHUNK_POOLING,
             {"choices": POOLING_RULES},
             "how window scores become one",
         ),
     ):
+        setting = flag.removeprefix("--").replace("-", "_").upper()
         parser.add_argument(
             flag,
-            default=served[setting].default,
-            help=f"{what} with --long-text chunk, as the server's SENTIMENT_{setting.upper()}"
+            default=default,
+            help=f"{what} with --long-text chunk, as the server's SENTIMENT_{setting}"
             " (default %(default)s)",
             **kind,
         )
