@@ -14,10 +14,8 @@ import pytest
 
 from app.paths import REPOSITORY
 from tests.conftest import SHIPPED_BUNDLE
-from tests.score.conftest import read_output, review_rows, write_csv, write_jsonl, write_parquet
-from tests.score.test_score import score
-
-WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
+from tests.score.conftest import read_output, review_rows, write_csv
+from tests.score.test_score import WRITERS, score
 
 
 def scored(rows: list[dict[str, object]]) -> list[tuple[str, str, float | None]]:
