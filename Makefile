@@ -8,7 +8,14 @@ DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
 VERSION ?= 2.2.0
 
-.PHONY: serve train measure references test bench lock clean
+.PHONY: help serve train measure references test bench lock clean
+.DEFAULT_GOAL := help
+
+## List the targets (this); each line is the first line of the `##` comment above a target.
+help:
+	@awk '/^## / { if (!doc) doc = substr($$0, 4); next } \
+	     /^[a-z][a-z-]*:/ && doc { printf "  make %-12s %s\n", substr($$1, 1, index($$1, ":") - 1), doc } \
+	     { doc = "" }' $(MAKEFILE_LIST)
 
 # Stamp files record the installs, so an edit to pyproject.toml re-installs.
 $(BIN)/python:
@@ -29,16 +36,16 @@ $(SERVE_VENV)/.installed: pyproject.toml
 serve: $(SERVE_VENV)/.installed
 	$(SERVE_VENV)/bin/python -m app
 
-## Train the default preset on the IMDB archives into models/imdb-sentiment (see its model card
-## for the minutes of each stage on 2 cores).
+## Train the default preset on the IMDB archives into models/imdb-sentiment.
+## (Its model card gives the minutes of each stage on 2 cores.)
 train: $(VENV)/.dev-installed
 	$(BIN)/python -m training train --preset $(PRESET) --data $(DATA) --version $(VERSION)
 
-## Measure long-review readings, explanation faithfulness and out-of-domain text (beside the
-## 1.0.0 and 2.2.0 bundles, taken from git history) on a bundle, into its model card.
 BUNDLE ?= models/imdb-sentiment
 REFERENCES := build/reference
 REFERENCE_COMMITS := 1.0.0:7be758b 2.2.0:1b429bc
+## Measure long reviews, explanation faithfulness and out-of-domain text into BUNDLE's card.
+## (Beside the 1.0.0 and 2.2.0 bundles, taken from git history.)
 measure: $(VENV)/.dev-installed references
 	$(BIN)/python -m training.long_text --bundle $(BUNDLE) --data $(DATA) --update-card
 	$(BIN)/python -m training.faithfulness --bundle $(BUNDLE) --data $(DATA) --update-card
@@ -71,5 +78,6 @@ bench: $(VENV)/.dev-installed
 lock: $(VENV)/.dev-installed
 	$(BIN)/python scripts/serve_lock.py
 
+## Remove the virtualenvs and the tools' caches.
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .pytest_cache .mypy_cache .ruff_cache

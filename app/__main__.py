@@ -1,7 +1,9 @@
 """``python -m app``: verify the bundle, then serve it with uvicorn.
 
-The bundle is loaded before the port is bound, so a missing or corrupt bundle ends the process
-with exit code 1 and one log line naming the file and the problem.
+Every setting is a flag as well as a ``SENTIMENT_*`` variable (``--help`` lists them, generated
+from ``Settings``); a flag overrides the variable. The bundle is loaded before the port is
+bound, so a missing or corrupt bundle ends the process with its own exit status and one log
+line naming the file and the problem.
 
 With ``SENTIMENT_WORKERS`` > 1 (the default on a multi-core machine) that many server processes
 share the port (``app.server.supervisor``), each with its own event loop and copy of the model:
@@ -14,10 +16,16 @@ onnxruntime or the web stack itself.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import sys
+from enum import IntEnum
 from typing import Any
 
+from pydantic import ValidationError
+
+from app import __version__
+from app.core import settings_cli
 from app.core.config import Settings
 from app.core.logging import configure_logging
 from app.server import supervisor
@@ -25,8 +33,64 @@ from app.server import supervisor
 log = logging.getLogger("app")
 
 
-def main() -> int:
-    settings = Settings()
+class ExitStatus(IntEnum):
+    """What ``python -m app`` exits with (README: Serving; the help's epilog)."""
+
+    STOPPED = 0  # stopped by SIGTERM or Ctrl-C after serving; --help, --version
+    FAILED = 1  # could not keep serving: the port is taken, or the workers keep dying
+    USAGE = 2  # an unknown flag, or a setting (flag or variable) out of its range
+    BAD_BUNDLE = 3  # a bundle is missing or fails verification at start-up
+
+
+EPILOG = """exit status:
+  0  stopped by SIGTERM or Ctrl-C (a single process, SENTIMENT_WORKERS=1, ends as killed by
+     SIGTERM: status 143 in a shell, as uvicorn re-raises the signal); --help, --version
+  1  could not keep serving: the port is taken, or the worker processes keep exiting
+  2  usage: an unknown flag, or a setting (flag or variable) that is out of its range
+  3  a bundle is missing or fails verification at start-up (one log line names the file)
+"""
+
+
+def parse_args(argv: list[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description="Serve sentiment bundles over HTTP. Every setting is a flag and a\n"
+        "SENTIMENT_* environment variable; a flag overrides the variable.",
+        epilog=f"{settings_cli.secrets_epilog()}\n\n{EPILOG}",
+        formatter_class=settings_cli.HelpFormatter,
+    )
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        dest="show_version",
+        help="print the package version and the default bundle's name and version, and exit",
+    )
+    settings_cli.add_setting_flags(parser)
+    return parser, parser.parse_args(argv)
+
+
+def print_version(settings: Settings) -> int:
+    """The package and the default bundle, read from its manifest (no model is loaded)."""
+    from app.inference.bundle import BundleError, read_manifest
+
+    sys.stdout.write(f"imdb-sentiment {__version__}\n")
+    try:
+        manifest = read_manifest(settings.bundle_path)
+    except BundleError as error:
+        sys.stderr.write(f"bundle: {error}\n")
+        return ExitStatus.BAD_BUNDLE
+    sys.stdout.write(f"bundle {manifest.name} {manifest.version} ({settings.bundle_path})\n")
+    return ExitStatus.STOPPED
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, args = parse_args(argv)
+    try:
+        settings = settings_cli.settings_from(args)
+    except ValidationError as error:
+        parser.error(settings_cli.explain(error))  # exits with status 2
+    if args.show_version:
+        return print_version(settings)
     configure_logging(settings)
     options: dict[str, Any] = {
         "host": settings.host,
@@ -43,7 +107,7 @@ def main() -> int:
         problem = supervisor.check_bundle(settings)
         if problem is not None:
             log.critical("cannot serve the bundle: %s", problem)
-            return 1
+            return ExitStatus.BAD_BUNDLE
         return supervisor.serve("app.main:create_app", settings, options)
 
     from app.inference.bundle import BundleError
@@ -55,9 +119,9 @@ def main() -> int:
         models = load_models(settings)  # every bundle, checked before the port is bound
     except BundleError as error:
         log.critical("cannot serve the bundle: %s", error)
-        return 1
+        return ExitStatus.BAD_BUNDLE
     graceful.serve(create_app(settings, models=models), options, settings.shutdown_delay_s)
-    return 0
+    return ExitStatus.STOPPED
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def test_corrupt_bundle_stops_start_up_with_one_line(tmp_path: Path) -> None:
     bundle = Path(shutil.copytree(SHIPPED_BUNDLE, tmp_path / "bundle"))
     (bundle / "model.onnx").write_bytes(b"not a graph")
     result = start_and_fail(bundle)
-    assert result.returncode == 1
+    assert result.returncode == 3  # app.__main__.ExitStatus.BAD_BUNDLE
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "model.onnx: checksum mismatch" in lines[0] and str(bundle) in lines[0]
@@ -84,7 +84,7 @@ def test_corrupt_bundle_stops_start_up_with_one_line(tmp_path: Path) -> None:
 
 def test_missing_bundle_names_the_path(tmp_path: Path) -> None:
     result = start_and_fail(tmp_path / "nope")
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert f"{tmp_path / 'nope'}: bundle directory not found" in result.stderr
 
 

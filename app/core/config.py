@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core import defaults
 from app.core.cpus import usable_cpus
 from app.paths import DEFAULT_BUNDLE
 
@@ -19,43 +21,49 @@ class Settings(BaseSettings):
 
     bundle_path: Path = Field(
         DEFAULT_BUNDLE,
-        description="model bundle folder to serve: the default model, used when a request names"
-        " none",
+        description="bundle folder to serve: the default model, the one a request that names no"
+        " model gets",
     )
     extra_bundle_paths: Annotated[list[Path], NoDecode] = Field(
         default_factory=list,
-        description="more bundle folders to serve beside the default (comma-separated); each is"
-        " addressed by its manifest's name",
+        description="more bundle folders to serve beside it, comma-separated; each is addressed"
+        " by its manifest's name (README: Several models)",
     )
     models_dir: Path | None = Field(
         None,
         description="serve every bundle in this folder too (each subfolder holding a"
-        " manifest.json), addressed by its manifest's name",
+        " manifest.json, in folder-name order), addressed by its manifest's name",
     )
-    host: str = Field("127.0.0.1", description="interface to listen on (0.0.0.0 in containers)")
-    port: int = Field(8000, ge=1, le=65_535)
+    host: str = Field("127.0.0.1", description="interface to listen on (0.0.0.0 in a container)")
+    port: int = Field(8000, ge=1, le=65_535, description="port to listen on")
 
     max_batch_size: int = Field(
-        64, ge=1, le=1024, description="texts a worker takes from the queue at once, at most"
-    )
-    forward_batch_size: int = Field(
-        4,
+        64,
         ge=1,
         le=1024,
-        description="rows per session.run: a worker's texts run in length-ordered groups of"
-        " this many (small groups are fastest for this LSTM on CPU)",
+        description="texts an inference thread takes from the queue at once, at most",
+    )
+    forward_batch_size: int = Field(
+        defaults.FORWARD_BATCH_SIZE,
+        ge=1,
+        le=1024,
+        description="rows per session.run: a batch runs in length-ordered groups of this many"
+        " (small groups are fastest for this LSTM on CPU; README: Benchmark)",
     )
     workers: int = Field(
         default_factory=lambda: usable_cpus(),
         ge=1,
         le=64,
-        description="server processes (python -m app); default one per usable CPU: the CPU"
-        " affinity, capped by the cgroup CPU quota (docker run --cpus, Kubernetes limits)",
+        description="server processes started by python -m app, sharing the port",
+        json_schema_extra={
+            "shown_default": "one per usable CPU: the CPU affinity, capped by the cgroup CPU"
+            " quota (docker run --cpus, Kubernetes limits)"
+        },
     )
     supervised: bool = Field(
         False,
-        description="whether this process is a worker of python -m app's supervisor (which sets"
-        " it): an admin reload then asks the supervisor to reload every worker",
+        description="set by python -m app in the worker processes it supervises (leave it"
+        " unset): their POST /admin/reload asks the supervisor to reload every worker",
     )
     inference_workers: int = Field(
         1, ge=1, le=64, description="threads per process running the model side by side"
@@ -64,18 +72,19 @@ class Settings(BaseSettings):
         0.0,
         ge=0.0,
         le=100.0,
-        description="how long a batch that is not full waits for more texts once the model is"
-        " free; 0 = run at once (batches still form from texts that arrive while it is busy)",
+        description="milliseconds a batch that is not full waits for more texts once the model"
+        " is free; 0 runs at once (batches still form from texts that arrive while it is busy)",
     )
     max_queue_texts: int = Field(
-        2048, ge=1, description="texts waiting for the model at most; beyond, 503 + Retry-After"
+        2048, ge=1, description="texts waiting for the model at most; beyond, 503 with Retry-After"
     )
 
     request_timeout_ms: float = Field(
         10_000,
         ge=1,
         le=600_000,
-        description="a prediction not answered within this long gets 504 and its work is dropped",
+        description="milliseconds within which a prediction is answered; past them, 504 and its"
+        " queued texts are dropped",
     )
 
     shutdown_delay_s: float = Field(
@@ -83,24 +92,25 @@ class Settings(BaseSettings):
         ge=0.0,
         le=5.0,
         description="after SIGTERM, seconds the service still accepts and answers requests while"
-        " readiness answers 503, so load balancers stop sending before it stops listening",
+        " readiness answers 503, so load balancers stop sending before it stops listening (raise"
+        " it to your load balancer's probe interval)",
     )
 
     long_text: Literal["truncate", "chunk"] = Field(
-        "truncate",
+        defaults.LONG_TEXT,
         description="how a text longer than the model's window is read when a request does not"
         " say: 'truncate' (the window the model was trained on) or 'chunk' (overlapping windows,"
         " pooled)",
     )
     chunk_overlap: int = Field(
-        0,
+        defaults.CHUNK_OVERLAP,
         ge=0,
         le=100_000,
         description="tokens shared by neighbouring windows of a chunked text (below the model's"
         " window; chosen on validation by python -m training.long_text)",
     )
     chunk_pooling: Literal["mean", "logit_mean", "max_confidence"] = Field(
-        "max_confidence",
+        defaults.CHUNK_POOLING,
         description="how window scores of a chunked text become one score (chosen on validation"
         " by python -m training.long_text)",
     )
@@ -108,44 +118,67 @@ class Settings(BaseSettings):
         1000,
         ge=1,
         le=100_000,
-        description="tokens POST /explain weighs per request at most (each costs one model row)",
+        description="tokens POST /explain weighs per request at most (422 beyond); each costs"
+        " one row of the model",
     )
     max_sentences_per_request: int = Field(
-        1000, ge=1, le=100_000, description="sentences scored per request with sentences=true"
+        1000,
+        ge=1,
+        le=100_000,
+        description="sentences scored per request with sentences=true (422 beyond)",
     )
 
-    max_texts_per_request: int = Field(256, ge=1, le=10_000)
-    max_text_chars: int = Field(100_000, ge=1, le=1_000_000)
+    max_texts_per_request: int = Field(
+        256, ge=1, le=10_000, description="texts in one request at most (422)"
+    )
+    max_text_chars: int = Field(
+        100_000, ge=1, le=1_000_000, description="characters in one text at most (422)"
+    )
     max_body_bytes: int = Field(
         4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="request body limit (413)"
     )
 
     metrics: bool = Field(
-        True, description="record Prometheus metrics and serve them at GET /metrics"
+        True, description="record Prometheus metrics and serve them at GET /metrics (off: neither)"
     )
     metrics_dir: Path | None = Field(
         None,
-        description="folder for the worker processes' metric files (python -m app with several"
-        " workers); default a new temporary folder, removed at exit",
+        description="where the worker processes of python -m app keep their metric files"
+        " (emptied of *.db at start; a temporary one is removed at exit)",
+        json_schema_extra={"shown_default": "a new temporary folder"},
     )
 
     onnx_intra_op_threads: int = Field(
-        1, ge=1, le=64, description="onnxruntime threads per session.run"
+        1,
+        ge=1,
+        le=64,
+        description="onnxruntime threads per session.run (processes already use the cores)",
     )
-    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
-    log_texts: bool = Field(False, description="include review text in request logs")
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        "info", description="the least severe records logged"
+    )
+    log_format: Literal["json", "text"] = Field(
+        default_factory=lambda: "text" if sys.stderr.isatty() else "json",
+        description="json: every log record is one JSON object per line (for log shippers);"
+        " text: one readable line per record",
+        json_schema_extra={"shown_default": "text on a terminal, json otherwise"},
+    )
+    log_texts: bool = Field(False, description="include review text in the request log")
 
     api_key: SecretStr | None = Field(
         None,
-        description="if set, POST /predict needs it in X-API-Key (or Authorization: Bearer)",
+        description="if set (16+ characters), POST /predict, POST /explain and V2 infer need it"
+        " in X-API-Key or Authorization: Bearer; compared in constant time; 401 otherwise",
     )
     admin_token: SecretStr | None = Field(
         None,
-        description="enables POST /admin/reload for callers sending it in X-Admin-Token",
+        description="enables POST /admin/reload for callers sending it in X-Admin-Token (16+"
+        " characters)",
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
-        description="browser origins allowed to call the API (comma-separated); none by default",
+        description="browser origins allowed to call the API, comma-separated; without it"
+        " browsers get no CORS headers",
     )
 
     @field_validator("cors_origins", "extra_bundle_paths", mode="before")

@@ -142,24 +142,23 @@ class HttpObserver:
 
 
 class AccessLog(HttpObserver):
-    """One JSON log line per request: method, path, status, latency, number of texts.
+    """One log record per request: method, path, status, latency, number of texts.
 
-    Handlers set ``request.state.text_count``; review text appears only if a handler sets
+    The fields go in ``extra=``, so that the JSON log format (``app.core.logging``) writes each
+    as a top-level key, not as JSON inside the message. Handlers set
+    ``request.state.text_count``; review text appears only if a handler sets
     ``request.state.logged_texts`` (the ``log_texts`` setting, off by default).
     """
 
     def answered(self, scope: Scope, status: int, seconds: float) -> None:
         state = scope.get("state") or {}
-        access_log.info(
-            json.dumps(
-                {
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "latency_ms": round(seconds * 1000, 3),
-                    "texts": state.get("text_count"),
-                    **({"text": state["logged_texts"]} if "logged_texts" in state else {}),
-                    "client": (scope.get("client") or ("", 0))[0],
-                }
-            )
-        )
+        fields = {
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status,
+            "latency_ms": round(seconds * 1000, 3),
+            "texts": state.get("text_count"),
+            **({"text": state["logged_texts"]} if "logged_texts" in state else {}),
+            "client": (scope.get("client") or ("", 0))[0],
+        }
+        access_log.info("%s %s %d", scope["method"], scope["path"], status, extra=fields)

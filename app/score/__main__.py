@@ -1,5 +1,10 @@
 """``python -m app.score INPUT OUTPUT``: score a CSV, JSONL or Parquet file of reviews.
 
+``-`` as INPUT reads standard input (spooled to a temporary file: Parquet needs to seek, and
+``--input-format`` names the format), ``-`` as OUTPUT writes standard output once the whole
+output is made (logs and the progress bar go to standard error). The output's format is
+``--output-format``, else the one OUTPUT's name says, else the input's.
+
 Writes the same rows, in input order, plus ``label``, ``score``, ``tokens``, ``truncated`` and
 ``chunks``, and for a model with more than two labels ``score_<label>`` for each label (empty
 for rows that could not be scored, which are reported with their line or row; ``chunks`` only
@@ -15,15 +20,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Any
 
-from tqdm import tqdm
-
-from app.core.config import Settings
+from app.core import defaults
 from app.core.cpus import usable_cpus
 from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
 from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
@@ -34,6 +40,8 @@ from app.score.rows import ScoredChunk
 
 log = logging.getLogger("app.score")
 
+STREAM = "-"  # as INPUT: standard input; as OUTPUT: standard output
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -43,8 +51,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         " and chunks (and score_<label> for each label of a model with more than two), in input"
         " order.",
     )
-    parser.add_argument("input", type=Path, help="reviews: .csv, .jsonl or .parquet")
-    parser.add_argument("output", type=Path, help="where to write; same format as the input")
+    parser.add_argument("input", type=Path, help="reviews: .csv, .jsonl or .parquet; - for stdin")
+    parser.add_argument("output", type=Path, help="where to write; - for stdout")
+    formats = [fmt.value for fmt in Format]
+    parser.add_argument(
+        "--input-format", choices=formats, help="default: from INPUT's name (needed for -)"
+    )
+    parser.add_argument(
+        "--output-format",
+        choices=formats,
+        help="default: from OUTPUT's name, else (for -) the input's format",
+    )
     parser.add_argument("--text-column", default="text", help="column (key) holding the review")
     parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE, help="model bundle folder")
     _add_scale_options(parser)
@@ -55,6 +72,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--workers, --chunk-rows and --forward-batch-size must be at least 1")
     if args.engine == "ray" and args.resume:
         parser.error("--resume works with the local engine only")
+    if STREAM in (str(args.input), str(args.output)) and args.resume:
+        parser.error("--resume needs files, not - (standard input or output)")
+    if str(args.input) == STREAM and args.input_format is None:
+        parser.error("reading standard input (-) needs --input-format")
     return args
 
 
@@ -77,35 +98,40 @@ def _add_scale_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--forward-batch-size",
         type=int,
-        default=Settings.model_fields["forward_batch_size"].default,
+        default=defaults.FORWARD_BATCH_SIZE,
         help="rows per session.run, as the server's SENTIMENT_FORWARD_BATCH_SIZE",
     )
 
 
 def _add_reading_options(parser: argparse.ArgumentParser) -> None:
     """How long texts are read: as the service does by default."""
-    served = Settings.model_fields  # the server's defaults
     parser.add_argument(
         "--long-text",
         choices=["truncate", "chunk"],
-        default=served["long_text"].default,
+        default=defaults.LONG_TEXT,
         help="how a text longer than the model's window is read, as /predict's long_text:"
         " 'truncate' reads the window only, 'chunk' reads it whole in windows (and writes"
         " how many); default %(default)s, as the service",
     )
-    for flag, setting, kind, what in (
-        ("--chunk-overlap", "chunk_overlap", {"type": int}, "tokens neighbouring windows share"),
+    for flag, default, kind, what in (
+        (
+            "--chunk-overlap",
+            defaults.CHUNK_OVERLAP,
+            {"type": int},
+            "tokens neighbouring windows share",
+        ),
         (
             "--chunk-pooling",
-            "chunk_pooling",
+            defaults.CHUNK_POOLING,
             {"choices": POOLING_RULES},
             "how window scores become one",
         ),
     ):
+        setting = flag.removeprefix("--").replace("-", "_").upper()
         parser.add_argument(
             flag,
-            default=served[setting].default,
-            help=f"{what} with --long-text chunk, as the server's SENTIMENT_{setting.upper()}"
+            default=default,
+            help=f"{what} with --long-text chunk, as the server's SENTIMENT_{setting}"
             " (default %(default)s)",
             **kind,
         )
@@ -148,21 +174,21 @@ def reading_of(args: argparse.Namespace) -> Reading:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
-        source = Source.open(args.input, args.text_column)
-        if Format.of(args.output) is not source.format:
-            raise InputError(f"{args.output}: write the same format as the input ({source.format})")
+        source = Source.open(args.input, args.text_column, _format(args.input_format))
+        output_format = _format(args.output_format) or Format.of(args.output)
         reading = reading_of(args)
         model = model_identity(args.bundle, reading)
         identity = JobIdentity.of(source, args.chunk_rows, model, reading)
         # Ray streams rows without their lines: its reports name rows (1-based).
         unit = "row" if args.engine == "ray" else source.format.unit
-        job = Job(source, args.output, identity, unit, read_manifest(args.bundle).labels)
+        labels = read_manifest(args.bundle).labels
+        job = Job(source, args.output, identity, unit, labels, output_format)
         done = job.start(args.resume)
     except (InputError, BundleError, JobError) as error:
         log.error("%s", error)
         return 1
     total = None if source.rows is None else source.rows - job.summary.resumed_rows
-    progress = tqdm(total=total, unit="reviews", unit_scale=True, disable=args.no_progress or None)
+    progress = progress_bar(total, args.no_progress)
     try:
         for scored in _scored_chunks(args, source, done):
             if args.strict and scored.problems():
@@ -215,11 +241,57 @@ def _scored_chunks(args: argparse.Namespace, source: Source, done: int) -> Itera
     return engine.score(source.chunks(args.chunk_rows, skip=done), source.text_column)
 
 
+class _NoProgressBar:
+    def update(self, rows: int) -> None:
+        """Nothing to show."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+def progress_bar(total: int | None, off: bool) -> Any:
+    """tqdm's bar with reviews/s on a terminal (``score`` extra), or none where tqdm is not
+    installed (the serving image)."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _NoProgressBar()
+    return tqdm(total=total, unit="reviews", unit_scale=True, disable=off or None)
+
+
+def _format(name: str | None) -> Format | None:
+    return None if name is None else Format(name)
+
+
+def run_with_streams(args: argparse.Namespace) -> int:
+    """``run``, with ``-`` as INPUT spooled from stdin to a temporary file, and ``-`` as OUTPUT
+    written to a temporary file that is copied to stdout when the run succeeds."""
+    with tempfile.TemporaryDirectory(prefix="app-score-") as scratch:
+        to_stdout = str(args.output) == STREAM
+        if str(args.input) == STREAM:
+            args.input = Path(scratch) / f"stdin.{args.input_format}"
+            with args.input.open("wb") as spool:
+                shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+        if to_stdout:
+            try:
+                fmt = args.output_format or args.input_format or Format.of(args.input).value
+            except InputError as error:
+                log.error("%s", error)
+                return 1
+            args.output, args.output_format = Path(scratch) / f"stdout.{fmt}", fmt
+        status = run(args)
+        if status == 0 and to_stdout:
+            with args.output.open("rb") as made:
+                shutil.copyfileobj(made, sys.stdout.buffer, 1 << 20)
+            sys.stdout.buffer.flush()
+        return status
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    return run(parse_args(argv))
+    return run_with_streams(parse_args(argv))
 
 
 if __name__ == "__main__":

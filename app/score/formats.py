@@ -12,6 +12,8 @@ as one part file per chunk and the parts are joined into the output at the end (
 from __future__ import annotations
 
 import csv
+import dataclasses
+import importlib.util
 import io
 import json
 import shutil
@@ -33,6 +35,13 @@ csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # reviews longer than csv's 1
 
 class InputError(Exception):
     """The input file cannot be read as its format says (fatal, unlike a bad row)."""
+
+
+def require_pyarrow(fmt: Format) -> None:
+    """Parquet needs pyarrow, which the ``score`` extra installs and the serving image lacks
+    (it scores CSV and JSONL)."""
+    if fmt is Format.PARQUET and importlib.util.find_spec("pyarrow") is None:
+        raise InputError("Parquet needs pyarrow: pip install '.[score]'")
 
 
 class Format(StrEnum):
@@ -66,10 +75,12 @@ class Source:
     rows: int | None  # known up front for Parquet only
 
     @classmethod
-    def open(cls, path: Path, text_column: str) -> Source:
+    def open(cls, path: Path, text_column: str, fmt: Format | None = None) -> Source:
+        """``fmt`` None: the format the file's name says."""
         if not path.is_file():
             raise InputError(f"{path}: no such file")
-        fmt = Format.of(path)
+        fmt = fmt or Format.of(path)
+        require_pyarrow(fmt)
         columns: list[str] | None = None
         rows: int | None = None
         if fmt is Format.CSV:
@@ -116,6 +127,16 @@ class Source:
             return None
         added = result_columns(labels)
         return [c for c in self.columns if c not in added] + list(added)
+
+    def with_all_keys(self) -> Source:
+        """A JSONL source with the keys of all its objects, in the order first seen, as its
+        columns (one pass over the file): what a CSV or Parquet output of it needs."""
+        if self.columns is not None:
+            return self
+        keys: dict[str, None] = {}
+        for _number, record, _problem in _jsonl_records(self.path):
+            keys.update(dict.fromkeys(record))
+        return dataclasses.replace(self, columns=list(keys))
 
 
 Record = tuple[int, dict[str, object], str | None]  # line, fields, why it cannot be read
@@ -173,10 +194,15 @@ def _parquet_chunks(path: Path, rows: int, skip: int) -> Iterator[Chunk]:
 class PartWriter:
     """Writes scored chunks as part files, and joins the parts into one output file."""
 
-    def __init__(self, source: Source, labels: Sequence[str] = ()) -> None:
+    def __init__(
+        self, source: Source, labels: Sequence[str] = (), output_format: Format | None = None
+    ) -> None:
         self.source = source
         self.labels = list(labels)
-        self.format = source.format
+        self.format = output_format or source.format  # None: as the input
+        require_pyarrow(self.format)
+        if self.format is not Format.JSONL:
+            source = source.with_all_keys()
         self.columns = source.output_columns(labels)
         self.suffix = "." + self.format.value
 
@@ -194,11 +220,16 @@ class PartWriter:
                 writer.writerows([_csv_value(row.get(c)) for c in self.columns] for row in rows)
         elif self.format is Format.JSONL:
             with path.open("w", encoding="utf-8") as stream:
-                stream.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+                stream.writelines(
+                    json.dumps(row, ensure_ascii=False, default=str) + "\n" for row in rows
+                )
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
+            if self.source.format is not Format.PARQUET:  # input columns are text in Parquet
+                added = result_columns(self.labels)
+                rows = [{k: v if k in added else _text(v) for k, v in row.items()} for row in rows]
             pq.write_table(pa.Table.from_pylist(rows, schema=self.parquet_schema), path)
 
     def join(self, parts: Sequence[Path], target: Path) -> None:
@@ -225,9 +256,13 @@ class PartWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = pq.ParquetFile(self.source.path).schema_arrow
         added = result_columns(self.labels)
-        kept = [field for field in schema if field.name not in added]
+        if self.source.format is Format.PARQUET:
+            schema = pq.ParquetFile(self.source.path).schema_arrow
+            kept = [field for field in schema if field.name not in added]
+        else:
+            assert self.columns is not None
+            kept = [pa.field(name, pa.string()) for name in self.columns if name not in added]
         results = [
             pa.field("label", pa.string()),
             pa.field("score", pa.float64()),
@@ -238,6 +273,13 @@ class PartWriter:
         if len(self.labels) > 2:
             results += [pa.field(label_column(label), pa.float64()) for label in self.labels]
         return pa.schema(kept + results)
+
+
+def _text(value: object) -> str | None:
+    """A CSV or JSONL value as Parquet text: strings as they are, other JSON values as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _csv_value(value: object) -> object:

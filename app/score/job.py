@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.inference.chunking import Reading
-from app.score.formats import PartWriter, Source
+from app.score.formats import Format, PartWriter, Source
 from app.score.rows import ScoredChunk
 
 log = logging.getLogger("app.score")
@@ -83,13 +83,15 @@ class Job:
         identity: JobIdentity,
         unit: str,
         labels: Sequence[str] = (),
+        output_format: Format | None = None,  # None: as the input
     ) -> None:
         self.source = source
         self.unit = unit  # what locates a row in reports: "line" or "row"
         self.output = output
         self.identity = identity
         self.parts = output.with_name(output.name + ".parts")
-        self.writer = PartWriter(source, labels)  # a column per label for more than two
+        # A column per label for more than two.
+        self.writer = PartWriter(source, labels, output_format)
         self.summary = Summary()
 
     def start(self, resume: bool) -> int:

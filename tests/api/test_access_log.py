@@ -9,6 +9,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.logging import json_formatter
 from app.main import create_app
 from tests.api.conftest import make_settings
 from tests.api.test_v2 import INFER, tensor
@@ -32,7 +33,9 @@ def test_scoring_routes_log_their_text_count_and_texts_only_when_asked(
         caplog.clear()
         for path, body in REQUESTS:
             assert client.post(path, json=body).status_code == 200, path
-    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "app.access"]
+    # As the JSON log format writes them: the fields are top-level keys.
+    formatter = json_formatter()
+    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.name == "app.access"]
     assert [(line["path"], line["status"], line["texts"]) for line in lines] == [
         (path, 200, len(TEXTS)) for path, _ in REQUESTS
     ]

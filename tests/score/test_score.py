@@ -145,8 +145,6 @@ def test_a_missing_text_column_or_format_is_refused_in_one_line(
     source.write_text("text,id\nGood,1\n")
     assert score(source, tmp_path / "out.txt") == 1
     assert "out.txt: unknown format; name it .csv, .jsonl or .parquet" in caplog.text
-    assert score(source, tmp_path / "out.jsonl") == 1
-    assert "write the same format as the input (csv)" in caplog.text
 
 
 def test_an_interrupted_run_resumes_without_rescoring(tmp_path: Path) -> None:

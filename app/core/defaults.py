@@ -1,0 +1,15 @@
+"""How texts are scored unless told otherwise: shared by the service's settings and bulk scoring.
+
+Plain constants, so that ``python -m app.score`` (the ``score`` extra) takes the service's
+defaults without importing the service's settings, which need pydantic-settings.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+FORWARD_BATCH_SIZE: Final = 4  # rows per session.run; fastest for this LSTM on CPU (benchmarks)
+LONG_TEXT: Final[Literal["truncate", "chunk"]] = "truncate"  # the window the model trained on
+# Chosen on validation by python -m training.long_text (README: Long reviews).
+CHUNK_OVERLAP: Final = 0
+CHUNK_POOLING: Final[Literal["mean", "logit_mean", "max_confidence"]] = "max_confidence"
