@@ -8,7 +8,7 @@ DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
 VERSION ?= 2.2.0
 
-.PHONY: serve train measure references test bench clean
+.PHONY: serve train measure references test bench protos clean
 
 # Stamp files record the installs, so an edit to pyproject.toml re-installs.
 $(BIN)/python:
@@ -65,6 +65,15 @@ test: $(VENV)/.dev-installed
 ## Benchmark the service beside its yardsticks (needs wrk: apt-get install wrk); see README.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks
+
+## Regenerate the gRPC modules of the Open Inference Protocol from their .proto (grpcio-tools).
+## Their messages go into a descriptor pool of their own, not protobuf's default one, so that
+## a process may also import tritonclient.grpc, whose grpc_service.proto names them alike.
+PROTO := app/api/open_inference/vendor/grpc_predict_v2.proto
+protos: $(VENV)/.dev-installed
+	$(BIN)/python -m grpc_tools.protoc -I . --python_out=. --pyi_out=. --grpc_python_out=. $(PROTO)
+	sed -i 's/_descriptor_pool.Default().AddSerializedFile/_descriptor_pool.DescriptorPool().AddSerializedFile/' \
+		$(PROTO:.proto=_pb2.py)
 
 clean:
 	rm -rf $(VENV) $(SERVE_VENV) .pytest_cache .mypy_cache .ruff_cache
