@@ -125,20 +125,25 @@ async def _closed_loop(
     }
 
 
+COLUMNS = {
+    "form": "form",
+    "requests_per_s": "requests/s",
+    "texts_per_s": "texts/s",
+    "p50_ms": "p50 ms",
+    "p99_ms": "p99 ms",
+    "errors": "errors",
+    "client_cpu_s": "client CPU s",
+}
+
+
 def _markdown(result: dict[str, Any]) -> str:
-    lines = [
+    title = (
         f"Open Inference Protocol, REST vs gRPC: {result['per_request']} review(s) per request,"
-        f" {result['concurrency']} clients (closed loop)",
-        "",
-        "| form | requests/s | texts/s | p50 ms | p99 ms | errors | client CPU s |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in result["rows"]:
-        lines.append(
-            f"| {row['form']} | {row['requests_per_s']} | {row['texts_per_s']} | {row['p50_ms']}"
-            f" | {row['p99_ms']} | {row['errors']} | {row['client_cpu_s']} |"
-        )
-    return "\n".join(lines) + "\n"
+        f" {result['concurrency']} clients (closed loop)"
+    )
+    table = [list(COLUMNS.values()), ["---"] + ["---:"] * (len(COLUMNS) - 1)]
+    table += [[str(row[key]) for key in COLUMNS] for row in result["rows"]]
+    return "\n".join([title, "", *("| " + " | ".join(cells) + " |" for cells in table)]) + "\n"
 
 
 def _parse_args() -> argparse.Namespace:
