@@ -50,10 +50,11 @@ RUN python -m compileall -q /srv/app
 WORKDIR /srv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    SENTIMENT_HOST=0.0.0.0 SENTIMENT_PORT=8000 SENTIMENT_LOG_FORMAT=json \
+    SENTIMENT_HOST=0.0.0.0 SENTIMENT_PORT=8000 SENTIMENT_GRPC_PORT=8001 SENTIMENT_LOG_FORMAT=json \
     SENTIMENT_BUNDLE_PATH=/srv/models/imdb-sentiment
 USER 10001
-EXPOSE 8000
+# 8000: REST; 8001: the Open Inference Protocol over gRPC (what KServe and Triton clients use)
+EXPOSE 8000 8001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-m", "app.healthcheck"]
 # exec form: the server is PID 1 and gets SIGTERM directly (graceful stop within 10 s)

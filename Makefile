@@ -8,7 +8,7 @@ DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
 VERSION ?= 2.2.0
 
-.PHONY: help serve train measure references test bench lock clean
+.PHONY: help serve train measure references test bench lock protos clean
 .DEFAULT_GOAL := help
 
 ## List the targets (this); each line is the first line of the `##` comment above a target.
@@ -72,6 +72,16 @@ test: $(VENV)/.dev-installed
 ## Benchmark the service beside its yardsticks (needs wrk: apt-get install wrk); see README.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks
+
+PROTO := app/api/open_inference/vendor/grpc_predict_v2.proto
+
+## Regenerate the gRPC modules of the Open Inference Protocol from their .proto (grpcio-tools).
+## Their messages go into a descriptor pool of their own, not protobuf's default one, so that
+## a process may also import tritonclient.grpc, whose grpc_service.proto names them alike.
+protos: $(VENV)/.dev-installed
+	$(BIN)/python -m grpc_tools.protoc -I . --python_out=. --pyi_out=. --grpc_python_out=. $(PROTO)
+	sed -i 's/_descriptor_pool.Default().AddSerializedFile/_descriptor_pool.DescriptorPool().AddSerializedFile/' \
+		$(PROTO:.proto=_pb2.py)
 
 ## Re-pin the serving image's requirements, with hashes, after pyproject.toml changes
 ## (requirements/serve.lock; the tests fail while it is stale).

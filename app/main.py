@@ -16,6 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.api.deps import require_api_key
 from app.api.errors import add_error_handlers, error_field
+from app.api.open_inference.grpc_server import with_grpc
 from app.api.openapi import document_limits
 from app.api.routes import admin, demo, explain, health, metrics, model, predict, v2
 from app.core.config import Settings
@@ -27,6 +28,8 @@ from app.observability.metrics import ServiceMetrics
 from app.runtime.lifespan import service_lifespan
 from app.runtime.loading import LoadedModels
 from app.runtime.state import ServiceState
+
+API_VERSION = "1.0.0"  # GET /v2 and gRPC ServerMetadata report it
 
 
 def create_app(
@@ -43,8 +46,8 @@ def create_app(
     app = FastAPIOffline(
         title="Sentiment API",
         summary="Is a movie review positive or negative? An embedding-LSTM on onnxruntime.",
-        version="1.0.0",
-        lifespan=service_lifespan(settings, classifier, models),
+        version=API_VERSION,
+        lifespan=with_grpc(service_lifespan(settings, classifier, models), settings, API_VERSION),
         middleware=[
             *([Middleware(RequestMetrics, metrics=service_metrics)] if service_metrics else []),
             Middleware(AccessLog),

@@ -29,13 +29,20 @@ async def get_state(request: Request) -> ServiceState:
     return state
 
 
-async def _serving(state: Annotated[ServiceState, Depends(get_state)]) -> ServiceState:
+def serving(state: ServiceState) -> tuple[SentimentClassifier, DynamicBatcher]:
+    """The default model and the batcher, if the service takes work; 503 otherwise (REST and
+    gRPC alike)."""
     # A stop signal alone does not refuse work: until the lifespan ends, requests that still
     # arrive (load balancers need a moment to see readiness fail) are answered.
     if state.closing:
         raise retry_later("the service is shutting down")
     if not state.ready or state.classifier is None or state.batcher is None:
         raise retry_later("the model is still loading")
+    return state.classifier, state.batcher
+
+
+async def _serving(state: Annotated[ServiceState, Depends(get_state)]) -> ServiceState:
+    serving(state)
     return state
 
 
@@ -76,18 +83,22 @@ async def require_api_key(
     key: Annotated[str | None, Security(_api_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
 ) -> None:
-    """401 unless the request carries the configured key (no check when none is configured).
-    Compared in constant time, so the answer's timing tells nothing about the key."""
-    if settings.api_key is None:
-        return
+    """401 unless the request carries the configured key (no check when none is configured)."""
     given = key if key is not None else (bearer.credentials if bearer is not None else "")
-    expected = settings.api_key.get_secret_value()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    if not api_key_matches(settings, given):
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "missing or wrong API key (send it in X-API-Key)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+
+def api_key_matches(settings: Settings, given: str) -> bool:
+    """Whether ``given`` is the configured key (always, with none configured). Compared in
+    constant time, so the answer's timing tells nothing about the key."""
+    if settings.api_key is None:
+        return True
+    return hmac.compare_digest(given.encode(), settings.api_key.get_secret_value().encode())
 
 
 _admin_header = APIKeyHeader(name="X-Admin-Token", auto_error=False, description="admin token")

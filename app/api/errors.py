@@ -28,12 +28,25 @@ def error_field(path: str) -> str:
     return "detail"
 
 
+RETRY_AFTER_S = 1
+
+
+class RetryLater(HTTPException):
+    """A request the service cannot take now but may soon. ``overloaded`` tells a full queue
+    from a service that is loading, stopping or past a deadline: HTTP answers both with 503,
+    gRPC with RESOURCE_EXHAUSTED and UNAVAILABLE."""
+
+    def __init__(self, status_code: int, detail: str, overloaded: bool = False) -> None:
+        super().__init__(status_code, detail, headers={"Retry-After": str(RETRY_AFTER_S)})
+        self.overloaded = overloaded
+
+
 def retry_later(
-    detail: str, status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE
-) -> HTTPException:
+    detail: str, status_code: int = status.HTTP_503_SERVICE_UNAVAILABLE, overloaded: bool = False
+) -> RetryLater:
     """The answer to a request the service cannot take now but may soon: busy, loading,
     shutting down, or past its deadline. Clients retry after a second."""
-    return HTTPException(status_code, detail, headers={"Retry-After": "1"})
+    return RetryLater(status_code, detail, overloaded)
 
 
 def add_error_handlers(app: FastAPI) -> None:

@@ -120,7 +120,9 @@ async def answered_in_time(
     except QueueFullError as error:
         if metrics is not None:
             metrics.texts_shed.labels("queue_full").inc(texts)
-        raise retry_later(f"the service is at capacity ({error}); retry shortly") from None
+        raise retry_later(
+            f"the service is at capacity ({error}); retry shortly", overloaded=True
+        ) from None
     except BatcherClosedError:
         if metrics is not None:
             metrics.texts_shed.labels("shutting_down").inc(texts)

@@ -36,6 +36,14 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="interface to listen on (0.0.0.0 in a container)")
     port: int = Field(8000, ge=1, le=65_535, description="port to listen on")
+    grpc_port: int | None = Field(
+        None,
+        ge=1,
+        le=65_535,
+        description="port of the Open Inference Protocol's gRPC form (KServe's"
+        " GRPCInferenceService, as Triton's clients call it); unset: REST only. The image sets"
+        " 8001",
+    )
 
     max_batch_size: int = Field(
         64,

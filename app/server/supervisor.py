@@ -144,12 +144,16 @@ def forget_live_gauges(pid: int, folder: Path | None) -> None:
 def serve(factory: str, settings: Settings, options: dict[str, Any]) -> int:
     """Run ``settings.workers`` processes, each serving the ASGI app that the function named
     ``factory`` ("module:function") builds from settings; return the exit status."""
-    # Fail here, in one line, if the port is taken, rather than in every worker.
-    try:
-        reuse_port_socket(options["host"], options["port"]).close()
-    except OSError as error:
-        log.critical("cannot listen on %s:%d: %s", options["host"], options["port"], error)
-        return 1
+    # Fail here, in one line, if a port is taken, rather than in every worker. Each worker
+    # binds the gRPC port (SENTIMENT_GRPC_PORT) with SO_REUSEPORT too.
+    for port in (options["port"], settings.grpc_port):
+        if port is None:
+            continue
+        try:
+            reuse_port_socket(options["host"], port).close()
+        except OSError as error:
+            log.critical("cannot listen on %s:%d: %s", options["host"], port, error)
+            return 1
     with metrics_folder(settings) as folder:
         return _supervise(factory, settings.model_copy(update={"metrics_dir": folder}), options)
 

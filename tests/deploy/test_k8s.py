@@ -126,10 +126,15 @@ def test_api_key_comes_from_a_secret(container: dict[str, Any]) -> None:
     assert api_key["valueFrom"]["secretKeyRef"]["name"]
 
 
+def _port(container: dict[str, Any], name: str) -> dict[str, Any]:
+    (port,) = [port for port in container["ports"] if port["name"] == name]
+    return dict(port)
+
+
 def test_probes_and_ports_match_the_service(
     rendered: dict[str, dict[str, Any]], container: dict[str, Any], settings: Settings
 ) -> None:
-    (port,) = container["ports"]
+    port = _port(container, "http")
     assert port["containerPort"] == settings.port
     routes = {route.path for route in health_router.routes}  # type: ignore[attr-defined]
     probes = {
@@ -145,6 +150,19 @@ def test_probes_and_ports_match_the_service(
         port["name"],
         port["containerPort"],
     )
+
+
+def test_the_grpc_port_is_the_service_setting_and_exposed(
+    rendered: dict[str, dict[str, Any]], container: dict[str, Any], settings: Settings
+) -> None:
+    """SENTIMENT_GRPC_PORT of the pod's settings is its container port named grpc, and the
+    Service forwards to it; the image exposes it too."""
+    port = _port(container, "grpc")
+    assert settings.grpc_port is not None and port["containerPort"] == settings.grpc_port
+    targets = {entry["targetPort"] for entry in rendered["Service"]["spec"]["ports"]}
+    assert port["name"] in targets
+    exposed = re.search(r"^EXPOSE (.+)$", (REPOSITORY / "Dockerfile").read_text(), re.MULTILINE)
+    assert exposed is not None and str(settings.grpc_port) in exposed.group(1).split()
 
 
 def test_workers_match_the_cpu_limit(container: dict[str, Any], settings: Settings) -> None:
@@ -248,7 +266,7 @@ def test_the_example_scrape_job_scrapes_the_annotated_pods_only(
     job["file_sd_configs"] = [{"files": [str(tmp_path / "pods.json")]}]
     job["scrape_interval"] = "1h"  # the pod addresses are documentation ones: no traffic
     annotations = with_scraping["Deployment"]["spec"]["template"]["metadata"]["annotations"]
-    (port,) = container["ports"]
+    port = _port(container, "http")
 
     def discovered_pod(name: str, address: str, pod_annotations: dict[str, str]) -> object:
         labels = {"__meta_kubernetes_namespace": "default", "__meta_kubernetes_pod_name": name}

@@ -97,18 +97,9 @@ def _first_problem(error: ValidationError) -> str:
 def _read_input(
     inputs: Sequence[RequestInput], binary: bytes, settings: Settings
 ) -> tuple[list[str], list[int]]:
-    if len(inputs) != 1 or inputs[0].name != INPUT:
-        names = [tensor.name for tensor in inputs]
-        raise bad_request(f"the model takes one input named {INPUT!r}; got {names}")
+    check_input_names([tensor.name for tensor in inputs])
     tensor = inputs[0]
-    if tensor.datatype != "BYTES":
-        raise bad_request(f"input {INPUT!r} must be BYTES (UTF-8 texts); got {tensor.datatype!r}")
-    shape = tensor.shape
-    if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)) or shape[0] < 1:
-        raise bad_request(f"input {INPUT!r} must have shape [n] or [n, 1] with n >= 1; got {shape}")
-    count = shape[0]
-    if count > settings.max_texts_per_request:
-        raise bad_request(f"{count} texts; at most {settings.max_texts_per_request} per request")
+    count = texts_announced(tensor.datatype, tensor.shape, settings)
     size = tensor.parameters.binary_data_size if tensor.parameters is not None else None
     if size is not None:
         if tensor.data is not None:
@@ -117,15 +108,43 @@ def _read_input(
             raise bad_request(
                 f"binary_data_size is {size} but {len(binary)} bytes follow the JSON part"
             )
-        texts = _read_bytes_elements(binary)
+        texts = read_bytes_elements(binary)
     else:
         if binary:
             raise bad_request(f"{len(binary)} bytes follow the JSON part, but no binary_data_size")
         if tensor.data is None:
             raise bad_request(f"input {INPUT!r} has no data (nor binary_data_size)")
         texts = _flatten(tensor.data)
+    check_texts(texts, count, tensor.shape, settings)
+    return texts, tensor.shape
+
+
+def check_input_names(names: Sequence[str]) -> None:
+    """400 unless the request has the model's one input (REST and gRPC both check here)."""
+    if len(names) != 1 or names[0] != INPUT:
+        raise bad_request(f"the model takes one input named {INPUT!r}; got {list(names)}")
+
+
+def texts_announced(datatype: str, shape: Sequence[int], settings: Settings) -> int:
+    """The number of texts an input of this datatype and shape holds, if it is a BYTES tensor
+    of shape [n] or [n, 1] within the request limit; 400 otherwise."""
+    if datatype != "BYTES":
+        raise bad_request(f"input {INPUT!r} must be BYTES (UTF-8 texts); got {datatype!r}")
+    if not (len(shape) == 1 or (len(shape) == 2 and shape[1] == 1)) or shape[0] < 1:
+        raise bad_request(
+            f"input {INPUT!r} must have shape [n] or [n, 1] with n >= 1; got {list(shape)}"
+        )
+    count = shape[0]
+    if count > settings.max_texts_per_request:
+        raise bad_request(f"{count} texts; at most {settings.max_texts_per_request} per request")
+    return count
+
+
+def check_texts(texts: Sequence[str], count: int, shape: Sequence[int], settings: Settings) -> None:
+    """400 unless there are ``count`` texts (as ``shape`` says), each within the length limit
+    and with some content."""
     if len(texts) != count:
-        raise bad_request(f"shape {shape} holds {count} texts; the data has {len(texts)}")
+        raise bad_request(f"shape {list(shape)} holds {count} texts; the data has {len(texts)}")
     for index, text in enumerate(texts):
         if len(text) > settings.max_text_chars:
             raise bad_request(
@@ -133,7 +152,6 @@ def _read_input(
             )
         if _HAS_CONTENT.search(text) is None:
             raise bad_request(f"text {index} is empty or only whitespace")
-    return texts, shape
 
 
 def _flatten(data: Sequence[str | list[str]]) -> list[str]:
@@ -148,9 +166,10 @@ def _flatten(data: Sequence[str | list[str]]) -> list[str]:
     return texts
 
 
-def _read_bytes_elements(buffer: bytes) -> list[str]:
+def read_bytes_elements(buffer: bytes) -> list[str]:
     """A BYTES tensor in the binary form: each element a uint32 LE length, then its bytes."""
-    texts, offset = [], 0
+    texts: list[str] = []
+    offset = 0
     while offset < len(buffer):
         if offset + 4 > len(buffer):
             raise bad_request(f"binary data ends inside an element's length at byte {offset}")
@@ -158,34 +177,58 @@ def _read_bytes_elements(buffer: bytes) -> list[str]:
         offset += 4
         if offset + length > len(buffer):
             raise bad_request(f"binary element at byte {offset - 4} runs past the data")
-        try:
-            texts.append(buffer[offset : offset + length].decode("utf-8"))
-        except UnicodeDecodeError as error:
-            raise bad_request(
-                f"binary element {len(texts)} is not UTF-8 (byte {error.start})"
-            ) from None
+        texts.append(decode_text(buffer[offset : offset + length], len(texts)))
         offset += length
     return texts
 
 
+def decode_text(element: bytes, index: int) -> str:
+    """A BYTES element as text; 400 unless it is UTF-8."""
+    try:
+        return element.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise bad_request(f"binary element {index} is not UTF-8 (byte {error.start})") from None
+
+
 def _requested_outputs(request: InferRequest, served: dict[str, str]) -> list[tuple[str, bool]]:
     all_binary = bool(request.parameters and request.parameters.binary_data_output)
-    if not request.outputs:
+    asked = [
+        (output.name, output.parameters.binary_data if output.parameters else None)
+        for output in request.outputs or []
+    ]
+    return choose_outputs(asked, all_binary, served)
+
+
+def choose_outputs(
+    asked: Sequence[tuple[str, bool | None]], all_binary: bool, served: dict[str, str]
+) -> list[tuple[str, bool]]:
+    """The outputs to answer and whether each is binary: those ``asked`` for by name (each
+    binary as it says, else as ``all_binary``), or every ``served`` one; 400 for an unknown
+    name."""
+    if not asked:
         return [(name, all_binary) for name in served]
     outputs = []
-    for output in request.outputs:
-        if output.name not in served:
-            raise bad_request(f"unknown output {output.name!r}; the model has {list(served)}")
-        binary = output.parameters.binary_data if output.parameters else None
-        outputs.append((output.name, all_binary if binary is None else binary))
+    for name, binary in asked:
+        if name not in served:
+            raise bad_request(f"unknown output {name!r}; the model has {list(served)}")
+        outputs.append((name, all_binary if binary is None else binary))
     return outputs
 
 
-def write_response(
-    call: InferCall, predictions: Sequence[Prediction], model_name: str, model_version: str
-) -> tuple[bytes, int | None]:
-    """The answer body, and the length of its JSON part when binary tensors follow it.
-    ``probabilities`` (more than two labels) has shape [n, labels], flattened row by row."""
+@dataclass(frozen=True)
+class OutputTensor:
+    """One output of an answer: its values flattened row by row."""
+
+    name: str
+    datatype: str
+    shape: list[int]
+    values: list[Any]
+    binary: bool
+
+
+def output_tensors(call: InferCall, predictions: Sequence[Prediction]) -> list[OutputTensor]:
+    """The outputs ``call`` asked for, built from ``predictions``. ``probabilities`` (more than
+    two labels) has shape [n, labels], flattened row by row."""
     columns: dict[str, Callable[[], list[Any]]] = {
         "probability": lambda: [p.score for p in predictions],
         "probabilities": lambda: [v for p in predictions for v in (p.scores or {}).values()],
@@ -193,21 +236,35 @@ def write_response(
         "tokens": lambda: [p.tokens for p in predictions],
         "truncated": lambda: [p.truncated for p in predictions],
     }
-    outputs: list[dict[str, Any]] = []
-    chunks: list[bytes] = []
     datatypes = {**outputs_of(False), **outputs_of(True)}
+    tensors = []
     for name, binary in call.outputs:
         values = columns[name]()  # only the outputs asked for are built
         shape = call.shape
         if name == "probabilities":
             shape = [len(predictions), len(values) // max(1, len(predictions))]
-        output: dict[str, Any] = {"name": name, "datatype": datatypes[name], "shape": shape}
-        if binary:
-            chunk = _binary(datatypes[name], values)
+        tensors.append(OutputTensor(name, datatypes[name], shape, values, binary))
+    return tensors
+
+
+def write_response(
+    call: InferCall, predictions: Sequence[Prediction], model_name: str, model_version: str
+) -> tuple[bytes, int | None]:
+    """The answer body, and the length of its JSON part when binary tensors follow it."""
+    outputs: list[dict[str, Any]] = []
+    chunks: list[bytes] = []
+    for tensor in output_tensors(call, predictions):
+        output: dict[str, Any] = {
+            "name": tensor.name,
+            "datatype": tensor.datatype,
+            "shape": tensor.shape,
+        }
+        if tensor.binary:
+            chunk = binary_form(tensor.datatype, tensor.values)
             output["parameters"] = {"binary_data_size": len(chunk)}
             chunks.append(chunk)
         else:
-            output["data"] = values
+            output["data"] = tensor.values
         outputs.append(output)
     answer: dict[str, Any] = {"model_name": model_name, "model_version": model_version}
     if call.request_id is not None:
@@ -219,7 +276,9 @@ def write_response(
     return header + b"".join(chunks), len(header)
 
 
-def _binary(datatype: str, values: list[Any]) -> bytes:
+def binary_form(datatype: str, values: list[Any]) -> bytes:
+    """Values in the binary tensor form, which gRPC's raw contents share: little-endian,
+    a BOOL one byte, a BYTES element its uint32 length and its UTF-8 bytes."""
     if datatype == "FP32":
         return np.asarray(values, dtype="<f4").tobytes()
     if datatype == "INT32":

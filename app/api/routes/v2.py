@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
-from app.api.open_inference import bodies, tensors
+from app.api.open_inference import bodies, served, tensors
 from app.api.scoring import note_texts, score
 from app.inference.pipeline import SentimentClassifier
 
@@ -28,38 +28,22 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 async def _model(state: StateDep, default: ClassifierDep, model_name: str) -> SentimentClassifier:
-    """The served model the path names (looked up among the loaded models' names, never used
-    as a path); 404 otherwise. ``default`` answers 503 until the models are loaded."""
-    classifier = state.models.get(model_name)
-    if classifier is None and model_name == default.manifest.name:
-        classifier = default
-    if classifier is None:
-        served = list(state.models) or [default.manifest.name]
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"unknown model {model_name!r}; this serves {served}"
-        )
-    return classifier
+    """The served model the path names; 404 otherwise. ``default`` answers 503 until the
+    models are loaded."""
+    return served.find_model(state, default, model_name)
 
 
 async def _model_version(
-    classifier: Annotated[SentimentClassifier, Depends(_model)], model_version: str
+    state: StateDep, default: ClassifierDep, model_name: str, model_version: str
 ) -> SentimentClassifier:
     """The served classifier, if the path names its version too; 404 otherwise."""
-    manifest = classifier.manifest
-    if model_version != manifest.version:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND,
-            f"unknown version {model_version!r} of {manifest.name!r}; serving {manifest.version!r}",
-        )
-    return classifier
+    return served.find_model(state, default, model_name, model_version)
 
 
 @router.get("", response_model=bodies.ServerMetadata)
 async def server_metadata(request: Request) -> bodies.ServerMetadata:
     """The server's name, version and protocol extensions."""
-    return bodies.ServerMetadata(
-        name="imdb-sentiment", version=request.app.version, extensions=[bodies.BINARY_EXTENSION]
-    )
+    return served.server_metadata(request.app.version)
 
 
 @router.get("/health/live", response_model=bodies.Liveness)
@@ -75,7 +59,7 @@ async def server_live() -> bodies.Liveness:
 )
 async def server_ready(state: StateDep, response: Response) -> bodies.Readiness:
     """200 once the model serves; 503 while loading or shutting down."""
-    ready = state.ready and state.classifier is not None and not state.stopping
+    ready = served.server_ready(state)
     if not ready:
         response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     return bodies.Readiness(ready=ready)
