@@ -20,7 +20,7 @@ from app.api.openapi import document_limits
 from app.api.routes import admin, demo, explain, health, metrics, model, predict, v2
 from app.core.config import Settings
 from app.core.logging import configure_logging
-from app.core.middleware import AccessLog, BodyGuard
+from app.core.middleware import AccessLog, BodyGuard, RequestIds
 from app.inference.pipeline import SentimentClassifier
 from app.observability.http import RequestMetrics
 from app.observability.metrics import ServiceMetrics
@@ -46,6 +46,7 @@ def create_app(
         version="1.0.0",
         lifespan=service_lifespan(settings, classifier, models),
         middleware=[
+            Middleware(RequestIds),
             *([Middleware(RequestMetrics, metrics=service_metrics)] if service_metrics else []),
             Middleware(AccessLog),
             *_cors(settings),

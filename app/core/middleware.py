@@ -1,5 +1,5 @@
-"""Pure ASGI middleware (no per-request task or copy): body guard, the access log, and the
-request observer it shares with the request metrics."""
+"""Pure ASGI middleware (no per-request task or copy): request IDs, body guard, the access log,
+and the request observer it shares with the request metrics."""
 
 from __future__ import annotations
 
@@ -11,12 +11,26 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.request_id import (
+    HEADER,
+    accepted_or_new,
+    current_request_id,
+    reset_request_id,
+    set_request_id,
+)
+
 access_log = logging.getLogger("app.access")
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+_HEADER_KEY = HEADER.lower().encode()
+
+
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    request_id = current_request_id()
+    if request_id is not None:
+        payload = {**payload, "request_id": request_id}
     body = json.dumps(payload).encode()
     await send(
         {
@@ -30,6 +44,37 @@ async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class RequestIds:
+    """Give each HTTP request its ID (``app.core.request_id``): current while the app answers,
+    in ``request.state.request_id`` (for handlers that run outside this middleware, such as
+    the 500 handler), and in the ``X-Request-ID`` header of the answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((value for name, value in scope["headers"] if name == _HEADER_KEY), None)
+        request_id = accepted_or_new(given)
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (_HEADER_KEY, request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                if all(name.lower() != _HEADER_KEY for name, _ in headers):
+                    message = {**message, "headers": [*headers, header]}
+            await send(message)
+
+        token = set_request_id(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            reset_request_id(token)
 
 
 class BodyGuard:
@@ -142,7 +187,8 @@ class HttpObserver:
 
 
 class AccessLog(HttpObserver):
-    """One JSON log line per request: method, path, status, latency, number of texts.
+    """One JSON log line per request: request ID, method, path, status, latency, number of
+    texts.
 
     Handlers set ``request.state.text_count``; review text appears only if a handler sets
     ``request.state.logged_texts`` (the ``log_texts`` setting, off by default).
@@ -150,9 +196,11 @@ class AccessLog(HttpObserver):
 
     def answered(self, scope: Scope, status: int, seconds: float) -> None:
         state = scope.get("state") or {}
+        request_id = state.get("request_id")
         access_log.info(
             json.dumps(
                 {
+                    "request_id": request_id,
                     "method": scope["method"],
                     "path": scope["path"],
                     "status": status,
@@ -161,5 +209,6 @@ class AccessLog(HttpObserver):
                     **({"text": state["logged_texts"]} if "logged_texts" in state else {}),
                     "client": (scope.get("client") or ("", 0))[0],
                 }
-            )
+            ),
+            extra={"request_id": request_id},
         )
