@@ -133,6 +133,12 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
     log_texts: bool = Field(False, description="include review text in request logs")
+    tracing: bool = Field(
+        False,
+        description="export OpenTelemetry traces of each request (HTTP, queue wait, tokenize,"
+        " model run) by OTLP/HTTP, configured by the standard OTEL_* variables"
+        " (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...); needs the [otel] extra",
+    )
 
     api_key: SecretStr | None = Field(
         None,

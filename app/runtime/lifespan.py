@@ -49,6 +49,7 @@ def service_lifespan(
             max_wait_seconds=settings.max_wait_ms / 1000,
             workers=settings.inference_workers,
             metrics=state.metrics,
+            tracing=state.tracing,
         )
         batcher.start()
         state.classifier, state.batcher, state.ready = loaded, batcher, True
@@ -67,6 +68,13 @@ def service_lifespan(
         finally:
             state.ready, state.closing = False, True
             await batcher.close()
+            _flush(state)
             log.info("stopped")
 
     return lifespan
+
+
+def _flush(state: ServiceState) -> None:
+    """Export the traces still buffered (after the last request)."""
+    if state.tracing is not None:
+        state.tracing.shutdown()

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
 from app.observability.metrics import ServiceMetrics
+from app.observability.tracing import Tracing
 
 
 @dataclass
@@ -22,6 +23,7 @@ class ServiceState:
     models: dict[str, SentimentClassifier] = field(default_factory=dict)
     bundles: dict[str, Path] = field(default_factory=dict)
     metrics: ServiceMetrics | None = None  # None with SENTIMENT_METRICS=false
+    tracing: Tracing | None = None  # None unless SENTIMENT_TRACING=true
     batcher: DynamicBatcher | None = None
     ready: bool = False
     stop_requested: bool = False  # a stop signal arrived; the server still drains connections
