@@ -132,7 +132,22 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="onnxruntime threads per session.run"
     )
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
-    log_texts: bool = Field(False, description="include review text in request logs")
+    log_texts: bool = Field(
+        False, description="include review text in request logs and the prediction log"
+    )
+    prediction_log: str | None = Field(
+        None,
+        description="write one JSON line per scored text (request ID, model, version, label,"
+        " scores, tokens) to this file, or to standard output with '-', for drift monitoring;"
+        " off by default",
+    )
+    prediction_log_queue: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="requests whose prediction log lines may wait for the writer at most;"
+        " beyond, their lines are dropped (and counted) rather than slow a request",
+    )
     tracing: bool = Field(
         False,
         description="export OpenTelemetry traces of each request (HTTP, queue wait, tokenize,"

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 
 from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
 from app.api.open_inference import bodies, tensors
-from app.api.scoring import note_texts, score
+from app.api.scoring import log_predictions, note_texts, score
 from app.inference.pipeline import SentimentClassifier
 
 router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
@@ -166,6 +166,7 @@ async def _infer(
     )
     note_texts(request, call.texts, settings)
     predictions = await score(call.texts, classifier, batcher, settings)
+    log_predictions(request, classifier, call.texts, predictions)
     manifest = classifier.manifest
     body, header_length = tensors.write_response(call, predictions, manifest.name, manifest.version)
     if header_length is None:
