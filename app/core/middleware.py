@@ -46,10 +46,8 @@ async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class RequestIds:
-    """Give each HTTP request its ID (``app.core.request_id``): current while the app answers,
-    in ``request.state.request_id`` (for handlers that run outside this middleware, such as
-    the 500 handler), and in the ``X-Request-ID`` header of the answer."""
+class HttpMiddleware:
+    """ASGI middleware that handles HTTP requests; other scopes (lifespan) pass by."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -58,6 +56,18 @@ class RequestIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RequestIds(HttpMiddleware):
+    """Give each HTTP request its ID (``app.core.request_id``): current while the app answers,
+    in ``request.state.request_id`` (for handlers that run outside this middleware, such as
+    the 500 handler), and in the ``X-Request-ID`` header of the answer."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = next((value for name, value in scope["headers"] if name == _HEADER_KEY), None)
         request_id = accepted_or_new(given)
         scope.setdefault("state", {})["request_id"] = request_id
@@ -159,18 +169,12 @@ class ResponseStatus:
         await self._send(message)
 
 
-class HttpObserver:
+class HttpObserver(HttpMiddleware):
     """Middleware that watches each HTTP request go through the app (other scopes pass by):
     ``arrived`` before it, ``answered`` after it with the status it answered (500 if the app
     raised before answering) and its seconds, even when the app raised."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = ResponseStatus(send)
         self.arrived(scope)
