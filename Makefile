@@ -23,7 +23,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[serve,train,bench,dev,score,ray]'
+	$(BIN)/python -m pip install --quiet -e '.[serve,train,bench,dev,score,ray,otel]'
 	touch $@
 
 $(SERVE_VENV)/.installed: pyproject.toml

@@ -8,6 +8,7 @@ and ``python -m app`` do, only defines ``create_app``.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
@@ -21,13 +22,14 @@ from app.api.openapi import document_limits
 from app.api.routes import admin, demo, explain, health, metrics, model, predict, v2
 from app.core.config import Settings
 from app.core.logging import configure_logging
-from app.core.middleware import AccessLog, BodyGuard
+from app.core.middleware import AccessLog, BodyGuard, RequestIds
 from app.inference.pipeline import SentimentClassifier
 from app.observability.http import RequestMetrics
 from app.observability.metrics import ServiceMetrics
 from app.runtime.lifespan import service_lifespan
 from app.runtime.loading import LoadedModels
 from app.runtime.state import ServiceState
+from app.runtime.tracing import start_tracing
 
 API_VERSION = "1.0.0"  # GET /v2 and gRPC ServerMetadata report it
 
@@ -43,12 +45,17 @@ def create_app(
     settings = settings or Settings()
     configure_logging(settings)
     service_metrics = _metrics(settings)
+    tracing = start_tracing(settings)
     app = FastAPIOffline(
         title="Sentiment API",
         summary="Is a movie review positive or negative? An embedding-LSTM on onnxruntime.",
         version=API_VERSION,
         lifespan=with_grpc(service_lifespan(settings, classifier, models), settings, API_VERSION),
+        # FastAPI's own HTTP server span (continuing a W3C traceparent), on our tracer
+        # provider; all of its telemetry off without tracing.
+        telemetry=tracing.fastapi_telemetry() if tracing is not None else _NO_TELEMETRY,
         middleware=[
+            Middleware(RequestIds),
             *([Middleware(RequestMetrics, metrics=service_metrics)] if service_metrics else []),
             Middleware(AccessLog),
             *_cors(settings),
@@ -56,7 +63,7 @@ def create_app(
         ],
     )
     app.state.settings = settings
-    app.state.service = ServiceState(metrics=service_metrics)
+    app.state.service = ServiceState(metrics=service_metrics, tracing=tracing)
     add_error_handlers(app)
     # With an API key configured, /predict, /explain and V2 inference require it (the schema
     # documents it).
@@ -71,6 +78,9 @@ def create_app(
         app.include_router(admin.router)
     document_limits(app, settings)
     return app
+
+
+_NO_TELEMETRY: dict[str, Any] = {"tracing": False, "metrics": False, "logs": False}
 
 
 def _metrics(settings: Settings) -> ServiceMetrics | None:

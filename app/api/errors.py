@@ -1,4 +1,5 @@
-"""How errors are answered: JSON bodies with a human ``detail``, never a stack trace.
+"""How errors are answered: JSON bodies with a human ``detail``, never a stack trace, and the
+request's ``request_id`` (also in the ``X-Request-ID`` header), so a client can quote it.
 
 Under ``/v2`` (the Open Inference Protocol) the protocol's shape ``{"error": "..."}`` is used.
 """
@@ -6,12 +7,15 @@ Under ``/v2`` (the Open Inference Protocol) the protocol's shape ``{"error": "..
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.request_id import HEADER
 
 log = logging.getLogger("app")
 
@@ -49,6 +53,25 @@ def retry_later(
     return RetryLater(status_code, detail, overloaded)
 
 
+def error_response(
+    request: Request,
+    status_code: int,
+    content: dict[str, Any],
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """An error answer: ``content`` with the request's ID in the body and the header. The ID is
+    read from the request's state, which the 500 handler (run outside the middleware that set
+    the ID) still sees."""
+    request_id = getattr(request.state, "request_id", None)
+    if request_id is None:
+        return JSONResponse(content, status_code=status_code, headers=headers)
+    return JSONResponse(
+        {**content, "request_id": request_id},
+        status_code=status_code,
+        headers={**(headers or {}), HEADER: request_id},
+    )
+
+
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -63,18 +86,22 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
         detail = (
             "the body is JSON this service does not read: nested too deeply or a number too large"
         )
-    return JSONResponse(
-        {error_field(request.url.path): detail},
-        status_code=error.status_code,
-        headers=error.headers,
+    return error_response(
+        request, error.status_code, {error_field(request.url.path): detail}, error.headers
     )
 
 
 async def _internal_error(request: Request, error: Exception) -> JSONResponse:
     """500 with no stack trace or internal detail; the trace goes to the log."""
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
-    return JSONResponse(
-        {error_field(request.url.path): "internal error; it has been logged"}, status_code=500
+    log.error(
+        "unhandled error on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=error,
+        extra={"request_id": getattr(request.state, "request_id", None)},
+    )
+    return error_response(
+        request, 500, {error_field(request.url.path): "internal error; it has been logged"}
     )
 
 
@@ -90,4 +117,4 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
         problems.append(
             {"loc": list(problem.get("loc", ())), "msg": message, "type": problem.get("type")}
         )
-    return JSONResponse(status_code=422, content={"detail": problems})
+    return error_response(request, 422, {"detail": problems})

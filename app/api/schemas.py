@@ -263,5 +263,12 @@ class ReloadResponse(BaseModel):
     model: ModelRef
 
 
+REQUEST_ID_DESCRIPTION = (
+    "the request's ID, as in the X-Request-ID header: the caller's if it sent a safe one, else"
+    " one the service made; quote it when reporting a problem"
+)
+
+
 class ErrorOut(BaseModel):
     detail: str
+    request_id: str = Field(description=REQUEST_ID_DESCRIPTION)

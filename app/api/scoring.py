@@ -33,6 +33,27 @@ def note_texts(request: Request, texts: Sequence[str], settings: Settings) -> No
         request.state.logged_texts = texts
 
 
+def log_predictions(
+    request: Request,
+    classifier: SentimentClassifier,
+    texts: Sequence[str],
+    predictions: Sequence[Prediction],
+) -> None:
+    """Queue the request's predictions of its texts for the prediction log, when it is on
+    (SENTIMENT_PREDICTION_LOG), with the texts when SENTIMENT_LOG_TEXTS is on too."""
+    prediction_log = request.app.state.service.prediction_log
+    if prediction_log is None:
+        return
+    manifest = classifier.manifest
+    prediction_log.record(
+        getattr(request.state, "request_id", None),
+        manifest.name,
+        manifest.version,
+        predictions,
+        texts if request.app.state.settings.log_texts else None,
+    )
+
+
 def chunk_policy(settings: Settings) -> ChunkPolicy:
     """The served way of chunking (the lifespan checks it against the model's window)."""
     return ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)

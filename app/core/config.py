@@ -171,7 +171,28 @@ class Settings(BaseSettings):
         " text: one readable line per record",
         json_schema_extra={"shown_default": "text on a terminal, json otherwise"},
     )
-    log_texts: bool = Field(False, description="include review text in the request log")
+    log_texts: bool = Field(
+        False, description="include review text in request logs and the prediction log"
+    )
+    prediction_log: str | None = Field(
+        None,
+        description="write one JSON line per scored text (request ID, model, version, label,"
+        " scores, tokens) to this file, or to standard output with '-', for drift monitoring;"
+        " off by default",
+    )
+    prediction_log_queue: int = Field(
+        1000,
+        ge=1,
+        le=1_000_000,
+        description="requests whose prediction log lines may wait for the writer at most;"
+        " beyond, their lines are dropped (and counted) rather than slow a request",
+    )
+    tracing: bool = Field(
+        False,
+        description="export OpenTelemetry traces of each request (HTTP, queue wait, tokenize,"
+        " model run) by OTLP/HTTP, configured by the standard OTEL_* variables"
+        " (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, ...); needs the [otel] extra",
+    )
 
     api_key: SecretStr | None = Field(
         None,
@@ -195,6 +216,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("prediction_log")
+    @classmethod
+    def _unset_when_empty(cls, value: str | None) -> str | None:
+        return value or None  # SENTIMENT_PREDICTION_LOG= (empty) means off, not a file named ""
 
     @field_validator("api_key", "admin_token")
     @classmethod

@@ -1,5 +1,5 @@
-"""Pure ASGI middleware (no per-request task or copy): body guard, the access log, and the
-request observer it shares with the request metrics."""
+"""Pure ASGI middleware (no per-request task or copy): request IDs, body guard, the access log,
+and the request observer it shares with the request metrics."""
 
 from __future__ import annotations
 
@@ -11,12 +11,26 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.request_id import (
+    HEADER,
+    accepted_or_new,
+    current_request_id,
+    reset_request_id,
+    set_request_id,
+)
+
 access_log = logging.getLogger("app.access")
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
+_HEADER_KEY = HEADER.lower().encode()
+
+
 async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    request_id = current_request_id()
+    if request_id is not None:
+        payload = {**payload, "request_id": request_id}
     body = json.dumps(payload).encode()
     await send(
         {
@@ -30,6 +44,47 @@ async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class HttpMiddleware:
+    """ASGI middleware that handles HTTP requests; other scopes (lifespan) pass by."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.handle(scope, receive, send)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RequestIds(HttpMiddleware):
+    """Give each HTTP request its ID (``app.core.request_id``): current while the app answers,
+    in ``request.state.request_id`` (for handlers that run outside this middleware, such as
+    the 500 handler), and in the ``X-Request-ID`` header of the answer."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        given = next((value for name, value in scope["headers"] if name == _HEADER_KEY), None)
+        request_id = accepted_or_new(given)
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (_HEADER_KEY, request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                if all(name.lower() != _HEADER_KEY for name, _ in headers):
+                    message = {**message, "headers": [*headers, header]}
+            await send(message)
+
+        token = set_request_id(request_id)
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            reset_request_id(token)
 
 
 class BodyGuard:
@@ -114,18 +169,12 @@ class ResponseStatus:
         await self._send(message)
 
 
-class HttpObserver:
+class HttpObserver(HttpMiddleware):
     """Middleware that watches each HTTP request go through the app (other scopes pass by):
     ``arrived`` before it, ``answered`` after it with the status it answered (500 if the app
     raised before answering) and its seconds, even when the app raised."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = ResponseStatus(send)
         self.arrived(scope)
@@ -142,7 +191,8 @@ class HttpObserver:
 
 
 class AccessLog(HttpObserver):
-    """One log record per request: method, path, status, latency, number of texts.
+    """One log record per request: request ID, method, path, status, latency, number of
+    texts.
 
     The fields go in ``extra=``, so that the JSON log format (``app.core.logging``) writes each
     as a top-level key, not as JSON inside the message. Handlers set
@@ -153,6 +203,7 @@ class AccessLog(HttpObserver):
     def answered(self, scope: Scope, status: int, seconds: float) -> None:
         state = scope.get("state") or {}
         fields = {
+            "request_id": state.get("request_id"),
             "method": scope["method"],
             "path": scope["path"],
             "status": status,

@@ -14,6 +14,9 @@ batching changes no result.
 Each request names the model that scores it, and all of its texts are scored by that model,
 even if a hot reload swaps models while they wait: a batch only holds texts of one model, so
 the model version a response reports is the one that scored it.
+
+With tracing on, each request's texts carry its trace context and request ID into the
+inference threads (``app.observability.tracing``); off, the batcher only checks for None.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.core.request_id import current_request_id
 from app.observability.metrics import ServiceMetrics, observe_all
+from app.observability.tracing import RequestTrace, Tracing
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +59,8 @@ class _Job:
     model: Predict
     future: asyncio.Future[list[Any]]
     queued_at: float = field(default_factory=time.perf_counter)
+    request_id: str | None = None  # of the request that queued it, for log lines about it
+    trace: RequestTrace | None = None  # with tracing on
     results: list[Any] = field(init=False)
     remaining: int = field(init=False)
 
@@ -76,6 +83,7 @@ class DynamicBatcher:
         max_wait_seconds: float = 0.0,
         workers: int = 1,
         metrics: ServiceMetrics | None = None,
+        tracing: Tracing | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
@@ -90,6 +98,7 @@ class DynamicBatcher:
         self._busy_workers = 0
         self._closed = False
         self._metrics = metrics
+        self._tracing = tracing
 
     @property
     def metrics(self) -> ServiceMetrics | None:
@@ -125,7 +134,10 @@ class DynamicBatcher:
             raise QueueFullError(
                 f"{len(self._queue)} texts are queued; the limit is {self._max_queue_texts}"
             )
-        job = _Job(texts, model, asyncio.get_running_loop().create_future())
+        future = asyncio.get_running_loop().create_future()
+        job = _Job(texts, model, future, request_id=current_request_id())
+        if self._tracing is not None:
+            job.trace = self._tracing.request(job.request_id, len(texts))
         self._queue.extend((job, index) for index in range(len(texts)))
         if self._metrics is not None:
             self._metrics.queue_texts.set(len(self._queue))
@@ -140,7 +152,6 @@ class DynamicBatcher:
         self._executor.shutdown(wait=True)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             if not self._queue:
                 if self._closed:
@@ -157,9 +168,13 @@ class DynamicBatcher:
             model = batch[0][0].model  # _take_batch took texts of this model only
             self._busy_workers += 1
             try:
-                predictions = await loop.run_in_executor(self._executor, model, texts)
+                predictions = await self._in_thread(model, texts, batch)
             except Exception:  # one bad text must cost no other request its answer
-                log.exception("inference failed for a batch of %d texts", len(texts))
+                log.exception(
+                    "inference failed for a batch of %d texts",
+                    len(texts),
+                    extra={"request_ids": sorted({str(job.request_id) for job, _ in batch})},
+                )
                 await self._one_by_one(batch)
                 continue
             finally:
@@ -167,20 +182,29 @@ class DynamicBatcher:
             for (job, index), prediction in zip(batch, predictions, strict=True):
                 job.deliver(index, prediction)
 
+    def _in_thread(
+        self, model: Predict, texts: list[str], batch: list[tuple[_Job, int]]
+    ) -> asyncio.Future[list[Any]]:
+        """``model(texts)`` in an inference thread, traced when tracing is on."""
+        loop = asyncio.get_running_loop()
+        if self._tracing is None:
+            return loop.run_in_executor(self._executor, model, texts)
+        rows = [job.trace for job, _ in batch]
+        return loop.run_in_executor(self._executor, self._tracing.run_batch, model, texts, rows)
+
     async def _one_by_one(self, batch: list[tuple[_Job, int]]) -> None:
         """After a failed batch, score its texts one at a time: the requests whose texts
         succeed get their answers; only a request with a failing text gets the error."""
-        loop = asyncio.get_running_loop()
         for job, index in batch:
             if job.future.done():
                 continue
             try:
-                (prediction,) = await loop.run_in_executor(
-                    self._executor, job.model, [job.texts[index]]
-                )
+                (prediction,) = await self._in_thread(job.model, [job.texts[index]], [(job, index)])
             except Exception as error:
                 if len(batch) > 1:
-                    log.exception("inference failed for one text")
+                    log.exception(
+                        "inference failed for one text", extra={"request_id": job.request_id}
+                    )
                 job.future.set_exception(error)
                 continue
             job.deliver(index, prediction)
@@ -197,6 +221,8 @@ class DynamicBatcher:
             self._queue.popleft()
             if not job.future.done():  # skip texts of requests that were cancelled or failed
                 batch.append((job, index))
+        if self._tracing is not None:
+            self._tracing.queue_waited(job.trace for job, _ in batch if job.trace is not None)
         if self._metrics is not None:
             self._metrics.queue_texts.set(len(self._queue))
             now = time.perf_counter()

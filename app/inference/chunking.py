@@ -38,6 +38,7 @@ from app.inference.pipeline import (
     pad_rows,
 )
 from app.inference.predictions import prediction_of
+from app.observability.tracing import stage
 
 LongText = Literal["truncate", "chunk"]
 Pooling = Literal["mean", "logit_mean", "max_confidence"]
@@ -151,7 +152,9 @@ class ChunkedScorer:
         window = manifest.max_length
         rows: list[np.ndarray] = []
         windows_per_text: list[int] = []
-        token_ids = whole_token_ids(classifier, texts)
+        with stage("tokenize", manifest.name, manifest.version) as tokenized:
+            token_ids = whole_token_ids(classifier, texts)
+            tokenized.tokens([len(ids) for ids in token_ids])
         for ids in token_ids:
             spans = window_spans(len(ids), window, self.policy.overlap)
             rows.extend(ids[start:end] for start, end in spans)

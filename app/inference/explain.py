@@ -31,6 +31,7 @@ from app.inference.pipeline import (
     pad_rows,
 )
 from app.inference.predictions import prediction_of, score_of
+from app.observability.tracing import stage
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,10 @@ class Explainer:
         return sum(len(plan.ids) for plan in self._plans(texts))
 
     def __call__(self, texts: Sequence[str]) -> list[Explanation]:
-        plans = self._plans(texts)
+        manifest = self.classifier.manifest
+        with stage("tokenize", manifest.name, manifest.version) as tokenized:
+            plans = self._plans(texts)
+            tokenized.tokens([len(plan.ids) for plan in plans])
         rows: list[np.ndarray] = []
         for plan in plans:
             for start, end in plan.spans:
@@ -80,7 +84,6 @@ class Explainer:
                 rows.extend(np.delete(window, position) for position in range(end - start))
         if not rows:
             return []
-        manifest = self.classifier.manifest
         probabilities = self.classifier.forward_grouped(pad_rows(rows, manifest.pad_id))
         self.classifier.record_batch(
             [len(plan.ids) for plan in plans],

@@ -42,6 +42,7 @@ from app.inference.bundle import (
 from app.inference.predictions import Prediction, prediction_of
 from app.inference.predictions import label_for as label_for  # re-exported: its long-time home
 from app.observability.metrics import ModelMetrics
+from app.observability.tracing import stage
 
 # One core per tokenizer call: the service already runs one inference thread per core, and
 # the `tokenizers` default of spreading each batch over every core makes them fight.
@@ -222,6 +223,10 @@ class SentimentClassifier:
     def forward_grouped(self, batch: EncodedBatch) -> np.ndarray:
         """Probabilities for a batch, run as length-ordered micro-batches of at most
         ``forward_batch_size`` rows, each cut to its longest row."""
+        with stage("model run", self.manifest.name, self.manifest.version):
+            return self._forward_grouped(batch)
+
+    def _forward_grouped(self, batch: EncodedBatch) -> np.ndarray:
         rows = len(batch.input_ids)
         if rows <= self.forward_batch_size:
             width = max(1, int(batch.lengths.max()))
@@ -251,11 +256,14 @@ class SentimentClassifier:
         return list(predictions)
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        batch = self.encode(texts)
+        with stage("tokenize", self.manifest.name, self.manifest.version) as tokenized:
+            batch = self.encode(texts)
+            tokens = batch.lengths.tolist()
+            tokenized.tokens(tokens)
         if len(batch.input_ids) == 0:
             return []
         probabilities = self.forward_grouped(batch)
-        self.record_batch(batch.lengths.tolist(), int(batch.truncated.sum()))
+        self.record_batch(tokens, int(batch.truncated.sum()))
         return self.record_labels(postprocess(probabilities, batch, self.manifest))
 
     def warm_up(self) -> None:

@@ -176,6 +176,13 @@ class ServiceMetrics:
             "Texts of requests answered 504: not scored within the request deadline",
             registry=registry,
         )
+        self.prediction_log_dropped = Counter(
+            "sentiment_prediction_log_dropped_lines",
+            "Prediction log lines not written: the writer was behind (queue_full) or the"
+            " write failed (write_error)",
+            ["reason"],
+            registry=registry,
+        )
 
     def _declare_models(self, registry: CollectorRegistry) -> None:
         """Which model serves, its accuracy, and the reloads."""

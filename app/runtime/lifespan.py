@@ -12,6 +12,7 @@ from app.core.config import Settings
 from app.inference.batcher import DynamicBatcher
 from app.inference.chunking import ChunkPolicy
 from app.inference.pipeline import SentimentClassifier
+from app.observability.prediction_log import PredictionLog
 from app.runtime import reload
 from app.runtime.loading import LoadedModels, instrument, load_models
 from app.runtime.state import ServiceState
@@ -49,8 +50,15 @@ def service_lifespan(
             max_wait_seconds=settings.max_wait_ms / 1000,
             workers=settings.inference_workers,
             metrics=state.metrics,
+            tracing=state.tracing,
         )
         batcher.start()
+        if settings.prediction_log is not None:
+            state.prediction_log = PredictionLog.open(
+                settings.prediction_log,
+                settings.prediction_log_queue,
+                state.metrics.prediction_log_dropped if state.metrics is not None else None,
+            )
         state.classifier, state.batcher, state.ready = loaded, batcher, True
         reload.on_sighup(state, settings)
         manifest = loaded.manifest
@@ -67,6 +75,16 @@ def service_lifespan(
         finally:
             state.ready, state.closing = False, True
             await batcher.close()
+            _flush(state)
             log.info("stopped")
 
     return lifespan
+
+
+def _flush(state: ServiceState) -> None:
+    """Write out the prediction log and the traces still buffered (after the last request)."""
+    if state.prediction_log is not None:
+        state.prediction_log.close()
+        state.prediction_log = None
+    if state.tracing is not None:
+        state.tracing.shutdown()

@@ -12,6 +12,8 @@ from starlette.applications import Starlette
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
 from app.observability.metrics import ServiceMetrics
+from app.observability.prediction_log import PredictionLog
+from app.observability.tracing import Tracing
 
 
 @dataclass
@@ -22,6 +24,8 @@ class ServiceState:
     models: dict[str, SentimentClassifier] = field(default_factory=dict)
     bundles: dict[str, Path] = field(default_factory=dict)
     metrics: ServiceMetrics | None = None  # None with SENTIMENT_METRICS=false
+    tracing: Tracing | None = None  # None unless SENTIMENT_TRACING=true
+    prediction_log: PredictionLog | None = None  # None unless SENTIMENT_PREDICTION_LOG is set
     batcher: DynamicBatcher | None = None
     ready: bool = False
     stop_requested: bool = False  # a stop signal arrived; the server still drains connections

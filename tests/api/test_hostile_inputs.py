@@ -157,7 +157,10 @@ def test_an_unexpected_error_is_a_bare_json_500(tmp_path: object) -> None:
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/boom")
         assert response.status_code == 500
-        assert response.json() == {"detail": "internal error; it has been logged"}
+        assert response.json() == {
+            "detail": "internal error; it has been logged",
+            "request_id": response.headers["x-request-id"],
+        }
         _assert_no_internals(response.text)
         assert "secret" not in response.text
         assert client.post("/predict", json={"text": POSITIVE_EXAMPLE}).status_code == 200

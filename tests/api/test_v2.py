@@ -183,7 +183,8 @@ BAD_REQUESTS = {
 def test_bad_tensors_get_400_with_an_error(client: TestClient, body: object) -> None:
     answer = client.post(INFER, json=body)
     assert answer.status_code == 400, answer.text
-    assert set(answer.json()) == {"error"} and answer.json()["error"]
+    assert set(answer.json()) == {"error", "request_id"} and answer.json()["error"]
+    assert answer.json()["request_id"] == answer.headers["x-request-id"]
 
 
 BAD_BINARY = {

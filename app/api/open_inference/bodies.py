@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import HAS_CONTENT, POSITIVE_EXAMPLE
+from app.api.schemas import HAS_CONTENT, POSITIVE_EXAMPLE, REQUEST_ID_DESCRIPTION
 from app.core.config import Settings
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
@@ -70,6 +70,7 @@ class ModelReadiness(BaseModel):
 
 class V2Error(BaseModel):
     error: str
+    request_id: str = Field(description=REQUEST_ID_DESCRIPTION)
 
 
 class _Parameters(BaseModel):

@@ -15,6 +15,7 @@ from app.api.scoring import (
     check_limits,
     chunk_policy,
     echoable,
+    log_predictions,
     long_text_of,
     note_texts,
     refuse,
@@ -81,6 +82,7 @@ async def explain(
             sentence_predictions = await batcher.predict(
                 scorer(classifier, long_text, settings), sentence_texts(split)
             )
+    log_predictions(request, classifier, texts, [e.prediction for e in explanations])
     results = [explanation_payload(explanation) for explanation in explanations]
     if body.sentences:
         for result, sentences in zip(

@@ -11,6 +11,7 @@ from app.api.scoring import (
     answered_in_time,
     check_limits,
     echoable,
+    log_predictions,
     long_text_of,
     note_texts,
     prediction_payload,
@@ -67,6 +68,7 @@ async def predict(
         split = await sentences_of(body, echoable(texts), settings) if body.sentences else []
         # Sentences are more rows of the same job: they are batched with everything else.
         predictions = await batcher.predict(score, [*texts, *sentence_texts(split)])
+    log_predictions(request, classifier, texts, predictions[: len(texts)])
     results = [prediction_payload(prediction) for prediction in predictions[: len(texts)]]
     if body.sentences:
         per_text = sentence_payloads(split, predictions[len(texts) :])

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
 from app.api.open_inference import bodies, served, tensors
-from app.api.scoring import note_texts, score
+from app.api.scoring import log_predictions, note_texts, score
 from app.inference.pipeline import SentimentClassifier
 
 router = APIRouter(prefix="/v2", tags=["open inference protocol (v2)"])
@@ -150,6 +150,7 @@ async def _infer(
     )
     note_texts(request, call.texts, settings)
     predictions = await score(call.texts, classifier, batcher, settings)
+    log_predictions(request, classifier, call.texts, predictions)
     manifest = classifier.manifest
     body, header_length = tensors.write_response(call, predictions, manifest.name, manifest.version)
     if header_length is None:
