@@ -1,5 +1,5 @@
-from training.config import PUBLISHED_RECIPE
-from training.model_card import _ablation, _seeds, trial_row
+from training.fit.config import PUBLISHED_RECIPE
+from training.ship.model_card import _ablation, _seeds, trial_row
 
 
 def _config(**changes: object) -> dict[str, object]:

@@ -1,22 +1,29 @@
-"""``python -m training``: train, export and evaluate bundles from the command line."""
+"""The options of ``python -m training``'s own commands (train, explore, export, evaluate), and
+the studies listed beside them; the hyperparameter flags are generated from ``TrainConfig``, so a
+new field is a new flag."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import logging
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from app.paths import DEFAULT_BUNDLE
-from training.config import CELLS, POOLINGS, PRESETS, SCHEDULES, TEACHERS, TRUNCATIONS, TrainConfig
-from training.data import DEFAULT_DATA
-from training.studies import STUDIES, study_main
+from training.cli.studies import STUDIES
+from training.fit.config import (
+    CELLS,
+    POOLINGS,
+    PRESETS,
+    SCHEDULES,
+    TEACHERS,
+    TRUNCATIONS,
+    TrainConfig,
+)
+from training.fit.data import DEFAULT_DATA
 
-log = logging.getLogger("training")
+Command = Callable[[argparse.Namespace], int]
+Subcommands = argparse._SubParsersAction  # what add_subparsers returns
 
 DEFAULT_UNLABELED = Path("../shared/data/aclImdb_v1_unsup.tar.gz")
 DEFAULT_NAME = "imdb-sentiment"
@@ -27,152 +34,6 @@ _CHOICES = {
     "learning_rate_schedule": SCHEDULES,
     "teacher": TEACHERS,
 }
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser()
-    if arguments and arguments[0] in STUDIES:  # a study parses its own options
-        _configure_logging()
-        return study_main(arguments[0])(arguments[1:])
-    args = parser.parse_args(arguments)
-    _configure_logging()
-    try:
-        return int(args.command(args))
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
-        # Data, bundle and export errors already name the culprit: one line, no traceback.
-        log.error("%s", error)
-        return 1
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-
-
-def _train(args: argparse.Namespace) -> int:
-    from training.bundle import export_bundle
-    from training.train import train
-
-    config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
-    name = args.name or (
-        DEFAULT_NAME if args.preset == "default" else f"{DEFAULT_NAME}-{args.preset}"
-    )
-    log.info("training %s with %s", name, json.dumps(config.to_dict()))
-    run = train(
-        config,
-        args.data,
-        args.runs_dir / name,
-        verbose=args.verbose,
-        unlabeled_path=args.unlabeled_data,
-    )
-    manifest = export_bundle(
-        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
-    )
-    _print_summary(manifest.metrics)
-    return 0
-
-
-def _without_missing_unlabeled(config: TrainConfig, unlabeled: Path) -> TrainConfig:
-    """The documented fallback for data without unlabelled reviews: when the default archive
-    is absent (a user's own CSV/JSONL on another machine), train without what needs it."""
-    needs = config.embedding_pretraining_epochs or config.distillation_reviews
-    if not needs or unlabeled != DEFAULT_UNLABELED or unlabeled.exists():
-        return config
-    log.warning(
-        "%s not found: training without word2vec pretraining and distillation"
-        " (pass --unlabeled-data FILE to use your own unlabelled reviews)",
-        unlabeled,
-    )
-    return config.replace(embedding_pretraining_epochs=0, distillation_reviews=0)
-
-
-def _explore(args: argparse.Namespace) -> int:
-    from training.explore import explore
-
-    config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
-    ablation = None
-    if args.technique:
-        ablation = {"technique": args.technique, "against": args.against, "left_out": True}
-    trial = explore(
-        config,
-        args.data,
-        args.runs_dir / args.name,
-        unlabeled=args.unlabeled_data,
-        ood_dir=args.ood_dir,
-        trials=args.trials,
-        note=args.note,
-        ablation=ablation,
-        verbose=args.verbose,
-    )
-    print(json.dumps(trial, indent=2))  # noqa: T201 - the command's output
-    return 0
-
-
-def _export(args: argparse.Namespace) -> int:
-    from training.bundle import export_bundle
-    from training.train import load_run
-
-    run = load_run(args.run, args.data)
-    name = args.name or args.run.name
-    manifest = export_bundle(
-        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
-    )
-    _print_summary(manifest.metrics)
-    return 0
-
-
-def _evaluate(args: argparse.Namespace) -> int:
-    from app.inference.pipeline import SentimentClassifier
-    from training.data import load_dataset
-    from training.evaluate import binary_metrics, plot_confusion, plot_roc, score_split
-
-    classifier = SentimentClassifier.from_bundle(args.bundle, intra_op_threads=args.threads)
-    dataset = load_dataset(args.data)
-    split = dataset.test if args.split == "test" else dataset.train
-    log.info("scoring %d %s reviews of %s", len(split), args.split, dataset.source)
-    scores = score_split(
-        classifier,
-        split,
-        progress=lambda done, total: (
-            log.info("scored %d/%d", done, total) if done == total else None
-        ),
-    )
-    result = binary_metrics(split.labels, scores, classifier.manifest.threshold)
-    result["bundle"] = {"name": classifier.manifest.name, "version": classifier.manifest.version}
-    result["dataset"] = {"source": dataset.source, "sha256": dataset.sha256, "split": args.split}
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        plot_roc(split.labels, scores, args.out, result["roc_auc"])
-        plot_confusion(result["confusion_matrix"], args.out)
-        (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))  # noqa: T201 - the command's output
-    return 0
-
-
-def _print_summary(metrics: dict[str, Any]) -> None:
-    test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
-    parity = metrics["export_parity"]
-    print(  # noqa: T201 - the command's output
-        f"test accuracy {test['accuracy']:.4f} (yardstick {baseline['accuracy']:.4f}),"
-        f" ROC-AUC {test['roc_auc']:.4f};"
-        f" trained {metrics['training']['train_seconds'] / 60:.1f} min;"
-        f" Keras vs ONNX {parity['keras_onnx_max_abs_diff']:.1e},"
-        f" alone vs batch {parity['alone_vs_batch_max_abs_diff']:.1e}"
-    )
-
-
-def _config_from(args: argparse.Namespace) -> TrainConfig:
-    overrides = {
-        field.name: getattr(args, field.name)
-        for field in dataclasses.fields(TrainConfig)
-        if getattr(args, field.name, None) is not None
-    }
-    return PRESETS[args.preset].replace(**overrides)
-
 
 # What the options added for the shipped default do, and what each costs (2-core CPU figures
 # from the default's model card).
@@ -255,13 +116,27 @@ def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
+def parser(handlers: Mapping[str, Command]) -> argparse.ArgumentParser:
+    """The parser of every command; ``handlers`` run train, explore, export and evaluate (each
+    sets ``command``), and a study's name is listed here but parses its own options."""
     parser = argparse.ArgumentParser(
         prog="python -m training",
         description="Train the sentiment classifier on reviews and export it as a served bundle.",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    for name, add in (
+        ("train", _add_train),
+        ("explore", _add_explore),
+        ("export", _add_export),
+        ("evaluate", _add_evaluate),
+    ):
+        add(commands, handlers[name])
+    for name, (_module, about) in STUDIES.items():
+        commands.add_parser(name, help=f"{about} (options: python -m training {name} --help)")
+    return parser
 
+
+def _add_train(commands: Subcommands, handler: Command) -> None:
     train = commands.add_parser(
         "train",
         help="train, export to ONNX, check, evaluate and write models/NAME",
@@ -296,8 +171,10 @@ def _parser() -> argparse.ArgumentParser:
         help="Keras: 1 progress bar, 2 one line per epoch (default: %(default)s)",
     )
     _add_config_flags(train)
-    train.set_defaults(command=_train)
+    train.set_defaults(command=handler)
 
+
+def _add_explore(commands: Subcommands, handler: Command) -> None:
     explore = commands.add_parser(
         "explore",
         help="train a configuration and measure it on validation and the out-of-domain sets",
@@ -319,8 +196,10 @@ def _parser() -> argparse.ArgumentParser:
     explore.add_argument("--trials", type=Path, default=Path("models/trials.jsonl"))
     explore.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2)
     _add_config_flags(explore)
-    explore.set_defaults(command=_explore)
+    explore.set_defaults(command=handler)
 
+
+def _add_export(commands: Subcommands, handler: Command) -> None:
     export = commands.add_parser(
         "export",
         help="export a finished run (runs/NAME) again as a bundle",
@@ -331,8 +210,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--preset", default=None, help="preset name to record in the manifest")
     _add_bundle_flags(export)
-    export.set_defaults(command=_export)
+    export.set_defaults(command=handler)
 
+
+def _add_evaluate(commands: Subcommands, handler: Command) -> None:
     evaluate = commands.add_parser(
         "evaluate",
         help="score a bundle on a labelled dataset (no TensorFlow needed)",
@@ -353,7 +234,4 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", choices=("test", "train"), default="test")
     evaluate.add_argument("--threads", type=int, default=2, help="onnxruntime threads")
     evaluate.add_argument("--out", type=Path, help="also write metrics.json and plots here")
-    evaluate.set_defaults(command=_evaluate)
-    for name, (_module, about) in STUDIES.items():
-        commands.add_parser(name, help=f"{about} (options: python -m training {name} --help)")
-    return parser
+    evaluate.set_defaults(command=handler)

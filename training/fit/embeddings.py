@@ -15,7 +15,7 @@ import numpy as np
 from gensim.models import Word2Vec
 from tokenizers import Tokenizer
 
-from training.tokenizer import PAD_ID
+from training.fit.tokenizer import PAD_ID
 
 log = logging.getLogger(__name__)
 

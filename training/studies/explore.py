@@ -19,10 +19,10 @@ import keras
 import numpy as np
 
 from app.inference.pipeline import encode
-from training import out_of_domain
-from training.config import TrainConfig
-from training.tokenizer import PAD_ID
-from training.train import TrainedRun, train
+from training.fit.config import TrainConfig
+from training.fit.tokenizer import PAD_ID
+from training.fit.train import TrainedRun, train
+from training.measure import out_of_domain
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from training.behaviour.cases import NOT_STRONG_ADJECTIVE, build_cases
-from training.behaviour.checks import Case, Scored
+from training.measure.behaviour.cases import NOT_STRONG_ADJECTIVE, build_cases
+from training.measure.behaviour.checks import Case, Scored
 
 GroupKey = TypeVar("GroupKey", bound=Hashable)
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from training.behaviour.cases import NOT_STRONG_ADJECTIVE
-from training.behaviour.checks import INVARIANCE_TOLERANCE, ORDER_TOLERANCE
-from training.behaviour.everyday import NEUTRAL_RANGE
-from training.behaviour.runner import CaseResult, PassRate, SuiteResult
+from training.measure.behaviour.cases import NOT_STRONG_ADJECTIVE
+from training.measure.behaviour.checks import INVARIANCE_TOLERANCE, ORDER_TOLERANCE
+from training.measure.behaviour.everyday import NEUTRAL_RANGE
+from training.measure.behaviour.runner import CaseResult, PassRate, SuiteResult
 
 FAILURES_SHOWN_PER_TEST = 3
 

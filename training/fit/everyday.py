@@ -14,7 +14,7 @@ them, and add plain statements that carry no sentiment:
 - some sentences get a casual opening ("Honestly, ", "@shop ") or a closing verdict of the same
   polarity ("Never again."), as people write them.
 
-The behavioural suite's everyday and no-sentiment cases (``training.behaviour``) are written
+The behavioural suite's everyday and no-sentiment cases (``training.measure.behaviour``) are written
 separately, in other words, and no generated sentence equals one of them (tested).
 """
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from app.inference.bundle import read_manifest
-from training import model_card
-from training.manifest import write_manifest
+from training.ship import model_card
+from training.ship.manifest import write_manifest
 
 log = logging.getLogger("training")
 

@@ -1,6 +1,6 @@
 """The behavioural suite: short movie-review sentences written for it (none from the dataset),
 from small vocabularies crossed with templates plus hand-written cases, in a fixed order, and
-everyday text from outside the movie domain (``training.behaviour.everyday``).
+everyday text from outside the movie domain (``training.measure.behaviour.everyday``).
 
 How the expected labels were chosen, so that each is unambiguous for a binary classifier:
 
@@ -21,9 +21,9 @@ from __future__ import annotations
 import random
 from itertools import pairwise, product
 
-from training.behaviour.checks import Case, Expect, Label, Ordered, Same
-from training.behaviour.everyday import everyday
-from training.behaviour.perturb import exclaimed, typo, without_punctuation
+from training.measure.behaviour.checks import Case, Expect, Label, Ordered, Same
+from training.measure.behaviour.everyday import everyday
+from training.measure.behaviour.perturb import exclaimed, typo, without_punctuation
 
 NOT_STRONG_ADJECTIVE = "not + strong adjective"
 TYPO_SEED = 9

@@ -25,9 +25,9 @@ from onnx import TensorProto, helper
 
 from app.inference.bundle import RecurrentLayer
 from app.inference.pipeline import SentimentClassifier
-from training.config import TrainConfig
-from training.model import INPUT_NAME, OUTPUT_NAME, build_model
-from training.quantize import QUANTIZED_LAYERS, quantize_gathers
+from training.fit.config import TrainConfig
+from training.fit.model import INPUT_NAME, OUTPUT_NAME, build_model
+from training.fit.quantize import QUANTIZED_LAYERS, quantize_gathers
 
 log = logging.getLogger(__name__)
 

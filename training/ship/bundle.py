@@ -30,19 +30,26 @@ from app.inference.bundle import (
     file_checksums,
 )
 from app.inference.pipeline import SentimentClassifier, encode
-from training import model_card, out_of_domain
-from training.baseline import tfidf_logistic_regression
-from training.behaviour import render_markdown, run_suite
-from training.calibration import ECE_BINS, expected_calibration_error, plot_reliability
-from training.data import LABELS
-from training.evaluate import binary_metrics, plot_confusion, plot_history, plot_roc, score_split
-from training.export import OPSET, PARITY_REVIEWS, check_parity, to_onnx
-from training.manifest import write_manifest
-from training.model import INPUT_NAME, OUTPUT_NAME
-from training.stopwatch import Stopwatch
-from training.tokenizer import PAD_ID
-from training.train import SUMMARY_FILE, TrainedRun
-from training.train import TOKENIZER_FILE as RUN_TOKENIZER_FILE
+from training.fit.calibration import ECE_BINS, expected_calibration_error, plot_reliability
+from training.fit.data import LABELS
+from training.fit.model import INPUT_NAME, OUTPUT_NAME
+from training.fit.stopwatch import Stopwatch
+from training.fit.tokenizer import PAD_ID
+from training.fit.train import SUMMARY_FILE, TrainedRun
+from training.fit.train import TOKENIZER_FILE as RUN_TOKENIZER_FILE
+from training.measure import out_of_domain
+from training.measure.behaviour import render_markdown, run_suite
+from training.measure.metrics import (
+    binary_metrics,
+    plot_confusion,
+    plot_history,
+    plot_roc,
+    score_split,
+)
+from training.measure.yardstick import tfidf_logistic_regression
+from training.ship import model_card
+from training.ship.export import OPSET, PARITY_REVIEWS, check_parity, to_onnx
+from training.ship.manifest import write_manifest
 
 log = logging.getLogger(__name__)
 

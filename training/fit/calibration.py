@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from training.model import OUTPUT_NAME
+from training.fit.model import OUTPUT_NAME
 
 ECE_BINS = 15
 _EPSILON = 1e-7

@@ -13,8 +13,8 @@ plain templates, asserted and negated, with the label negation implies:
   {negative} at all." / "... wasn't {negative} at all." / "... never {negative}." -> positive
   (bare "not terrible" can mean "mediocre", so it is not generated).
 
-The behavioural suite (``training.behaviour``) is written separately and no generated sentence
-equals one of its cases (tested).
+The behavioural suite (``training.measure.behaviour``) is written separately and no generated
+sentence equals one of its cases (tested).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from itertools import product
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from training.teacher import feature_weights
+from training.fit.teacher import feature_weights
 
 POLAR_WORDS_PER_SIDE = 40
 MIN_PREDICATE_COUNT = 15  # "is/was WORD" at least this often in the training reviews

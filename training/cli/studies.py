@@ -9,14 +9,20 @@ from collections.abc import Callable, Sequence
 
 # subcommand -> (module with main(argv), one line of help)
 STUDIES: dict[str, tuple[str, str]] = {
-    "behaviour": ("training.behaviour.__main__", "run the behavioural suite on a bundle"),
-    "long-text": ("training.long_text", "choose and compare how long reviews are read"),
-    "faithfulness": ("training.faithfulness", "measure how faithful /explain's weights are"),
+    "behaviour": ("training.studies.behaviour", "run the behavioural suite on a bundle"),
+    "long-text": ("training.studies.long_text", "choose and compare how long reviews are read"),
+    "faithfulness": (
+        "training.studies.faithfulness",
+        "measure how faithful /explain's weights are",
+    ),
     "out-of-domain": (
-        "training.out_of_domain",
+        "training.studies.out_of_domain",
         "score bundles on the out-of-domain sets beside the yardsticks",
     ),
-    "teacher": ("training.teacher", "compare the n-gram teachers on k-fold cross-validation"),
+    "teacher": (
+        "training.studies.teachers",
+        "compare the n-gram teachers on k-fold cross-validation",
+    ),
 }
 
 

@@ -1,6 +1,6 @@
 """The one writer of a bundle's ``manifest.json``: it lists the sha256 of every other file, so it
 is written last, after the model card (the exporter) or after the card's measured section
-(``training.measured``)."""
+(``training.ship.measured``)."""
 
 from __future__ import annotations
 

@@ -1,24 +1,22 @@
 """The n-gram model: TF-IDF word uni- and bigrams + logistic regression.
 
-It is the yardstick every bundle is compared with on the same split, and, fitted on the training
-rows only, one of the teachers whose soft labels on unlabelled reviews the network can learn from
-(``training.teacher``, ``--teacher tfidf``). It is never part of a bundle.
+Fitted on the training split it is the yardstick every bundle is compared with
+(``training.measure.yardstick``); fitted on the fit rows only, it is one of the teachers whose
+soft labels on unlabelled reviews the network can learn from
+(``training.fit.teacher``, ``--teacher tfidf``). It is never part of a bundle.
 """
 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from training.data import Split
-from training.evaluate import binary_metrics
+from training.fit.data import Split
 
 _LINE_BREAK = re.compile(r"<br\s*/?>")
 
@@ -41,14 +39,3 @@ def fit_ngram_model(train: Split, seed: int) -> Pipeline:
 
 def positive_scores(model: Pipeline, texts: Sequence[str]) -> np.ndarray:
     return model.predict_proba(list(texts))[:, 1].astype(np.float32)
-
-
-def tfidf_logistic_regression(train: Split, test: Split, seed: int) -> dict[str, Any]:
-    """The yardstick: fit on the training split, score the test split; returns its metrics
-    and fit time."""
-    started = time.perf_counter()
-    model = fit_ngram_model(train, seed)
-    result = binary_metrics(test.labels, positive_scores(model, test.texts))
-    result["fit_seconds"] = round(time.perf_counter() - started, 1)
-    result["features"] = len(model[0].vocabulary_)
-    return result

@@ -15,8 +15,8 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from training.config import TrainConfig
-from training.tokenizer import PAD_ID
+from training.fit.config import TrainConfig
+from training.fit.tokenizer import PAD_ID
 
 INPUT_NAME = "input_ids"
 OUTPUT_NAME = "probability"
@@ -93,7 +93,7 @@ def build_model(
 
     ``mask_padding=False`` builds the export twin: the same layers and weights without the
     padding mask, which tf2onnx turns into one fused recurrent op; the exporter then restores
-    the mask's effect with per-row ``sequence_lens`` (see ``training.export``).
+    the mask's effect with per-row ``sequence_lens`` (see ``training.ship.export``).
     """
     ids = keras.Input(shape=(None,), dtype="int64", name=INPUT_NAME)
     x = layers.Embedding(

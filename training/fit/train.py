@@ -1,7 +1,7 @@
 """Train the classifier: setup, load data, look at it, vectorise, build, train.
 
 Writes a run directory (``runs/<name>/``): ``tokenizer.json``, ``model.keras``,
-``history.json``, ``config.json`` and the model summary. ``training.bundle`` turns a run into a
+``history.json``, ``config.json`` and the model summary. ``training.ship.bundle`` turns a run into a
 served bundle.
 """
 
@@ -21,26 +21,26 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from app.inference.pipeline import EncodedBatch, encode
-from training.augment import negation_sentences, polar_words
-from training.baseline import positive_scores
-from training.batches import batch_count, length_bucketed_batches
-from training.calibration import (
+from training.fit.augment import negation_sentences, polar_words
+from training.fit.batches import batch_count, length_bucketed_batches
+from training.fit.calibration import (
     choose_threshold,
     expected_calibration_error,
     fit_temperature,
     fold_temperature,
 )
-from training.config import TrainConfig
-from training.crops import review_crops
-from training.data import Dataset, Split, load_dataset, load_unlabeled_texts, validation_split
-from training.embeddings import pretrain_embeddings
-from training.everyday import everyday_sentences
-from training.model import build_model
-from training.quantize import fake_quantize_embeddings
-from training.stopwatch import Stopwatch
-from training.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
-from training.teacher import fit_teacher
-from training.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
+from training.fit.config import TrainConfig
+from training.fit.crops import review_crops
+from training.fit.data import Dataset, Split, load_dataset, load_unlabeled_texts, validation_split
+from training.fit.embeddings import pretrain_embeddings
+from training.fit.everyday import everyday_sentences
+from training.fit.model import build_model
+from training.fit.ngram import positive_scores
+from training.fit.quantize import fake_quantize_embeddings
+from training.fit.stopwatch import Stopwatch
+from training.fit.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
+from training.fit.teacher import fit_teacher
+from training.fit.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def train(
                     (ids, lengths, targets), encode(tokenizer, texts, PAD_ID), short_targets
                 )
 
-    # Build: the layers of training.model; the summary goes to the log and the report.
+    # Build: the layers of training.fit.model; the summary goes to the log and the report.
     model = build_model(config, steps_per_epoch=batch_count(len(ids), config.batch_size))
     summary: list[str] = []
     model.summary(print_fn=lambda line, **_: summary.append(line))

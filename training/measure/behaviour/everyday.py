@@ -1,6 +1,6 @@
 """Everyday text outside the movie domain: complaints and praise about products, service and
 travel, and statements with no sentiment at all. Written for the suite, in other words than the
-training sentences of ``training.everyday`` (no case equals one of them: tested).
+training sentences of ``training.fit.everyday`` (no case equals one of them: tested).
 
 A complaint must be labelled negative and praise positive. A statement of fact ("I bought it on
 Tuesday.") has no sentiment: its positive score must lie in ``NEUTRAL_RANGE``, "either way".
@@ -8,7 +8,7 @@ Tuesday.") has no sentiment: its positive score must lie in ``NEUTRAL_RANGE``, "
 
 from __future__ import annotations
 
-from training.behaviour.checks import Case, Expect, Within
+from training.measure.behaviour.checks import Case, Expect, Within
 
 EVERYDAY = "everyday"
 NO_SENTIMENT = "no sentiment"

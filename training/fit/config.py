@@ -14,7 +14,7 @@ Pooling = Literal["last", "mean", "mean_max"]
 POOLINGS: tuple[Pooling, ...] = ("last", "mean", "mean_max")
 Schedule = Literal["constant", "cosine"]
 SCHEDULES: tuple[Schedule, ...] = ("constant", "cosine")
-Teacher = Literal["tfidf", "nb"]  # described in training.teacher
+Teacher = Literal["tfidf", "nb"]  # described in training.fit.teacher
 TEACHERS: tuple[Teacher, ...] = ("tfidf", "nb")
 
 
@@ -45,20 +45,20 @@ class TrainConfig:
     # training rows (``teacher``), are learnt from with the teacher's soft labels.
     distillation_reviews: int = 0
     # the n-gram model that labels them and picks the negation sentences' words: "tfidf" (the
-    # yardstick's recipe) or "nb" (naive-Bayes-scaled 1-3 grams; see training.teacher)
+    # yardstick's recipe) or "nb" (naive-Bayes-scaled 1-3 grams; see training.fit.teacher)
     teacher: Teacher = "tfidf"
-    # 0 = off; else this many short synthetic sentences that teach negation (training.augment)
+    # 0 = off; else this many short synthetic sentences that teach negation (training.fit.augment)
     negation_sentences: int = 0
     # 0 = off; else this many crops (1-3 sentences) of the fit rows with their review's label
-    # (training.crops): short texts with labels, so length stops deciding a short text's score
+    # (training.fit.crops): short texts with labels, so length stops deciding a short text's score
     review_crops: int = 0
     # a crop's target: its review's label pulled toward 0.5 by this much (0 = the label itself),
     # since a passage says less than the whole review
     review_crop_smoothing: float = 0.0
     # 0 = off; else this many everyday complaints, praise and plain statements outside the movie
-    # domain, written for training (training.everyday); statements have the target 0.5
+    # domain, written for training (training.fit.everyday); statements have the target 0.5
     everyday_sentences: int = 0
-    # store the embedding tables as int8 with one scale per row (4x smaller; see training.quantize)
+    # store the embedding tables as int8 with one scale per row (4x smaller; training.fit.quantize)
     quantize_embeddings: bool = False
     calibrate: bool = False  # temperature-scale the output on validation (folded into the graph)
     seed: int = 42

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 from app.inference.pipeline import SentimentClassifier
-from training.data import LABELS, Split
+from training.fit.data import LABELS, Split
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
 from tokenizers.models import WordLevel
 from tokenizers.trainers import WordLevelTrainer
 
-from training.config import Truncation
+from training.fit.config import Truncation
 
 PAD_TOKEN, PAD_ID = "[PAD]", 0
 UNK_TOKEN, UNK_ID = "[UNK]", 1

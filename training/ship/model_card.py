@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from app.inference.bundle import Manifest
-from training import out_of_domain_card
-from training.config import PUBLISHED_RECIPE, TrainConfig
+from training.fit.config import PUBLISHED_RECIPE, TrainConfig
+from training.measure import out_of_domain_card
 
 _FIELD_DEFAULTS = TrainConfig().to_dict()
 
@@ -388,7 +388,7 @@ def _with_and_without(ablation: dict[str, Any], tried: float | None, other: floa
     return f"{with_it:.4f} | {without:.4f} | {with_it - without:+.4f}"
 
 
-# The sections measured on a finished bundle (training.measured), by name, in the card's order.
+# The sections measured on a finished bundle (training.ship.measured), by name, in the card's order.
 MEASURED_TITLES = {
     "long_text": "### Long reviews",
     "faithfulness": "### Explanations",
