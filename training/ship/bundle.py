@@ -13,6 +13,7 @@ import logging
 import platform
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -25,7 +26,6 @@ from app.inference.bundle import (
     MODEL_FILE,
     TOKENIZER_FILE,
     Manifest,
-    RecurrentLayer,
     TensorSpec,
     file_checksums,
 )
@@ -38,7 +38,7 @@ from training.fit.tokenizer import PAD_ID
 from training.fit.train import SUMMARY_FILE, TrainedRun
 from training.fit.train import TOKENIZER_FILE as RUN_TOKENIZER_FILE
 from training.measure import out_of_domain
-from training.measure.behaviour import render_markdown, run_suite
+from training.measure.behaviour import SuiteResult, render_markdown, run_suite
 from training.measure.metrics import (
     binary_metrics,
     plot_confusion,
@@ -48,8 +48,9 @@ from training.measure.metrics import (
 )
 from training.measure.yardstick import tfidf_logistic_regression
 from training.ship import model_card
-from training.ship.export import OPSET, PARITY_REVIEWS, check_parity, to_onnx
+from training.ship.export import OPSET, PARITY_REVIEWS, Parity, check_parity, to_onnx
 from training.ship.manifest import write_manifest
+from training.ship.trials import record_trial
 
 log = logging.getLogger(__name__)
 
@@ -83,30 +84,58 @@ def export_bundle(
 ) -> Manifest:
     staging = bundle_dir.with_name(bundle_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    report_dir = staging / REPORT_DIR
-    report_dir.mkdir(parents=True)
-
+    (staging / REPORT_DIR).mkdir(parents=True)
     clock = Stopwatch(run.stages)
-    # Export and load back exactly as the server will.
+    fields = _manifest_fields(run, name, version, preset)
     with clock.stage("export and parity checks"):
-        proto, recurrent = to_onnx(run.model, run.config, PAD_ID)
-        onnx.save(proto, staging / MODEL_FILE)
-        shutil.copyfile(run.run_dir / RUN_TOKENIZER_FILE, staging / TOKENIZER_FILE)
-        fields = _manifest_fields(run, name, version, recurrent, preset)
-        loading = Manifest(**fields, metrics={}, files=file_checksums(staging))
-        classifier = SentimentClassifier.load(staging, loading)
+        classifier, parity = _export(run, staging, fields)
+    measured = _measure(run, classifier, clock, ood_dir)
+    metrics = _metrics(run, parity, measured)
+    metrics["stages_seconds"] = clock.seconds
+    manifest = _write_report(run, staging, fields, metrics, measured, trials_path)
+    if bundle_dir.exists():
+        shutil.rmtree(bundle_dir)
+    staging.rename(bundle_dir)
+    log.info("bundle written to %s", bundle_dir)
+    return manifest
 
-        # Prove the graph is the model: Keras vs ONNX, alone vs batched, the empty text.
-        test = run.dataset.test
-        sample = np.random.default_rng(run.config.seed).permutation(len(test))[:PARITY_REVIEWS]
-        parity = check_parity(run.model, classifier, [test.texts[i] for i in sample])
 
-    # Behaviour: the CheckList-style suite, through the served graph.
+@dataclass(frozen=True)
+class _Measured:
+    """What is measured on the exported graph, as the server will run it."""
+
+    behaviour: SuiteResult
+    test_scores: np.ndarray
+    test: dict[str, Any]
+    validation_scores: np.ndarray
+    out_of_domain: dict[str, Any] | None
+    baseline: dict[str, Any]
+
+
+def _export(
+    run: TrainedRun, staging: Path, fields: dict[str, Any]
+) -> tuple[SentimentClassifier, Parity]:
+    """Export and load back exactly as the server will, then prove the graph is the model:
+    Keras vs ONNX, alone vs batched, the empty text."""
+    proto, recurrent = to_onnx(run.model, run.config, PAD_ID)
+    fields["recurrent"] = recurrent
+    onnx.save(proto, staging / MODEL_FILE)
+    shutil.copyfile(run.run_dir / RUN_TOKENIZER_FILE, staging / TOKENIZER_FILE)
+    loading = Manifest(**fields, metrics={}, files=file_checksums(staging))
+    classifier = SentimentClassifier.load(staging, loading)
+    test = run.dataset.test
+    sample = np.random.default_rng(run.config.seed).permutation(len(test))[:PARITY_REVIEWS]
+    return classifier, check_parity(run.model, classifier, [test.texts[i] for i in sample])
+
+
+def _measure(
+    run: TrainedRun, classifier: SentimentClassifier, clock: Stopwatch, ood_dir: Path
+) -> _Measured:
+    """The behavioural suite; the whole test split beside the yardstick; the out-of-domain sets."""
     with clock.stage("behavioural tests"):
         behaviour = run_suite(classifier)
     log.info("behavioural tests: %s", behaviour.overall)
-
-    # Evaluate what will be served, on the whole test split, beside the yardstick.
+    test = run.dataset.test
     with clock.stage("evaluation on test"):
         log.info("evaluating the bundle on %d test reviews", len(test))
         scores = score_split(classifier, test, progress=_progress("test"))
@@ -126,24 +155,32 @@ def export_bundle(
         log.info("fitting the TF-IDF + logistic regression yardstick")
         baseline = tfidf_logistic_regression(run.dataset.train, test, run.config.seed)
     log.info("yardstick test accuracy %.4f", baseline["accuracy"])
+    return _Measured(
+        behaviour, scores, test_metrics, validation_scores, out_of_domain_metrics, baseline
+    )
 
-    metrics: dict[str, Any] = {
-        "test": test_metrics,
-        "validation": binary_metrics(run.validation.labels, validation_scores, run.threshold),
-        "baseline_tfidf_logreg": baseline,
+
+def _metrics(run: TrainedRun, parity: Parity, measured: _Measured) -> dict[str, Any]:
+    validation, test = run.validation, run.dataset.test
+    return {
+        "test": measured.test,
+        "validation": binary_metrics(validation.labels, measured.validation_scores, run.threshold),
+        "baseline_tfidf_logreg": measured.baseline,
         "export_parity": parity.as_dict(),
         "calibration": {
             **(run.calibration or {"temperature": None}),
             "bins": ECE_BINS,
-            "validation_ece": expected_calibration_error(run.validation.labels, validation_scores),
-            "test_ece": expected_calibration_error(test.labels, scores),
+            "validation_ece": expected_calibration_error(
+                validation.labels, measured.validation_scores
+            ),
+            "test_ece": expected_calibration_error(test.labels, measured.test_scores),
             "threshold": run.threshold,
         },
         "distillation": run.distillation,
         "short_texts": run.short_texts,
         "quantization": run.quantization,
-        "out_of_domain": out_of_domain_metrics,
-        "behaviour": behaviour.summary(),
+        "out_of_domain": measured.out_of_domain,
+        "behaviour": measured.behaviour.summary(),
         "training": {
             "epochs_run": len(run.history["loss"]),
             "best_epoch": run.best_epoch,
@@ -152,32 +189,38 @@ def export_bundle(
         },
     }
 
-    metrics["stages_seconds"] = clock.seconds
-    # Report: plots, summary, trials, model card.
+
+def _write_report(
+    run: TrainedRun,
+    staging: Path,
+    fields: dict[str, Any],
+    metrics: dict[str, Any],
+    measured: _Measured,
+    trials_path: Path | None,
+) -> Manifest:
+    """Plots, summary, token fixtures, trials and the model card; the manifest last, with the
+    checksums of every file above."""
+    report_dir, test = staging / REPORT_DIR, run.dataset.test
     plot_history(run.history, report_dir)
-    plot_roc(test.labels, scores, report_dir, test_metrics["roc_auc"])
-    plot_confusion(test_metrics["confusion_matrix"], report_dir)
-    plot_reliability(test.labels, scores, report_dir)
+    plot_roc(test.labels, measured.test_scores, report_dir, measured.test["roc_auc"])
+    plot_confusion(measured.test["confusion_matrix"], report_dir)
+    plot_reliability(test.labels, measured.test_scores, report_dir)
     shutil.copyfile(run.run_dir / SUMMARY_FILE, report_dir / SUMMARY_FILE)
     (report_dir / TOKEN_FIXTURES_FILE).write_text(_token_fixtures(run) + "\n", encoding="utf-8")
-    trials = _record_trial(trials_path, fields, metrics)
+    trials = record_trial(trials_path, fields, metrics)
     (report_dir / "trials.json").write_text(json.dumps(trials, indent=2) + "\n")
     manifest = Manifest(**fields, metrics=metrics, files={})
     (report_dir / "model_card.md").write_text(
-        model_card.render(manifest, trials, [render_markdown(behaviour)])
+        model_card.render(manifest, trials, [render_markdown(measured.behaviour)])
     )
-    manifest = write_manifest(staging, manifest)  # last: the checksums of every file above
-
-    if bundle_dir.exists():
-        shutil.rmtree(bundle_dir)
-    staging.rename(bundle_dir)
-    log.info("bundle written to %s", bundle_dir)
-    return manifest
+    return write_manifest(staging, manifest)
 
 
 def _manifest_fields(
-    run: TrainedRun, name: str, version: str, recurrent: RecurrentLayer, preset: str | None
+    run: TrainedRun, name: str, version: str, preset: str | None
 ) -> dict[str, Any]:
+    """Every manifest field but the recurrent layer's (the export adds it), the metrics and the
+    files."""
     config = run.config
     return {
         "name": name,
@@ -191,7 +234,6 @@ def _manifest_fields(
         "vocab_size": run.tokenizer.get_vocab_size(),
         "inputs": [TensorSpec(name=INPUT_NAME, dtype="int64", shape=["batch", "sequence"])],
         "outputs": [TensorSpec(name=OUTPUT_NAME, dtype="float32", shape=["batch", 1])],
-        "recurrent": recurrent,
         "config": {"preset": preset, **config.to_dict(), "onnx_opset": OPSET},
         "dataset": {
             **run.dataset.describe(),
@@ -220,39 +262,6 @@ def _library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
-
-
-def _record_trial(
-    trials_path: Path | None, fields: dict[str, Any], metrics: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Append this run to the trials log (once: re-exporting a run adds no trial) and return
-    every trial recorded so far."""
-    trial = {
-        "name": fields["name"],
-        "created": fields["created"],
-        "config": fields["config"],
-        "epochs_run": metrics["training"]["epochs_run"],
-        "best_epoch": metrics["training"]["best_epoch"],
-        "train_seconds": metrics["training"]["train_seconds"],
-        "validation_accuracy": metrics["validation"]["accuracy"],
-        "test_accuracy": metrics["test"]["accuracy"],
-        "test_roc_auc": metrics["test"]["roc_auc"],
-    }
-    if metrics.get("out_of_domain"):
-        trial["out_of_domain"] = out_of_domain.summary(metrics["out_of_domain"])
-    if trials_path is None:
-        return [trial]
-    trials_path.parent.mkdir(parents=True, exist_ok=True)
-    recorded = []
-    if trials_path.is_file():
-        lines = trials_path.read_text(encoding="utf-8").splitlines()
-        recorded = [json.loads(line) for line in lines if line.strip()]
-    same_run = ("name", "config", "epochs_run", "train_seconds")
-    if not any(all(old.get(key) == trial[key] for key in same_run) for old in recorded):
-        with trials_path.open("a", encoding="utf-8") as stream:
-            stream.write(json.dumps(trial) + "\n")
-        recorded.append(trial)
-    return recorded
 
 
 def _progress(what: str) -> Callable[[int, int], None]:
