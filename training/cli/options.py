@@ -49,14 +49,14 @@ _HELP = {
     "teacher": "the n-gram model fitted on the training rows that labels the distillation reviews"
     " and picks the negation sentences' words: tfidf (the yardstick's TF-IDF 1-2 grams, about"
     " 40 s) or nb (naive-Bayes-scaled 1-3 grams, about 60 s; a point more accurate)",
-    "negation_sentences": "short synthetic sentences that teach negation (training/augment.py;"
+    "negation_sentences": "short synthetic sentences that teach negation (training/fit/augment.py;"
     " 0 = off); seconds of training",
     "review_crops": "crops of 1-3 sentences of the training rows with their review's label"
     " (0 = off): short texts with labels; under a minute per epoch for 20,000",
     "review_crop_smoothing": "pull each crop's target toward 0.5 by this much (0 = the review's"
     " label); costs nothing",
     "everyday_sentences": "complaints, praise and plain statements outside films, written for"
-    " training (training/everyday.py; 0 = off); seconds",
+    " training (training/fit/everyday/; 0 = off); seconds",
     "quantize_embeddings": "store the embedding tables as int8 with a scale per row: a quarter"
     " of the bundle's size; a Cast and a Mul per token in serving",
     "calibrate": "temperature-scale the output on validation and choose the threshold there;"

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from app.inference.bundle import read_manifest
-from training.ship import model_card
 from training.ship.manifest import write_manifest
 
 log = logging.getLogger("training")
@@ -33,7 +32,7 @@ def read_sections(report_dir: Path) -> dict[str, list[str]]:
     """The Markdown each study wrote into a report folder, by name."""
     return {
         name: (report_dir / f"{name}.md").read_text().splitlines()
-        for name in model_card.MEASURED_TITLES
+        for name in MEASURED_TITLES
         if (report_dir / f"{name}.md").is_file()
     }
 
@@ -46,6 +45,39 @@ def update_bundle(bundle_dir: Path, name: str, figures: dict[str, Any], lines: l
     write(report_dir, name, figures, lines)
     card_path = report_dir / CARD_FILE
     card = card_path.read_text()
-    card_path.write_text(model_card.with_measured_section(card, read_sections(report_dir)))
+    card_path.write_text(with_measured_section(card, read_sections(report_dir)))
     write_manifest(bundle_dir, read_manifest(bundle_dir))
     log.info("model card and checksums of %s updated", bundle_dir)
+
+
+# The sections measured on a finished bundle, by name, in the card's order.
+MEASURED_TITLES = {
+    "long_text": "### Long reviews",
+    "faithfulness": "### Explanations",
+    "out_of_domain": "### Out-of-domain text beside earlier bundles and yardsticks",
+}
+_BEGIN = "<!-- measured on the bundle: begin -->"
+_END = "<!-- measured on the bundle: end -->"
+
+
+def section(measured: dict[str, list[str]]) -> list[str]:
+    """The card's section of what was measured on the bundle: each study's own Markdown lines,
+    by name (empty without any)."""
+    if not measured:
+        return []
+    lines = [_BEGIN, "## Measured on the finished bundle", ""]
+    for name, title in MEASURED_TITLES.items():
+        if name in measured:
+            lines += [title, "", *measured[name], ""]
+    return [*lines, _END, ""]
+
+
+def with_measured_section(card: str, measured: dict[str, list[str]]) -> str:
+    """``card`` with its measured section replaced (or added before "## Files")."""
+    text = "\n".join(section(measured)) + "\n" if measured else ""
+    if _BEGIN in card and _END in card:
+        head, rest = card.split(_BEGIN, 1)
+        tail = rest.split(_END, 1)[1].removeprefix("\n").removeprefix("\n")
+        return head + text + tail
+    head, files, tail = card.partition("## Files")
+    return head + text + files + tail

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from app.inference.bundle import Manifest
-from training.fit.config import PUBLISHED_RECIPE, TrainConfig
+from training.fit.config import PUBLISHED_RECIPE
 from training.measure import out_of_domain_card
-
-_FIELD_DEFAULTS = TrainConfig().to_dict()
+from training.ship import card_lines
+from training.ship.measured import section as measured_section
 
 _RECIPE = PUBLISHED_RECIPE.to_dict()
 _METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
@@ -29,17 +27,40 @@ def render(
     measured: dict[str, list[str]] | None = None,
 ) -> str:
     """The card; ``sections`` (Markdown, each with its own heading) follow the evaluation;
-    ``measured`` holds figures measured on the finished bundle, by name (see ``MEASURED``),
-    shown in their own section."""
+    ``measured`` holds figures measured on the finished bundle, by name (see
+    ``training.ship.measured.MEASURED_TITLES``), shown in their own section."""
     metrics = manifest.metrics
+    lines = [
+        *_introduction(manifest),
+        *_data(manifest),
+        *_configuration(manifest.config),
+        *_training(manifest),
+        *_evaluation(metrics),
+        *out_of_domain_card.evaluation_lines(metrics),
+        *card_lines.seeds(manifest.config, trials),
+        *card_lines.calibration(metrics),
+        *[line for section in sections for line in (section, "")],
+        *_export(manifest),
+        *_trials(trials),
+        "",
+        *measured_section(measured or {}),
+        "## Files",
+        "",
+        "`model.onnx`, `tokenizer.json`, `manifest.json` (interface, metrics, sha256 of every"
+        " file), `report/` (this card, plots, `model_summary.txt`, `trials.json`).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _introduction(manifest: Manifest) -> list[str]:
+    """What the model is and how good, then its intended use and limits."""
+    metrics, config, recurrent = manifest.metrics, manifest.config, manifest.recurrent
     test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
-    training, parity = metrics["training"], metrics["export_parity"]
-    data, config = manifest.dataset, manifest.config
-    recurrent = manifest.recurrent
     cell = f"{'bidirectional ' if recurrent.bidirectional else ''}{recurrent.cell.upper()}"
     pooled = _POOLED[recurrent.pooling]
     pairs = " + hashed word-pair embedding" if config.get("bigram_buckets") else ""
-    lines = [
+    return [
         f"# Model card: {manifest.name} {manifest.version}",
         "",
         f"A binary sentiment classifier for English movie reviews: word embedding{pairs} -> {cell}"
@@ -52,14 +73,20 @@ def render(
         "",
         "## Intended use and limits",
         "",
-        *_domain_limit(metrics),
-        *_truncation_limit(manifest),
+        *card_lines.domain_limit(metrics),
+        *card_lines.truncation_limit(manifest),
         f"- The vocabulary has {manifest.vocab_size:,} tokens learnt from the training reviews;"
         " rarer words are all one unknown token.",
-        *_calibration_limit(metrics),
+        *card_lines.calibration_limit(metrics),
         "- Labels in the data come from star ratings (<= 4 negative, >= 7 positive); neutral"
         " reviews were left out of it, so a neutral review gets an arbitrary side.",
         "",
+    ]
+
+
+def _data(manifest: Manifest) -> list[str]:
+    data, metrics = manifest.dataset, manifest.metrics
+    return [
         "## Data",
         "",
         f"- Source: `{data['source']}` (sha256 of its reviews `{data['sha256']}`).",
@@ -68,11 +95,16 @@ def render(
         f" held out for validation; test {data['test']:,} ({data['test_positive']:,} positive).",
         "- Tokenizer (`tokenizer.json`, fitted on the training rows only): drop `<br />`, Unicode"
         " NFKC, lower-case, split words from punctuation; id 0 pads, id 1 is unknown.",
-        *_pretraining(data),
-        *_distillation(metrics),
+        *card_lines.pretraining(data),
+        *card_lines.distillation(metrics),
         *out_of_domain_card.short_text_lines(metrics),
         *out_of_domain_card.quantization_lines(metrics),
         "",
+    ]
+
+
+def _configuration(config: dict[str, Any]) -> list[str]:
+    lines = [
         "## Configuration",
         "",
         f"Preset `{config.get('preset')}`; differences from the published recipe are in bold.",
@@ -84,32 +116,35 @@ def render(
         value = config.get(key)
         shown = f"**{value}**" if value != recipe_value else str(value)
         lines.append(f"| {key} | {shown} | {recipe_value} |")
-    lines += [
+    return lines
+
+
+def _training(manifest: Manifest) -> list[str]:
+    metrics = manifest.metrics
+    training = metrics["training"]
+    lines = [
         "",
         "## Training",
         "",
         f"{training['epochs_run']} epochs in {training['train_seconds'] / 60:.1f} minutes on"
-        f" {_machine(manifest)}; weights of epoch {training['best_epoch']} kept.",
+        f" {card_lines.machine(manifest)}; weights of epoch {training['best_epoch']} kept.",
         "",
-        *_stages(metrics),
+        *card_lines.stages(metrics),
         "![accuracy per epoch](accuracy.png) ![loss per epoch](loss.png)",
         "",
         "| epoch | loss | accuracy | validation loss | validation accuracy |",
         "|---|---|---|---|---|",
     ]
     history = training["history"]
-    for epoch, row in enumerate(
-        zip(
-            history["loss"],
-            history["accuracy"],
-            history["val_loss"],
-            history["val_accuracy"],
-            strict=True,
-        ),
-        start=1,
-    ):
+    columns = ("loss", "accuracy", "val_loss", "val_accuracy")
+    for epoch, row in enumerate(zip(*(history[key] for key in columns), strict=True), start=1):
         lines.append(f"| {epoch} | " + " | ".join(f"{value:.4f}" for value in row) + " |")
-    lines += [
+    return lines
+
+
+def _evaluation(metrics: dict[str, Any]) -> list[str]:
+    test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
+    lines = [
         "",
         f"## Evaluation on the test split ({test['examples']:,} reviews)",
         "",
@@ -121,7 +156,8 @@ def render(
     for key in _METRICS:
         lines.append(f"| {key} | {test[key]:.4f} | {baseline[key]:.4f} |")
     confusion = test["confusion_matrix"]
-    lines += [
+    return [
+        *lines,
         "",
         f"Confusion: {confusion['tn']:,} true negatives, {confusion['fp']:,} false positives,"
         f" {confusion['fn']:,} false negatives, {confusion['tp']:,} true positives."
@@ -129,10 +165,13 @@ def render(
         "",
         "![ROC curve](roc.png) ![confusion matrix](confusion_matrix.png)",
         "",
-        *out_of_domain_card.evaluation_lines(metrics),
-        *_seeds(manifest.config, trials),
-        *_calibration(metrics),
-        *[line for section in sections for line in (section, "")],
+    ]
+
+
+def _export(manifest: Manifest) -> list[str]:
+    config, recurrent = manifest.config, manifest.recurrent
+    parity = manifest.metrics["export_parity"]
+    return [
         "## Export",
         "",
         f"ONNX opset {config['onnx_opset']}; the recurrent layer runs as ONNX"
@@ -144,6 +183,12 @@ def render(
         f" (limit {parity['batch_invariance_tolerance']:g}); the empty text scores"
         f" {parity['empty_text_score']:.4f}.",
         "",
+    ]
+
+
+def _trials(trials: list[dict[str, Any]]) -> list[str]:
+    """Every trial in the log, one row each, and the ablation table."""
+    return [
         "## Tuning trials",
         "",
         "Every training run recorded in the trials log, in order. Pipeline runs score the test"
@@ -154,268 +199,6 @@ def render(
         "| # | name | preset | changes | epochs (best) | minutes | validation acc. |"
         " out of domain: books / DVD / tweets (balanced) | test acc. | note |",
         "|---|---|---|---|---|---|---|---|---|---|",
+        *(card_lines.trial_row(number, trial) for number, trial in enumerate(trials, start=1)),
+        *card_lines.ablation(trials),
     ]
-    lines += [trial_row(number, trial) for number, trial in enumerate(trials, start=1)]
-    lines += _ablation(trials)
-    lines += ["", *measured_section(measured or {})]
-    lines += [
-        "## Files",
-        "",
-        "`model.onnx`, `tokenizer.json`, `manifest.json` (interface, metrics, sha256 of every"
-        " file), `report/` (this card, plots, `model_summary.txt`, `trials.json`).",
-        "",
-    ]
-    return "\n".join(lines)
-
-
-def _machine(manifest: Manifest) -> str:
-    libraries = manifest.libraries
-    return (
-        f"CPU (TensorFlow {libraries.get('tensorflow-cpu', '?')},"
-        f" Keras {libraries.get('keras', '?')}, Python {libraries.get('python', '?')})"
-    )
-
-
-def _truncation_limit(manifest: Manifest) -> list[str]:
-    if manifest.truncation == "first":
-        return [
-            f"- Only the first {manifest.max_length} tokens (words and punctuation) are read; text"
-            " past that is ignored, so a verdict given only at the end of a longer review is"
-            ' missed, unless the request asks for long_text "chunk" (or the service sets'
-            " SENTIMENT_LONG_TEXT=chunk): then it is read in windows, pooled. Responses say how"
-            " many tokens were used and whether the text was truncated."
-        ]
-    return [
-        f"- Only the last {manifest.max_length} tokens (words and punctuation) are read; the"
-        " beginning of a longer review is ignored. Responses say how many tokens were used and"
-        " whether the text was truncated."
-    ]
-
-
-def _score(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
-
-
-def _pretraining(data: dict[str, Any]) -> list[str]:
-    unlabeled = data.get("unlabeled_for_embeddings")
-    if not unlabeled:
-        return []
-    return [
-        f"- The embedding started from word2vec vectors learnt on {unlabeled['reviews']:,}"
-        f" unlabelled reviews (`{unlabeled['source']}`) plus the training rows; never on test text."
-    ]
-
-
-def trial_row(number: int, trial: dict[str, Any]) -> str:
-    """One row of the trials table; figures a trial did not record show as '-'."""
-    changes = ", ".join(
-        f"{key}={value}"
-        for key, value in trial["config"].items()
-        if key in _RECIPE and value != _RECIPE[key]
-    )
-    epochs = "-" if trial.get("epochs_run") is None else str(trial["epochs_run"])
-    if trial.get("best_epoch") is not None:
-        epochs += f" ({trial['best_epoch']})"
-    seconds = trial.get("train_seconds")
-    minutes = "-" if seconds is None else f"{seconds / 60:.1f}"
-    return (
-        f"| {number} | {trial['name']} | {trial['config'].get('preset')} | {changes or '-'} |"
-        f" {epochs} | {minutes} | {_score(trial.get('validation_accuracy'))} |"
-        f" {out_of_domain_card.trial_cell(trial)} |"
-        f" {_score(trial.get('test_accuracy'))} | {trial.get('note', '')} |"
-    )
-
-
-def _domain_limit(metrics: dict[str, Any]) -> list[str]:
-    if not metrics.get("out_of_domain"):
-        return [
-            "- English movie reviews of the kind found on IMDB. Other domains (products, tweets),"
-            " other languages, sarcasm and mixed opinions will be scored less reliably."
-        ]
-    return [
-        "- English opinions: trained on IMDB movie reviews, with short crops of them and"
-        " everyday sentences about products, service and travel; measured on book and DVD"
-        ' reviews and airline tweets below ("Out-of-domain text"). Other languages, sarcasm'
-        " and mixed opinions will be scored less reliably."
-    ]
-
-
-def _calibration_limit(metrics: dict[str, Any]) -> list[str]:
-    calibration = metrics.get("calibration") or {}
-    if calibration.get("temperature") is None:
-        return [
-            "- Scores are not calibrated probabilities beyond what the sigmoid output gives; the"
-            " training data has equal classes, so on skewed real traffic adjust the threshold."
-        ]
-    return [
-        "- Scores are calibrated probabilities of positive for reviews like the test split"
-        f" (expected calibration error {calibration['test_ece']:.3f}); the classes were balanced"
-        " in training, so on skewed real traffic move the threshold, not the score."
-    ]
-
-
-def _distillation(metrics: dict[str, Any]) -> list[str]:
-    distillation = metrics.get("distillation")
-    if not distillation:
-        return []
-    lines = []
-    if distillation["reviews"]:
-        lines.append(
-            f"- Distillation: {distillation['reviews']:,} unlabelled reviews were labelled with"
-            f" the soft scores of a teacher ({distillation['teacher']}; validation accuracy"
-            f" {distillation['teacher_validation_accuracy']:.2%}) and learnt from beside the"
-            " labelled rows. The teacher is not part of the bundle."
-        )
-    negation = distillation.get("negation_sentences")
-    if negation and negation["count"]:
-        lines.append(
-            f"- Negation: {negation['count']:,} short synthetic sentences (`training/augment.py`)"
-            " assert and negate the teacher's most polar predicate words"
-            f" (positive: {', '.join(negation['positive_words'][:8])}, ...; negative:"
-            f" {', '.join(negation['negative_words'][:8])}, ...), labelled as negation implies;"
-            " none is a case of the behavioural suite."
-        )
-    return lines
-
-
-def _stages(metrics: dict[str, Any]) -> list[str]:
-    stages = metrics.get("stages_seconds")
-    if not stages:
-        return []
-    lines = ["Wall time of each stage of the run:", "", "| stage | minutes |", "|---|---|"]
-    lines += [f"| {name} | {seconds / 60:.1f} |" for name, seconds in stages.items()]
-    lines += [f"| **all stages** | **{sum(stages.values()) / 60:.1f}** |", ""]
-    return lines
-
-
-def _recipe(config: dict[str, Any]) -> dict[str, Any]:
-    """A run's settings, seed aside; a setting added after the run was recorded counts as its
-    default, which is what the code did before the setting existed."""
-    ignored = {"seed", "preset", "vocab_size"}
-    return {k: v for k, v in {**_FIELD_DEFAULTS, **config}.items() if k not in ignored}
-
-
-def _same_recipe(trial: dict[str, Any], config: dict[str, Any]) -> bool:
-    return _recipe(trial["config"]) == _recipe(config) and trial.get("test_accuracy") is not None
-
-
-def _seeds(config: dict[str, Any], trials: list[dict[str, Any]]) -> list[str]:
-    """Test accuracy of every pipeline run of this very configuration, one per seed."""
-    by_seed: dict[int, dict[str, Any]] = {}
-    for trial in trials:
-        if _same_recipe(trial, config):
-            by_seed[trial["config"]["seed"]] = trial
-    if len(by_seed) < 2:
-        return []
-    runs = {seed: trial["test_accuracy"] for seed, trial in by_seed.items()}
-    values = np.array(list(runs.values()))
-    seeds = ", ".join(f"seed {seed}: {accuracy:.2%}" for seed, accuracy in sorted(runs.items()))
-    return [
-        "## Seeds",
-        "",
-        f"The same configuration trained with {len(runs)} seeds: test accuracy"
-        f" **{values.mean():.2%} ± {values.std(ddof=1):.2%}** (mean ± standard deviation;"
-        f" {seeds}). This bundle is seed {config['seed']}.",
-        *out_of_domain_card.seed_lines(list(by_seed.values())),
-        "",
-    ]
-
-
-def _calibration(metrics: dict[str, Any]) -> list[str]:
-    calibration = metrics.get("calibration")
-    if not calibration:
-        return []
-    lines = ["## Calibration", ""]
-    if calibration.get("temperature") is not None:
-        lines.append(
-            f"Temperature scaling fitted on the validation reviews: T ="
-            f" {calibration['temperature']:.3f}, folded into the output layer's weights"
-            f" (validation ECE {calibration['validation_ece_before']:.4f} before,"
-            f" {calibration['validation_ece_after']:.4f} after)."
-        )
-    lines += [
-        f"Expected calibration error ({calibration['bins']} equal-width bins of the positive"
-        f" score) on test: **{calibration['test_ece']:.4f}**; threshold"
-        f" {calibration['threshold']:.2f}, chosen on validation (the one nearest 0.5 among those"
-        " within one standard error of the best validation accuracy).",
-        "",
-        "![reliability diagram](reliability.png)",
-        "",
-    ]
-    return lines
-
-
-def _ablation(trials: list[dict[str, Any]]) -> list[str]:
-    """Exploration runs that isolate one technique, on validation only: a run that adds it to
-    the run it names, or (``left_out``) the shipped configuration trained without it."""
-    rows = [trial for trial in trials if trial.get("ablation")]
-    if not rows:
-        return []
-    lines = [
-        "",
-        "## Ablation (validation only)",
-        "",
-        "Each row changes one thing against the run it names, same seed; test was not scored."
-        " Validation accuracy at the epoch kept (lowest validation loss), and the mean accuracy"
-        " over the three out-of-domain sets where the run measured it.",
-        "",
-        "| technique | compared with | IMDB validation with it | without it | effect |"
-        " out-of-domain mean with it | without it | effect | kept |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for trial in rows:
-        ablation = trial["ablation"]
-        imdb = _with_and_without(
-            ablation, trial["validation_accuracy"], ablation["baseline_validation_accuracy"]
-        )
-        ood = _with_and_without(
-            ablation,
-            (trial.get("out_of_domain") or {}).get("mean_accuracy"),
-            ablation.get("baseline_out_of_domain_mean"),
-        )
-        lines.append(
-            f"| {ablation['technique']} | {ablation['against']} | {imdb} | {ood} |"
-            f" {'yes' if ablation['kept'] else 'no'} |"
-        )
-    return lines
-
-
-def _with_and_without(ablation: dict[str, Any], tried: float | None, other: float | None) -> str:
-    """'with | without | effect' cells; '-' where a figure was not measured."""
-    if tried is None or other is None:
-        return "- | - | -"
-    with_it, without = (other, tried) if ablation.get("left_out") else (tried, other)
-    return f"{with_it:.4f} | {without:.4f} | {with_it - without:+.4f}"
-
-
-# The sections measured on a finished bundle (training.ship.measured), by name, in the card's order.
-MEASURED_TITLES = {
-    "long_text": "### Long reviews",
-    "faithfulness": "### Explanations",
-    "out_of_domain": "### Out-of-domain text beside earlier bundles and yardsticks",
-}
-_BEGIN = "<!-- measured on the bundle: begin -->"
-_END = "<!-- measured on the bundle: end -->"
-
-
-def measured_section(measured: dict[str, list[str]]) -> list[str]:
-    """The card's section of what was measured on the bundle: each study's own Markdown lines,
-    by name (empty without any)."""
-    if not measured:
-        return []
-    lines = [_BEGIN, "## Measured on the finished bundle", ""]
-    for name, title in MEASURED_TITLES.items():
-        if name in measured:
-            lines += [title, "", *measured[name], ""]
-    return [*lines, _END, ""]
-
-
-def with_measured_section(card: str, measured: dict[str, list[str]]) -> str:
-    """``card`` with its measured section replaced (or added before "## Files")."""
-    section = "\n".join(measured_section(measured)) + "\n" if measured else ""
-    if _BEGIN in card and _END in card:
-        head, rest = card.split(_BEGIN, 1)
-        tail = rest.split(_END, 1)[1].removeprefix("\n").removeprefix("\n")
-        return head + section + tail
-    head, files, tail = card.partition("## Files")
-    return head + section + files + tail
