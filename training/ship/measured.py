@@ -7,18 +7,42 @@ leaves the rest of the card as the exporter wrote it.
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from app.inference.bundle import read_manifest
+from app.paths import DEFAULT_BUNDLE
+from training.fit.data import DEFAULT_DATA
 from training.ship.manifest import write_manifest
 
 log = logging.getLogger("training")
 
 REPORT_DIR = "report"
 CARD_FILE = "model_card.md"
+
+
+def add_options(parser: argparse.ArgumentParser, out: bool = True) -> None:
+    """The options every study of a bundle shares: which bundle, the labelled reviews, and where
+    the figures go (``--out``; ``--update-card``: into the bundle's report and model card)."""
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the labelled reviews")
+    if out:
+        parser.add_argument("--out", type=Path, help="folder for the figures (default: report/)")
+    parser.add_argument(
+        "--update-card", action="store_true", help="also write the figures into the model card"
+    )
+
+
+def publish(args: argparse.Namespace, name: str, figures: dict[str, Any], lines: list[str]) -> None:
+    """Write a study's figures where ``add_options``' options say: into --out (by default the
+    bundle's report folder), and with --update-card into the bundle and its card."""
+    if args.out is not None or not args.update_card:
+        write(args.out or args.bundle / REPORT_DIR, name, figures, lines)
+    if args.update_card:  # writes them into the report folder too
+        update_bundle(args.bundle, name, figures, lines)
 
 
 def write(out_dir: Path, name: str, figures: dict[str, Any], lines: list[str]) -> None:

@@ -30,7 +30,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = json.dumps(result.summary(), indent=2) if args.json else render_markdown(result)
     print(output)  # noqa: T201 - the command's output
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

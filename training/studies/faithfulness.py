@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,8 +27,7 @@ import numpy as np
 from app.inference.chunking import ChunkPolicy
 from app.inference.explain import Explainer
 from app.inference.pipeline import SentimentClassifier, pad_rows
-from app.paths import DEFAULT_BUNDLE
-from training.fit.data import DEFAULT_DATA, Split, load_dataset
+from training.fit.data import Split, load_dataset
 from training.ship import measured
 
 log = logging.getLogger("training")
@@ -118,26 +116,12 @@ def card_lines(figures: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.faithfulness", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    measured.add_options(parser)
     parser.add_argument("--reviews", type=int, default=500)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--out", type=Path, help="folder for the figures (default: report/)")
-    parser.add_argument(
-        "--update-card", action="store_true", help="also write them into the model card"
-    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     classifier = SentimentClassifier.from_bundle(args.bundle)
     test = load_dataset(args.data, seed=args.seed).test
     figures = measure(classifier, test, args.reviews, args.seed)
-    lines = card_lines(figures)
-    if args.out is not None or not args.update_card:
-        measured.write(args.out or args.bundle / "report", "faithfulness", figures, lines)
-    if args.update_card:  # writes them into the report folder too
-        measured.update_bundle(args.bundle, "faithfulness", figures, lines)
+    measured.publish(args, "faithfulness", figures, card_lines(figures))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

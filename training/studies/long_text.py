@@ -21,7 +21,6 @@ import argparse
 import itertools
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,8 +34,7 @@ from app.inference.chunking import (
     window_spans,
 )
 from app.inference.pipeline import SentimentClassifier, pad_rows
-from app.paths import DEFAULT_BUNDLE
-from training.fit.data import DEFAULT_DATA, Split, load_dataset, validation_split
+from training.fit.data import Split, load_dataset, validation_split
 from training.ship import measured
 
 log = logging.getLogger("training")
@@ -229,14 +227,8 @@ def card_lines(figures: dict[str, Any]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training.long_text", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--out", type=Path, help="folder for the figures (default: report/)")
-    parser.add_argument(
-        "--update-card", action="store_true", help="also write them into the model card"
-    )
+    measured.add_options(parser)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     classifier = SentimentClassifier.from_bundle(args.bundle)
     config = classifier.manifest.config
     dataset = load_dataset(args.data, seed=config.get("seed", 42))
@@ -244,13 +236,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         dataset.train, config.get("validation_fraction", 0.1), config.get("seed", 42)
     )
     figures = measure(classifier, validation, dataset.test)
-    lines = card_lines(figures)
-    if args.out is not None or not args.update_card:
-        measured.write(args.out or args.bundle / "report", "long_text", figures, lines)
-    if args.update_card:  # writes them into the report folder too
-        measured.update_bundle(args.bundle, "long_text", figures, lines)
+    measured.publish(args, "long_text", figures, card_lines(figures))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

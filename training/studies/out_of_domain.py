@@ -5,7 +5,9 @@ regression on the IMDB training split, and the VADER lexicon), all in the same r
 
 from __future__ import annotations
 
+import argparse
 import logging
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from app.paths import DEFAULT_BUNDLE
-from training.fit.data import DEFAULT_DATA, Split, load_dataset
+from training.fit.data import Split, load_dataset
 from training.fit.ngram import fit_ngram_model, positive_scores
+from training.measure import out_of_domain_card
 from training.measure.out_of_domain import (
     DEFAULT_OOD_DIR,
     OOD_FILES,
@@ -25,6 +27,7 @@ from training.measure.out_of_domain import (
     evaluate,
     load_binary_sets,
 )
+from training.ship import measured
 
 log = logging.getLogger(__name__)
 
@@ -72,27 +75,17 @@ def compare(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import argparse
-    import shlex
-
-    from training import measured, out_of_domain_card
-
     parser = argparse.ArgumentParser(
         prog="python -m training.out_of_domain",
         description="Score a bundle on the out-of-domain sets beside other bundles, the TF-IDF"
         " yardstick and VADER, in one run (validation only: nothing is fitted on these sets).",
     )
-    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
+    measured.add_options(parser, out=False)
     parser.add_argument(
         "--compare", type=Path, action="append", default=[], help="another bundle (repeatable)"
     )
     parser.add_argument("--ood-dir", type=Path, default=DEFAULT_OOD_DIR)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="IMDB, for the yardstick")
-    parser.add_argument(
-        "--update-card", action="store_true", help="also write the table into the model card"
-    )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if not available(args.ood_dir):
         parser.error(f"{args.ood_dir}: the out-of-domain sets ({', '.join(OOD_FILES.values())})")
     results = compare(args.bundle, args.compare, load_binary_sets(args.ood_dir), args.data)
@@ -105,7 +98,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = out_of_domain_card.comparison_lines(figures)
         measured.update_bundle(args.bundle, "out_of_domain", figures, lines)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -62,7 +62,3 @@ def main(argv: Sequence[str] | None = None) -> int:
             f" | {result['seconds_per_fit']} |"
         )
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
