@@ -20,10 +20,9 @@ from training.fit.config import (
     TRUNCATIONS,
     TrainConfig,
 )
-from training.fit.data import DEFAULT_DATA
+from training.fit.data import DEFAULT_DATA, DEFAULT_OOD_DIR
 
 Command = Callable[[argparse.Namespace], int]
-Subcommands = argparse._SubParsersAction  # what add_subparsers returns
 
 DEFAULT_UNLABELED = Path("../shared/data/aclImdb_v1_unsup.tar.gz")
 DEFAULT_NAME = "imdb-sentiment"
@@ -92,7 +91,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             group.add_argument(flag, type=kind, default=None, help=f"{about}recipe: {default}")
 
 
-def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
+def _add_data_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data",
         type=Path,
@@ -100,6 +99,19 @@ def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
         help="aclImdb folder or .tar.gz, or a CSV/JSONL of text,label[,split]"
         " (default: %(default)s)",
     )
+
+
+def _add_trials_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trials",
+        type=Path,
+        default=Path("models/trials.jsonl"),
+        help="trials log the model card lists (default: %(default)s)",
+    )
+
+
+def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
+    _add_data_flag(parser)
     parser.add_argument("--name", help=f"bundle name (default: {DEFAULT_NAME}[-PRESET])")
     parser.add_argument("--version", default="1.0.0", help="bundle version (default: %(default)s)")
     parser.add_argument(
@@ -108,12 +120,62 @@ def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
         default=Path("models"),
         help="where bundles go (default: %(default)s)",
     )
+    _add_trials_flag(parser)
+
+
+def _add_run_flags(parser: argparse.ArgumentParser, verbose: int) -> None:
+    """What a command that trains needs beside the hyperparameters: the preset, the unlabelled
+    reviews, the work folder and how much Keras prints."""
     parser.add_argument(
-        "--trials",
-        type=Path,
-        default=Path("models/trials.jsonl"),
-        help="trials log the model card lists (default: %(default)s)",
+        "--preset",
+        choices=sorted(PRESETS),
+        default="default",
+        help="hyperparameter preset (default: %(default)s)",
     )
+    parser.add_argument(
+        "--unlabeled-data",
+        type=Path,
+        default=DEFAULT_UNLABELED,
+        help="unlabelled reviews for embedding pretraining: aclImdb train/unsup folder or"
+        " archive, or CSV/JSONL with a text column (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--runs-dir",
+        type=Path,
+        default=Path("runs"),
+        help="work folder for the Keras model and history (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--verbose",
+        type=int,
+        choices=(0, 1, 2),
+        default=verbose,
+        help="Keras: 1 progress bar, 2 one line per epoch (default: %(default)s)",
+    )
+
+
+# command -> (one line for python -m training --help, the command's own description)
+_ABOUT = {
+    "train": (
+        "train, export to ONNX, check, evaluate and write models/NAME",
+        "Train on --data, then export, check parity, evaluate on the test split and write the"
+        " bundle with its model card. Keras progress bars show each epoch.",
+    ),
+    "explore": (
+        "train a configuration and measure it on validation and the out-of-domain sets",
+        "Train like 'train', then score IMDB validation and the ood/ sets with the Keras model"
+        " and append the trial (validation figures only) to --trials. Test is not scored and no"
+        " bundle is written.",
+    ),
+    "export": (
+        "export a finished run (runs/NAME) again as a bundle",
+        "Re-export a run's Keras model: ONNX, parity checks, evaluation, model card.",
+    ),
+    "evaluate": (
+        "score a bundle on a labelled dataset (no TensorFlow needed)",
+        "Score a bundle with onnxruntime on a dataset's test (or train) split.",
+    ),
+}
 
 
 def parser(handlers: Mapping[str, Command]) -> argparse.ArgumentParser:
@@ -130,108 +192,48 @@ def parser(handlers: Mapping[str, Command]) -> argparse.ArgumentParser:
         ("export", _add_export),
         ("evaluate", _add_evaluate),
     ):
-        add(commands, handlers[name])
+        about, description = _ABOUT[name]
+        command = commands.add_parser(name, help=about, description=description)
+        add(command)
+        command.set_defaults(command=handlers[name])
     for name, (_module, about) in STUDIES.items():
         commands.add_parser(name, help=f"{about} (options: python -m training {name} --help)")
     return parser
 
 
-def _add_train(commands: Subcommands, handler: Command) -> None:
-    train = commands.add_parser(
-        "train",
-        help="train, export to ONNX, check, evaluate and write models/NAME",
-        description="Train on --data, then export, check parity, evaluate on the test split and"
-        " write the bundle with its model card. Keras progress bars show each epoch.",
-    )
-    train.add_argument(
-        "--preset",
-        choices=sorted(PRESETS),
-        default="default",
-        help="hyperparameter preset (default: %(default)s)",
-    )
+def _add_train(train: argparse.ArgumentParser) -> None:
+    _add_run_flags(train, verbose=1)
     _add_bundle_flags(train)
-    train.add_argument(
-        "--unlabeled-data",
-        type=Path,
-        default=DEFAULT_UNLABELED,
-        help="unlabelled reviews for embedding pretraining: aclImdb train/unsup folder or"
-        " archive, or CSV/JSONL with a text column (default: %(default)s)",
-    )
-    train.add_argument(
-        "--runs-dir",
-        type=Path,
-        default=Path("runs"),
-        help="work folder for the Keras model and history (default: %(default)s)",
-    )
-    train.add_argument(
-        "--verbose",
-        type=int,
-        choices=(0, 1, 2),
-        default=1,
-        help="Keras: 1 progress bar, 2 one line per epoch (default: %(default)s)",
-    )
     _add_config_flags(train)
-    train.set_defaults(command=handler)
 
 
-def _add_explore(commands: Subcommands, handler: Command) -> None:
-    explore = commands.add_parser(
-        "explore",
-        help="train a configuration and measure it on validation and the out-of-domain sets",
-        description="Train like 'train', then score IMDB validation and the ood/ sets with the"
-        " Keras model and append the trial (validation figures only) to --trials. Test is not"
-        " scored and no bundle is written.",
-    )
-    explore.add_argument("--preset", choices=sorted(PRESETS), default="default")
+def _add_explore(explore: argparse.ArgumentParser) -> None:
+    _add_run_flags(explore, verbose=2)
     explore.add_argument("--name", required=True, help="run name (runs/NAME)")
     explore.add_argument("--note", required=True, help="what the trial tries, for the card")
     explore.add_argument(
         "--technique", help="the technique this run leaves out of --against, for the ablation table"
     )
     explore.add_argument("--against", default="the shipped configuration")
-    explore.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    explore.add_argument("--unlabeled-data", type=Path, default=DEFAULT_UNLABELED)
-    explore.add_argument("--ood-dir", type=Path, default=Path("../shared/data/ood"))
-    explore.add_argument("--runs-dir", type=Path, default=Path("runs"))
-    explore.add_argument("--trials", type=Path, default=Path("models/trials.jsonl"))
-    explore.add_argument("--verbose", type=int, choices=(0, 1, 2), default=2)
+    _add_data_flag(explore)
+    explore.add_argument("--ood-dir", type=Path, default=DEFAULT_OOD_DIR)
+    _add_trials_flag(explore)
     _add_config_flags(explore)
-    explore.set_defaults(command=handler)
 
 
-def _add_export(commands: Subcommands, handler: Command) -> None:
-    export = commands.add_parser(
-        "export",
-        help="export a finished run (runs/NAME) again as a bundle",
-        description="Re-export a run's Keras model: ONNX, parity checks, evaluation, model card.",
-    )
+def _add_export(export: argparse.ArgumentParser) -> None:
     export.add_argument(
         "--run", type=Path, required=True, help="run folder, e.g. runs/imdb-sentiment"
     )
     export.add_argument("--preset", default=None, help="preset name to record in the manifest")
     _add_bundle_flags(export)
-    export.set_defaults(command=handler)
 
 
-def _add_evaluate(commands: Subcommands, handler: Command) -> None:
-    evaluate = commands.add_parser(
-        "evaluate",
-        help="score a bundle on a labelled dataset (no TensorFlow needed)",
-        description="Score a bundle with onnxruntime on a dataset's test (or train) split.",
-    )
+def _add_evaluate(evaluate: argparse.ArgumentParser) -> None:
     evaluate.add_argument(
-        "--bundle",
-        type=Path,
-        default=DEFAULT_BUNDLE,
-        help="bundle folder (default: %(default)s)",
+        "--bundle", type=Path, default=DEFAULT_BUNDLE, help="bundle folder (default: %(default)s)"
     )
-    evaluate.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="aclImdb folder or .tar.gz, or CSV/JSONL (default: %(default)s)",
-    )
+    _add_data_flag(evaluate)
     evaluate.add_argument("--split", choices=("test", "train"), default="test")
     evaluate.add_argument("--threads", type=int, default=2, help="onnxruntime threads")
     evaluate.add_argument("--out", type=Path, help="also write metrics.json and plots here")
-    evaluate.set_defaults(command=handler)

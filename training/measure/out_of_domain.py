@@ -22,11 +22,10 @@ import numpy as np
 from sklearn import metrics as skm
 
 from training.fit.calibration import expected_calibration_error
-from training.fit.data import Split
+from training.fit.data import DEFAULT_OOD_DIR, Split
 
 log = logging.getLogger(__name__)
 
-DEFAULT_OOD_DIR = Path("../shared/data/ood")
 # name -> file; each a CSV with text,label columns.
 OOD_FILES = {
     "amazon_books": "amazon_books.csv",
