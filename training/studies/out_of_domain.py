@@ -1,7 +1,7 @@
-"""``python -m training out-of-domain --bundle A --compare B``: one table of several bundles on
-the out-of-domain sets beside two yardsticks fitted or built without these sets (TF-IDF + logistic
-regression on the IMDB training split, and the VADER lexicon), all in the same run; with
-``--update-card`` the table goes into the first bundle's model card."""
+"""Score a bundle on the out-of-domain sets beside other bundles (--compare) and two yardsticks
+fitted or built without these sets (TF-IDF + logistic regression on the IMDB training split, and
+the VADER lexicon), in one run: validation only, nothing is fitted on these sets. With
+--update-card the table goes into the first bundle's model card."""
 
 from __future__ import annotations
 
@@ -75,11 +75,7 @@ def compare(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.out_of_domain",
-        description="Score a bundle on the out-of-domain sets beside other bundles, the TF-IDF"
-        " yardstick and VADER, in one run (validation only: nothing is fitted on these sets).",
-    )
+    parser = argparse.ArgumentParser(prog="python -m training.out_of_domain", description=__doc__)
     measured.add_options(parser, out=False)
     parser.add_argument(
         "--compare", type=Path, action="append", default=[], help="another bundle (repeatable)"

@@ -1,5 +1,5 @@
-"""``python -m training teacher``: the teachers compared on k-fold cross-validation of the
-training split (the test split is never read); the figures behind ``--teacher nb``."""
+"""Compare the teachers on k-fold cross-validation of a training split (the test split is not
+read): the figures behind --teacher nb."""
 
 from __future__ import annotations
 
@@ -40,11 +40,7 @@ def cross_validate(split: Split, kinds: Sequence[Teacher], folds: int, seed: int
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.teacher",
-        description="Compare the teachers on k-fold cross-validation of a training split"
-        " (the test split is not read).",
-    )
+    parser = argparse.ArgumentParser(prog="python -m training.teacher", description=__doc__)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)

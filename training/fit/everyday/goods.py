@@ -1,5 +1,7 @@
-"""Things bought: gadgets, orders and their delivery, books and videos. Each domain is (subjects,
-complaints, praise, plain statements); each subject reads with each predicate of its domain."""
+"""Things bought: gadgets, orders and their delivery, books and videos.
+
+Each domain is (subjects, complaints, praise, plain statements), and each subject reads with each
+predicate of its domain (``training.fit.everyday.DOMAINS``)."""
 
 from __future__ import annotations
 

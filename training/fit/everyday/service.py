@@ -1,5 +1,4 @@
-"""Being served: customer service and restaurants. Each domain is (subjects,
-complaints, praise, plain statements); each subject reads with each predicate of its domain."""
+"""Being served: customer service and restaurants, as ``training.fit.everyday.DOMAINS`` reads."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Travel and hotels: what goes wrong or right on a trip and where one sleeps. Each domain is
-(subjects, complaints, praise, plain statements); each subject reads with each predicate of it."""
+"""Travel and hotels: what goes wrong or right on a trip, and where one sleeps."""
 
 from __future__ import annotations
 
