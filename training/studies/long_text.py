@@ -25,14 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from app.inference.chunking import (
-    POOLING_RULES,
-    ChunkedScorer,
-    ChunkPolicy,
-    pool,
-    whole_token_ids,
-    window_spans,
-)
+from app.inference import chunking
 from app.inference.pipeline import SentimentClassifier, pad_rows
 from training.fit.data import Split, load_dataset, validation_split
 from training.ship import measured
@@ -52,7 +45,7 @@ def window_probabilities(
     rows: list[np.ndarray] = []
     counts = []
     for ids in token_ids:
-        spans = window_spans(len(ids), window, overlap)
+        spans = chunking.window_spans(len(ids), window, overlap)
         rows.extend(ids[start:end] for start, end in spans)
         counts.append(len(spans))
     probabilities = _forward(classifier, rows)
@@ -79,7 +72,7 @@ def long_reviews(classifier: SentimentClassifier, split: Split) -> tuple[Split, 
     kept, ids_kept = [], []
     for start in range(0, len(split), _BATCH):
         for offset, ids in enumerate(
-            whole_token_ids(classifier, split.texts[start : start + _BATCH])
+            chunking.whole_token_ids(classifier, split.texts[start : start + _BATCH])
         ):
             if len(ids) > window:
                 kept.append(start + offset)
@@ -97,8 +90,8 @@ def choose_policy(classifier: SentimentClassifier, validation: Split) -> dict[st
         overlap = int(window * fraction)
         per_review = window_probabilities(classifier, token_ids, overlap)
         windows = float(np.mean([len(p) for p in per_review])) if per_review else 0.0
-        for rule in POOLING_RULES:
-            scores = [pool(p, rule) for p in per_review]
+        for rule in chunking.POOLING_RULES:
+            scores = [chunking.pool(p, rule) for p in per_review]
             accuracy = _accuracy(scores, reviews.labels, threshold) if scores else float("nan")
             grid.append(
                 {"overlap": overlap, "pooling": rule, "accuracy": accuracy, "windows": windows}
@@ -120,7 +113,7 @@ def head_and_tail(ids: np.ndarray, window: int) -> np.ndarray:
 
 
 def compare_readings(
-    classifier: SentimentClassifier, split: Split, policy: ChunkPolicy
+    classifier: SentimentClassifier, split: Split, policy: chunking.ChunkPolicy
 ) -> dict[str, Any]:
     """Accuracy on the reviews of ``split`` longer than the window, read three ways: truncated
     (as the model was trained), head + tail, and chunked with ``policy``."""
@@ -135,9 +128,11 @@ def compare_readings(
     chunked = [
         prediction.score
         for start in range(0, len(reviews), _BATCH)
-        for prediction in ChunkedScorer(classifier, policy)(reviews.texts[start : start + _BATCH])
+        for prediction in chunking.ChunkedScorer(classifier, policy)(
+            reviews.texts[start : start + _BATCH]
+        )
     ]
-    windows = [len(window_spans(len(ids), window, policy.overlap)) for ids in token_ids]
+    windows = [len(chunking.window_spans(len(ids), window, policy.overlap)) for ids in token_ids]
     return {
         "reviews": len(reviews),
         "total_reviews": len(split),
@@ -158,7 +153,7 @@ def measure(classifier: SentimentClassifier, validation: Split, test: Split) -> 
     choice = choose_policy(classifier, validation)
     log.info("validation: %d long reviews, chosen %s", choice["reviews"], choice["chosen"])
     chosen = choice["chosen"] or {"overlap": 0, "pooling": "mean"}
-    policy = ChunkPolicy(chosen["overlap"], chosen["pooling"])
+    policy = chunking.ChunkPolicy(chosen["overlap"], chosen["pooling"])
     test_accuracy = classifier.manifest.metrics.get("test", {}).get("accuracy")
     return {
         "window": classifier.manifest.max_length,
