@@ -29,8 +29,7 @@ TINY = [
     "4",
     "--batch-size",
     "16",
-    "--verbose",
-    "0",
+    "--quiet",
 ]
 REPORT_FILES = {
     "token_fixtures.json",

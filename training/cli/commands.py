@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from training.cli import options
+from training.cli import options, verbosity
 from training.cli.studies import STUDIES, study_main
 from training.fit.config import PRESETS, TrainConfig
 
@@ -25,7 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _configure_logging()
         return study_main(arguments[0])(arguments[1:])
     args = parser.parse_args(arguments)
-    _configure_logging()
+    _configure_logging(verbosity.LOG_LEVELS[getattr(args, "verbosity", "normal")])
     try:
         return int(args.command(args))
     except (ValueError, FileNotFoundError, RuntimeError) as error:
@@ -34,15 +34,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _configure_logging() -> None:
+def _configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(
-        level=logging.INFO,
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
 
 
 def _train(args: argparse.Namespace) -> int:
+    verbosity.import_tensorflow(args.verbosity)
     from training.fit.train import train
     from training.ship.bundle import export_bundle
 
@@ -57,7 +58,7 @@ def _train(args: argparse.Namespace) -> int:
         config,
         args.data,
         args.runs_dir / name,
-        verbose=args.verbose,
+        verbose=verbosity.keras_verbose(args.verbosity),
         unlabeled_path=args.unlabeled_data,
     )
     manifest = export_bundle(
@@ -82,6 +83,7 @@ def _without_missing_unlabeled(config: TrainConfig, unlabeled: Path) -> TrainCon
 
 
 def _explore(args: argparse.Namespace) -> int:
+    verbosity.import_tensorflow(args.verbosity)
     from training.studies.explore import explore
 
     config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
@@ -97,13 +99,14 @@ def _explore(args: argparse.Namespace) -> int:
         trials=args.trials,
         note=args.note,
         ablation=ablation,
-        verbose=args.verbose,
+        verbose=verbosity.keras_verbose(args.verbosity),
     )
     print(json.dumps(trial, indent=2))  # noqa: T201 - the command's output
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
+    verbosity.import_tensorflow("normal")
     from training.fit.train import load_run
     from training.ship.bundle import export_bundle
 

@@ -123,9 +123,9 @@ def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
     _add_trials_flag(parser)
 
 
-def _add_run_flags(parser: argparse.ArgumentParser, verbose: int) -> None:
+def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     """What a command that trains needs beside the hyperparameters: the preset, the unlabelled
-    reviews, the work folder and how much Keras prints."""
+    reviews, the work folder and how much the run prints."""
     parser.add_argument(
         "--preset",
         choices=sorted(PRESETS),
@@ -145,12 +145,24 @@ def _add_run_flags(parser: argparse.ArgumentParser, verbose: int) -> None:
         default=Path("runs"),
         help="work folder for the Keras model and history (default: %(default)s)",
     )
-    parser.add_argument(
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-q",
+        "--quiet",
+        dest="verbosity",
+        action="store_const",
+        const="quiet",
+        default="normal",
+        help="warnings and errors only: no Keras output, no progress lines",
+    )
+    loudness.add_argument(
+        "-v",
         "--verbose",
-        type=int,
-        choices=(0, 1, 2),
-        default=verbose,
-        help="Keras: 1 progress bar, 2 one line per epoch (default: %(default)s)",
+        dest="verbosity",
+        action="store_const",
+        const="verbose",
+        help="debug lines too, and TensorFlow's own start-up lines (by default Keras draws its"
+        " progress bar on a terminal and prints one line per epoch anywhere else)",
     )
 
 
@@ -159,7 +171,8 @@ _ABOUT = {
     "train": (
         "train, export to ONNX, check, evaluate and write models/NAME",
         "Train on --data, then export, check parity, evaluate on the test split and write the"
-        " bundle with its model card. Keras progress bars show each epoch.",
+        " bundle with its model card. Keras shows each epoch: a progress bar on a terminal, one"
+        " line elsewhere.",
     ),
     "explore": (
         "train a configuration and measure it on validation and the out-of-domain sets",
@@ -202,13 +215,13 @@ def parser(handlers: Mapping[str, Command]) -> argparse.ArgumentParser:
 
 
 def _add_train(train: argparse.ArgumentParser) -> None:
-    _add_run_flags(train, verbose=1)
+    _add_run_flags(train)
     _add_bundle_flags(train)
     _add_config_flags(train)
 
 
 def _add_explore(explore: argparse.ArgumentParser) -> None:
-    _add_run_flags(explore, verbose=2)
+    _add_run_flags(explore)
     explore.add_argument("--name", required=True, help="run name (runs/NAME)")
     explore.add_argument("--note", required=True, help="what the trial tries, for the card")
     explore.add_argument(
