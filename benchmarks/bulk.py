@@ -35,7 +35,7 @@ THREADS = 2
 
 
 def imdb_texts(data: Path, copies: int) -> list[str]:
-    from training.data import load_dataset
+    from training.fit.data import load_dataset
 
     dataset = load_dataset(data)
     return (dataset.train.texts + dataset.test.texts) * copies

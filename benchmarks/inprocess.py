@@ -40,7 +40,7 @@ def onnx_predict(bundle: Path, threads: int) -> Predict:
 def keras_predict(bundle: Path, keras_model: Path) -> Predict:
     import keras
 
-    import training.model  # noqa: F401  (registers the custom pooling layer)
+    import training.fit.model  # noqa: F401  (registers the custom pooling layer)
     from app.inference.bundle import load_tokenizer, read_manifest
     from app.inference.pipeline import encode
 

@@ -34,7 +34,7 @@ from training.cli import main as training  # noqa: E402
 
 SMALL = [
     "--epochs", "2", "--vocab-size", "300", "--max-length", "60", "--embedding-dim", "8",
-    "--units", "4", "--batch-size", "16", "--verbose", "0", "--bigram-buckets", "50",
+    "--units", "4", "--batch-size", "16", "--quiet", "--bigram-buckets", "50",
     "--distillation-reviews", "100", "--negation-sentences", "60", "--review-crops", "100",
     "--everyday-sentences", "60", "--quantize-embeddings", "--embedding-pretraining-epochs", "0",
 ]  # fmt: skip

@@ -39,7 +39,7 @@ class Workload:
 def from_dataset(data: Path, bundle: Path, count: int, seed: int) -> Workload:
     """``sample`` over the test split of the dataset at ``data``, with the bundle's tokenizer."""
     from app.inference.bundle import load_tokenizer, read_manifest
-    from training.data import load_dataset
+    from training.fit.data import load_dataset
 
     texts = load_dataset(data).test.texts
     return sample(texts, load_tokenizer(bundle, read_manifest(bundle)), count, seed)

@@ -53,3 +53,7 @@ def read_output(path: Path) -> list[dict[str, object]]:
     if path.suffix == ".jsonl":
         return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     return pq.read_table(path).to_pylist()
+
+
+# format -> the writer of a file in it
+WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}

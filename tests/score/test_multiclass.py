@@ -15,14 +15,11 @@ from app.score.rows import RESULT_COLUMNS, result_columns
 from tests.multiclass_bundle import LABELS
 from tests.score.conftest import (
     BAD_TEXTS,
+    WRITERS,
     read_output,
     review_rows,
-    write_csv,
-    write_jsonl,
-    write_parquet,
 )
 
-WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
 LABEL_COLUMNS = [f"score_{label}" for label in LABELS]
 
 

@@ -25,14 +25,12 @@ from tests.api.conftest import make_settings
 from tests.conftest import SHIPPED_BUNDLE
 from tests.score.conftest import (
     BAD_TEXTS,
+    WRITERS,
     read_output,
     review_rows,
     write_csv,
     write_jsonl,
-    write_parquet,
 )
-
-WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
 
 
 def score(*args: object) -> int:

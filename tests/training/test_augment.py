@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from tests.conftest import write_aclimdb_tree
-from training.augment import SUBJECTS, negation_sentences, polar_words
-from training.baseline import fit_ngram_model
-from training.behaviour.cases import build_cases
-from training.data import load_dataset
+from training.fit.augment import SUBJECTS, negation_sentences, polar_words
+from training.fit.data import load_dataset
+from training.fit.ngram import fit_ngram_model
+from training.measure.behaviour.cases import build_cases
 
 POSITIVE = ["wonderful", "superb", "moving"]
 NEGATIVE = ["dull", "awful", "pointless"]

@@ -9,8 +9,8 @@ import pytest
 
 from app.inference.pipeline import SentimentClassifier
 from tests.inference.conftest import SHIPPED_BUNDLE
-from training.behaviour import NOT_STRONG_ADJECTIVE, SuiteResult, render_markdown, run_suite
-from training.behaviour.everyday import EVERYDAY, NO_SENTIMENT
+from training.measure.behaviour import NOT_STRONG_ADJECTIVE, SuiteResult, render_markdown, run_suite
+from training.measure.behaviour.everyday import EVERYDAY, NO_SENTIMENT
 
 REQUIRED_OVERALL_PASS_RATE = 0.85
 REQUIRED_EVERYDAY_PASS_RATE = 0.85

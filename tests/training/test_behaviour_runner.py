@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 import pytest
 
 from app.inference.pipeline import Prediction
-from training.behaviour import NOT_STRONG_ADJECTIVE, build_cases, render_markdown, run_suite
-from training.behaviour.checks import Expect, Label, Ordered, Same, Within
-from training.behaviour.perturb import exclaimed, typo, without_punctuation
+from training.measure.behaviour import NOT_STRONG_ADJECTIVE, build_cases, render_markdown, run_suite
+from training.measure.behaviour.checks import Expect, Label, Ordered, Same, Within
+from training.measure.behaviour.perturb import exclaimed, typo, without_punctuation
 
 CAPABILITIES = {
     "vocabulary",

@@ -5,15 +5,15 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from training.calibration import (
+from training.fit.calibration import (
     choose_threshold,
     expected_calibration_error,
     fit_temperature,
     fold_temperature,
     logits_of,
 )
-from training.config import TrainConfig
-from training.model import build_model
+from training.fit.config import TrainConfig
+from training.fit.model import build_model
 
 
 def _overconfident(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from training.cli import _config_from, _parser
-from training.config import PRESETS, PUBLISHED_RECIPE, TrainConfig
+from training.cli.commands import _config_from, _parser
+from training.fit.config import PRESETS, PUBLISHED_RECIPE, TrainConfig
 
 
 def test_published_recipe_is_the_tutorials_hyperparameters() -> None:

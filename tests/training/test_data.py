@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import add_to_archive, write_aclimdb_tree, write_archive, write_unlabeled_tree
-from training.data import DatasetError, load_dataset, load_unlabeled_texts, validation_split
+from training.fit.data import DatasetError, load_dataset, load_unlabeled_texts, validation_split
 
 
 def test_reads_aclimdb_tree_with_official_split(aclimdb_tree: Path) -> None:

@@ -29,8 +29,7 @@ TINY = [
     "4",
     "--batch-size",
     "16",
-    "--verbose",
-    "0",
+    "--quiet",
 ]
 REPORT_FILES = {
     "token_fixtures.json",
@@ -186,9 +185,9 @@ def test_parity_check_catches_a_graph_that_is_not_the_model(
 ) -> None:
     import keras
 
-    from training.config import TrainConfig
-    from training.export import ExportError, check_parity
-    from training.model import build_model
+    from training.fit.config import TrainConfig
+    from training.fit.model import build_model
+    from training.ship.export import ExportError, check_parity
 
     config = TrainConfig(
         **json.loads((lstm_bundle.parent.parent / "runs" / "tiny-lstm" / "config.json").read_text())
@@ -312,9 +311,9 @@ def test_own_csv_without_unlabelled_reviews_falls_back(
     import csv
 
     from tests.conftest import synthetic_reviews
-    from training import cli
+    from training.cli import options
 
-    monkeypatch.setattr(cli, "DEFAULT_UNLABELED", tmp_path / "absent_unsup.tar.gz")
+    monkeypatch.setattr(options, "DEFAULT_UNLABELED", tmp_path / "absent_unsup.tar.gz")
     data = tmp_path / "reviews.csv"
     with data.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)

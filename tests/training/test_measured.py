@@ -11,8 +11,9 @@ import pytest
 from app.inference.pipeline import SentimentClassifier
 from tests.conftest import synthetic_reviews
 from tests.inference.conftest import SHIPPED_BUNDLE
-from training import faithfulness, long_text, measured
-from training.data import Split
+from training.fit.data import Split
+from training.ship import measured
+from training.studies import faithfulness, long_text
 
 
 def split_of(count: int, seed: int) -> Split:

@@ -1,5 +1,5 @@
-from training.config import PUBLISHED_RECIPE
-from training.model_card import _ablation, _seeds, trial_row
+from training.fit.config import PUBLISHED_RECIPE
+from training.ship.card_lines import ablation, seeds, trial_row
 
 
 def _config(**changes: object) -> dict[str, object]:
@@ -63,7 +63,7 @@ def test_ablation_rows_put_with_and_without_the_technique_in_their_columns() -> 
             "left_out": True,
         },
     }
-    lines = _ablation([{"validation_accuracy": 0.9}, added, left_out])
+    lines = ablation([{"validation_accuracy": 0.9}, added, left_out])
     assert lines[-2] == (
         "| cosine decay | constant rate | 0.9120 | 0.9196 | -0.0076 | - | - | - | no |"
     )
@@ -72,8 +72,8 @@ def test_ablation_rows_put_with_and_without_the_technique_in_their_columns() -> 
     )
     left_out["out_of_domain"] = {"mean_accuracy": 0.80}
     left_out["ablation"]["baseline_out_of_domain_mean"] = 0.85  # type: ignore[index]
-    assert _ablation([left_out])[-1].endswith("| 0.8500 | 0.8000 | +0.0500 | yes |")
-    assert _ablation([{"validation_accuracy": 0.9}]) == []
+    assert ablation([left_out])[-1].endswith("| 0.8500 | 0.8000 | +0.0500 | yes |")
+    assert ablation([{"validation_accuracy": 0.9}]) == []
 
 
 def _run(seed: int, test_accuracy: float | None, **changes: object) -> dict[str, object]:
@@ -89,7 +89,7 @@ def test_seeds_give_mean_and_sd_of_the_same_configuration_only() -> None:
         _run(3, 0.9027, teacher="tfidf"),  # another configuration
         _run(4, None, teacher="nb"),  # validation only: no test figure
     ]
-    line = _seeds(shipped, trials)[2]
+    line = seeds(shipped, trials)[2]
     assert "with 3 seeds" in line and "**91.23% ± 0.09%**" in line  # sd with ddof=1
     assert "seed 1: 91.20%, seed 2: 91.17%, seed 42: 91.33%" in line
     assert line.endswith("This bundle is seed 42.")
@@ -98,9 +98,9 @@ def test_seeds_give_mean_and_sd_of_the_same_configuration_only() -> None:
 def test_a_setting_added_after_a_trial_counts_as_its_default() -> None:
     old = _run(1, 0.90)
     old["config"] = {k: v for k, v in old["config"].items() if k != "teacher"}  # type: ignore[union-attr]
-    assert _seeds(_config(seed=2), [old, _run(2, 0.91)])  # both the default teacher
-    assert not _seeds(_config(seed=2, teacher="nb"), [old, _run(2, 0.91, teacher="nb")])
+    assert seeds(_config(seed=2), [old, _run(2, 0.91)])  # both the default teacher
+    assert not seeds(_config(seed=2, teacher="nb"), [old, _run(2, 0.91, teacher="nb")])
 
 
 def test_one_run_is_no_spread() -> None:
-    assert _seeds(_config(seed=42), [_run(42, 0.91)]) == []
+    assert seeds(_config(seed=42), [_run(42, 0.91)]) == []

@@ -5,9 +5,9 @@ from __future__ import annotations
 import keras
 import pytest
 
-from training.config import TrainConfig
-from training.model import build_model
-from training.train import fit_callbacks
+from training.fit.config import TrainConfig
+from training.fit.model import build_model
+from training.fit.train import fit_callbacks
 
 TINY = TrainConfig(vocab_size=50, max_length=12, embedding_dim=4, units=3, epochs=2, seed=3)
 

@@ -13,7 +13,7 @@ import pytest
 
 from app.inference.pipeline import SentimentClassifier
 from tests.inference.conftest import SHIPPED_BUNDLE
-from training import out_of_domain, out_of_domain_card
+from training.measure import out_of_domain, out_of_domain_card
 
 OOD_DIR = Path(
     os.environ.get("OOD_DIR", Path(__file__).resolve().parents[2].parent / "shared/data/ood")

@@ -7,7 +7,7 @@ import numpy as np
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from training.quantize import dequantized, quantize_gathers, quantized
+from training.fit.quantize import dequantized, quantize_gathers, quantized
 
 
 def test_rows_round_to_within_half_a_step() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from training.data import load_dataset
+from training.fit.data import load_dataset
 
 ARCHIVE = Path(
     os.environ.get(

@@ -8,9 +8,9 @@ import re
 import numpy as np
 import pytest
 
-from training.behaviour.cases import build_cases
-from training.crops import MAX_SENTENCES, review_crops, sentences_of
-from training.everyday import COMPLAINTS, NEUTRAL_TARGET, PRAISE, STATEMENTS, everyday_sentences
+from training.fit.crops import MAX_SENTENCES, review_crops, sentences_of
+from training.fit.everyday import COMPLAINTS, NEUTRAL_TARGET, PRAISE, STATEMENTS, everyday_sentences
+from training.measure.behaviour.cases import build_cases
 
 REVIEWS = [
     "A wonderful film.<br /><br />The cast is superb! I laughed a lot. Go and see it.",

@@ -7,9 +7,9 @@ import json
 import pytest
 
 from tests.inference.conftest import SHIPPED_BUNDLE
-from training.behaviour.__main__ import main as behaviour_main
 from training.cli import main
-from training.studies import STUDIES
+from training.cli.studies import STUDIES
+from training.studies.behaviour import main as behaviour_main
 
 
 def test_help_lists_every_study(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,10 +10,11 @@ import pytest
 from scipy import sparse
 
 from tests.conftest import write_aclimdb_tree
-from training.augment import polar_words
-from training.baseline import positive_scores
-from training.data import Split, load_dataset
-from training.teacher import NaiveBayesScaling, cross_validate, feature_weights, fit_teacher, main
+from training.fit.augment import polar_words
+from training.fit.data import Split, load_dataset
+from training.fit.ngram import positive_scores
+from training.fit.teacher import NaiveBayesScaling, feature_weights, fit_teacher
+from training.studies.teachers import cross_validate, main
 
 
 def test_naive_bayes_ratio_is_the_smoothed_log_count_ratio() -> None:

@@ -7,7 +7,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from app.inference.pipeline import encode
-from training.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
+from training.fit.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
 
 CORPUS = [
     "This movie was fantastic!<br /><br />Really fantastic.",

@@ -1,0 +1,174 @@
+"""``python -m training``: train, export and evaluate bundles from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from training.cli import options, verbosity
+from training.cli.studies import STUDIES, study_main
+from training.fit.config import PRESETS, TrainConfig
+
+log = logging.getLogger("training")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    if arguments and arguments[0] in STUDIES:  # a study parses its own options
+        _configure_logging()
+        return study_main(arguments[0])(arguments[1:])
+    args = parser.parse_args(arguments)
+    _configure_logging(verbosity.LOG_LEVELS[getattr(args, "verbosity", "normal")])
+    try:
+        return int(args.command(args))
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        # Data, bundle and export errors already name the culprit: one line, no traceback.
+        log.error("%s", error)
+        return 1
+
+
+def _configure_logging(level: int = logging.INFO) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _train(args: argparse.Namespace) -> int:
+    verbosity.import_tensorflow(args.verbosity)
+    from training.fit.train import train
+    from training.ship.bundle import export_bundle
+
+    config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
+    name = args.name or (
+        options.DEFAULT_NAME
+        if args.preset == "default"
+        else f"{options.DEFAULT_NAME}-{args.preset}"
+    )
+    log.info("training %s with %s", name, json.dumps(config.to_dict()))
+    run = train(
+        config,
+        args.data,
+        args.runs_dir / name,
+        verbose=verbosity.keras_verbose(args.verbosity),
+        unlabeled_path=args.unlabeled_data,
+    )
+    manifest = export_bundle(
+        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
+    )
+    _print_summary(manifest.metrics)
+    return 0
+
+
+def _without_missing_unlabeled(config: TrainConfig, unlabeled: Path) -> TrainConfig:
+    """The documented fallback for data without unlabelled reviews: when the default archive
+    is absent (a user's own CSV/JSONL on another machine), train without what needs it."""
+    needs = config.embedding_pretraining_epochs or config.distillation_reviews
+    if not needs or unlabeled != options.DEFAULT_UNLABELED or unlabeled.exists():
+        return config
+    log.warning(
+        "%s not found: training without word2vec pretraining and distillation"
+        " (pass --unlabeled-data FILE to use your own unlabelled reviews)",
+        unlabeled,
+    )
+    return config.replace(embedding_pretraining_epochs=0, distillation_reviews=0)
+
+
+def _explore(args: argparse.Namespace) -> int:
+    verbosity.import_tensorflow(args.verbosity)
+    from training.studies.explore import explore
+
+    config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
+    ablation = None
+    if args.technique:
+        ablation = {"technique": args.technique, "against": args.against, "left_out": True}
+    trial = explore(
+        config,
+        args.data,
+        args.runs_dir / args.name,
+        unlabeled=args.unlabeled_data,
+        ood_dir=args.ood_dir,
+        trials=args.trials,
+        note=args.note,
+        ablation=ablation,
+        verbose=verbosity.keras_verbose(args.verbosity),
+    )
+    print(json.dumps(trial, indent=2))  # noqa: T201 - the command's output
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    verbosity.import_tensorflow("normal")
+    from training.fit.train import load_run
+    from training.ship.bundle import export_bundle
+
+    run = load_run(args.run, args.data)
+    name = args.name or args.run.name
+    manifest = export_bundle(
+        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
+    )
+    _print_summary(manifest.metrics)
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from app.inference.pipeline import SentimentClassifier
+    from training.fit.data import load_dataset
+    from training.measure.metrics import binary_metrics, plot_confusion, plot_roc, score_split
+
+    classifier = SentimentClassifier.from_bundle(args.bundle, intra_op_threads=args.threads)
+    dataset = load_dataset(args.data)
+    split = dataset.test if args.split == "test" else dataset.train
+    log.info("scoring %d %s reviews of %s", len(split), args.split, dataset.source)
+    scores = score_split(
+        classifier,
+        split,
+        progress=lambda done, total: (
+            log.info("scored %d/%d", done, total) if done == total else None
+        ),
+    )
+    result = binary_metrics(split.labels, scores, classifier.manifest.threshold)
+    result["bundle"] = {"name": classifier.manifest.name, "version": classifier.manifest.version}
+    result["dataset"] = {"source": dataset.source, "sha256": dataset.sha256, "split": args.split}
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        plot_roc(split.labels, scores, args.out, result["roc_auc"])
+        plot_confusion(result["confusion_matrix"], args.out)
+        (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))  # noqa: T201 - the command's output
+    return 0
+
+
+def _print_summary(metrics: dict[str, Any]) -> None:
+    test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
+    parity = metrics["export_parity"]
+    print(  # noqa: T201 - the command's output
+        f"test accuracy {test['accuracy']:.4f} (yardstick {baseline['accuracy']:.4f}),"
+        f" ROC-AUC {test['roc_auc']:.4f};"
+        f" trained {metrics['training']['train_seconds'] / 60:.1f} min;"
+        f" Keras vs ONNX {parity['keras_onnx_max_abs_diff']:.1e},"
+        f" alone vs batch {parity['alone_vs_batch_max_abs_diff']:.1e}"
+    )
+
+
+def _config_from(args: argparse.Namespace) -> TrainConfig:
+    overrides = {
+        field.name: getattr(args, field.name)
+        for field in dataclasses.fields(TrainConfig)
+        if getattr(args, field.name, None) is not None
+    }
+    return PRESETS[args.preset].replace(**overrides)
+
+
+def _parser() -> argparse.ArgumentParser:
+    return options.parser(
+        {"train": _train, "explore": _explore, "export": _export, "evaluate": _evaluate}
+    )

@@ -1,0 +1,169 @@
+"""The stages that make and fit the network, in the Keras examples' order: build the model, start
+its embedding from word2vec, fit it, round its tables to int8, calibrate it on validation, and
+save the run. Each reads and fills a ``RunState``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import keras
+import numpy as np
+
+from training.fit.batches import batch_count, length_bucketed_batches
+from training.fit.calibration import (
+    choose_threshold,
+    expected_calibration_error,
+    fit_temperature,
+    fold_temperature,
+)
+from training.fit.config import TrainConfig
+from training.fit.data import Split
+from training.fit.embeddings import pretrain_embeddings
+from training.fit.model import build_model
+from training.fit.quantize import fake_quantize_embeddings
+from training.fit.run import HISTORY_FILE, KERAS_FILE, SUMMARY_FILE, RunState
+
+log = logging.getLogger(__name__)
+
+
+def build(run: RunState) -> None:
+    """The layers of training.fit.model; the summary goes to the log and the report."""
+    assert run.rows is not None
+    steps = batch_count(len(run.rows[0]), run.config.batch_size)
+    run.model = build_model(run.config, steps_per_epoch=steps)
+    summary: list[str] = []
+    run.model.summary(print_fn=lambda line, **_: summary.append(line))
+    (run.run_dir / SUMMARY_FILE).write_text("\n".join(summary) + "\n")
+    log.info("model summary:\n%s", "\n".join(summary))
+
+
+def start_embedding(run: RunState) -> None:
+    """Optionally start the embedding from word2vec on unlabelled reviews plus the fit rows
+    (never validation or test text)."""
+    config = run.config
+    if not config.embedding_pretraining_epochs:
+        return
+    assert run.model is not None and run.tokenizer is not None and run.fit_split is not None
+    with run.clock.stage("word2vec"):
+        weights = pretrain_embeddings(
+            run.tokenizer,
+            [*run.fit_split.texts, *run.extra],
+            config.embedding_dim,
+            config.embedding_pretraining_epochs,
+            config.seed,
+        )
+    run.model.get_layer("embedding").set_weights([weights])
+    assert run.unlabeled_path is not None  # read_data refused the run otherwise
+    run.unlabeled = {"source": run.unlabeled_path.name, "reviews": len(run.extra)}
+
+
+def fit(run: RunState) -> None:
+    """Batches of similar length (the mask makes padding irrelevant to the result); optionally
+    stop early on validation loss, and/or keep the best epoch's weights."""
+    config = run.config
+    assert run.model is not None and run.rows is not None and run.validation is not None
+    ids, targets, lengths = run.rows[0], run.rows[2], run.rows[1]
+    batches = length_bucketed_batches(ids, targets, lengths, config.batch_size, config.seed)
+    started = time.perf_counter()
+    with run.clock.stage("training"):
+        history = run.model.fit(
+            batches,
+            validation_data=(run.validation_ids, run.validation.labels.astype(np.float32)),
+            epochs=config.epochs,
+            shuffle=False,  # the batches are shuffled, seeded, by length_bucketed_batches
+            callbacks=fit_callbacks(config, run.verbose),
+            verbose=run.verbose,
+        )
+    run.train_seconds = time.perf_counter() - started
+    run.history = {key: [float(v) for v in values] for key, values in history.history.items()}
+    epochs_run = len(run.history["val_loss"])
+    best = int(np.argmin(run.history["val_loss"])) + 1
+    run.best_epoch = best if config.restore_best_epoch else epochs_run
+    log.info(
+        "trained %d epochs in %.0f s; kept epoch %d",
+        len(run.history["loss"]),
+        run.train_seconds,
+        run.best_epoch,
+    )
+
+
+def fit_callbacks(config: TrainConfig, verbose: int = 0) -> list[keras.callbacks.Callback]:
+    """Early stopping on validation loss, and/or keeping the best epoch's weights."""
+    callbacks: list[keras.callbacks.Callback] = []
+    if config.early_stopping_patience or config.restore_best_epoch:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=config.early_stopping_patience or config.epochs,
+                restore_best_weights=config.restore_best_epoch,
+                verbose=verbose,
+            )
+        )
+    return callbacks
+
+
+def quantize(run: RunState) -> None:
+    """Optionally round the embedding tables to int8 rows now, so that calibration and every
+    later check see the model as it will be served; measure what that did on validation."""
+    if not run.config.quantize_embeddings:
+        return
+    model, validation = run.model, run.validation
+    assert model is not None and validation is not None
+    before = model.predict(run.validation_ids, batch_size=256, verbose=0).reshape(-1)
+    layers = fake_quantize_embeddings(model)
+    after = model.predict(run.validation_ids, batch_size=256, verbose=0).reshape(-1)
+    run.quantization = {
+        "layers": layers,
+        "validation_accuracy_float32": float(np.mean((before >= 0.5) == validation.labels)),
+        "validation_accuracy_int8": float(np.mean((after >= 0.5) == validation.labels)),
+        "max_abs_score_change": float(np.max(np.abs(after - before))),
+    }
+    log.info("embedding tables stored as int8: %s", run.quantization)
+
+
+def calibrate(run: RunState) -> None:
+    """One temperature fitted on validation, folded into the classifier's weights; then the
+    threshold, also chosen on validation."""
+    if not run.config.calibrate:
+        return
+    assert run.model is not None and run.validation is not None
+    with run.clock.stage("calibration"):
+        run.calibration, run.threshold = _calibrated(run.model, run.validation_ids, run.validation)
+
+
+def _calibrated(
+    model: keras.Model, validation_ids: np.ndarray | None, validation: Split
+) -> tuple[dict[str, float], float]:
+    before = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
+    temperature = fit_temperature(before, validation.labels)
+    fold_temperature(model, temperature)
+    after = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
+    threshold = choose_threshold(validation.labels, after)
+    calibration = {
+        "temperature": temperature,
+        "validation_ece_before": expected_calibration_error(validation.labels, before),
+        "validation_ece_after": expected_calibration_error(validation.labels, after),
+    }
+    log.info("calibration on validation: %s; threshold %.2f", calibration, threshold)
+    return calibration, threshold
+
+
+def save(run: RunState) -> None:
+    """The Keras model and what the exporter and the card need of the run's history."""
+    assert run.model is not None
+    run.model.save(run.run_dir / KERAS_FILE, include_optimizer=False)
+    record = {
+        "history": run.history,
+        "best_epoch": run.best_epoch,
+        "train_seconds": run.train_seconds,
+        "unlabeled": run.unlabeled,
+        "distillation": run.distillation,
+        "short_texts": run.short_texts,
+        "quantization": run.quantization,
+        "calibration": run.calibration,
+        "threshold": run.threshold,
+        "stages": run.clock.seconds,
+    }
+    (run.run_dir / HISTORY_FILE).write_text(json.dumps(record, indent=2) + "\n")

@@ -1,0 +1,140 @@
+"""The classifier: embedding -> dropout -> recurrent layer -> pooling -> dropout -> sigmoid.
+
+The recipe classifies from the recurrent layer's last state. The shipped default adds two
+things around the same recurrent layer:
+
+- word-pair (bigram) embeddings: each token's pair with the token before it is hashed into
+  ``bigram_buckets`` rows of a second table, added to the word's own embedding, so the LSTM
+  reads "not good" as a unit from its first step (Johnson & Zhang's region embeddings);
+- pooling over every step: the mean, or the mean and the maximum side by side, of the
+  recurrent layer's outputs over the text's real tokens.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+from training.fit.config import TrainConfig
+from training.fit.tokenizer import PAD_ID
+
+INPUT_NAME = "input_ids"
+OUTPUT_NAME = "probability"
+_CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
+# Odd multipliers of the pair hash; ids stay far below 2**63 / 40503 for any vocabulary.
+_PREVIOUS_FACTOR, _TOKEN_FACTOR = 40503, 7919
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
+class MaskedMean(layers.Layer):
+    """Mean over the time steps the padding mask keeps; 0 for a text with no tokens (Keras'
+    GlobalAveragePooling1D would divide 0 by 0 there)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs: keras.KerasTensor, mask: keras.KerasTensor | None = None) -> object:
+        if mask is None:
+            return ops.mean(inputs, axis=1)
+        weights = ops.expand_dims(ops.cast(mask, inputs.dtype), -1)
+        return ops.sum(inputs * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+    def compute_mask(self, inputs: object, mask: object = None) -> None:
+        return None
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
+class HashedBigrams(layers.Layer):
+    """Each position's pair (previous token, token) hashed to an id in 1..buckets; 0 at padding.
+
+    The first token pairs with the pad id, i.e. "start of text". A position's id depends only on
+    its own and the previous token, never on padding or on other rows.
+    """
+
+    def __init__(self, buckets: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.buckets = buckets
+
+    def call(self, ids: keras.KerasTensor) -> object:
+        previous = ops.concatenate([ops.zeros_like(ids[:, :1]), ids[:, :-1]], axis=1)
+        hashed = ops.mod(previous * _PREVIOUS_FACTOR + ids * _TOKEN_FACTOR, self.buckets) + 1
+        return hashed * ops.cast(ops.not_equal(ids, PAD_ID), "int64")
+
+    def get_config(self) -> dict[str, object]:
+        return {**super().get_config(), "buckets": self.buckets}
+
+
+@keras.saving.register_keras_serializable(package="sentiment")
+class MeanMaxOverTokens(layers.Layer):
+    """[mean, max] of a sequence over the positions whose input id is not padding; zeros for a
+    text with no tokens. The mask comes from the ids themselves, so the exported graph (whose
+    recurrent layer stops at each row's length) computes exactly what the masked model does."""
+
+    def call(self, inputs: list[keras.KerasTensor], mask: object = None) -> object:
+        sequence, ids = inputs
+        keep = ops.expand_dims(ops.cast(ops.not_equal(ids, PAD_ID), sequence.dtype), -1)
+        count = ops.sum(keep, axis=1)
+        mean = ops.sum(sequence * keep, axis=1) / ops.maximum(count, 1.0)
+        # Padded steps are pushed far below any LSTM output (|h| < 1) before the max.
+        largest = ops.max(sequence * keep - (1.0 - keep) * 1e4, axis=1) * ops.minimum(count, 1.0)
+        return ops.concatenate([mean, largest], axis=-1)
+
+    def compute_mask(self, inputs: object, mask: object = None) -> None:
+        return None
+
+
+def build_model(
+    config: TrainConfig, *, mask_padding: bool = True, steps_per_epoch: int = 1
+) -> keras.Model:
+    """Build (and compile) the classifier.
+
+    ``steps_per_epoch`` sizes the cosine learning-rate schedule, if the config asks for one.
+
+    ``mask_padding=False`` builds the export twin: the same layers and weights without the
+    padding mask, which tf2onnx turns into one fused recurrent op; the exporter then restores
+    the mask's effect with per-row ``sequence_lens`` (see ``training.ship.export``).
+    """
+    ids = keras.Input(shape=(None,), dtype="int64", name=INPUT_NAME)
+    x = layers.Embedding(
+        config.vocab_size, config.embedding_dim, mask_zero=mask_padding, name="embedding"
+    )(ids)
+    if config.bigram_buckets:
+        pairs = HashedBigrams(config.bigram_buckets, name="bigram_ids")(ids)
+        bigrams = layers.Embedding(
+            config.bigram_buckets + 1,
+            config.embedding_dim,
+            mask_zero=mask_padding,
+            embeddings_initializer="zeros",  # start as the plain word model, learn the pairs
+            name="bigram_embedding",
+        )(pairs)
+        x = layers.Add(name="word_and_pair")([x, bigrams])
+    x = layers.Dropout(config.dropout, name="dropout_in")(x)
+    sequences = config.pooling != "last"
+    recurrent = _CELLS[config.cell](config.units, return_sequences=sequences, name=config.cell)
+    if config.bidirectional:
+        recurrent = layers.Bidirectional(recurrent, name=f"bi_{config.cell}")
+    x = recurrent(x)
+    if config.pooling == "mean":
+        x = MaskedMean(name="mean_over_time")(x)
+    elif config.pooling == "mean_max":
+        x = MeanMaxOverTokens(name="mean_max_over_tokens")([x, ids])
+    x = layers.Dropout(config.dropout, name="dropout_out")(x)
+    probability = layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)(x)
+    model = keras.Model(ids, probability, name=f"sentiment_{config.cell}")
+    model.compile(
+        optimizer=_optimizer(config, steps_per_epoch),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Adam, optionally with a learning rate that decays along a cosine to 0 over all epochs."""
+    rate: float | keras.optimizers.schedules.LearningRateSchedule = config.learning_rate
+    if config.learning_rate_schedule == "cosine":
+        rate = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=config.epochs * steps_per_epoch
+        )
+    return keras.optimizers.Adam(learning_rate=rate, clipnorm=config.clipnorm or None)

@@ -1,0 +1,176 @@
+"""The stages that make the training rows: read the data, vectorise it, and add what the network
+learns from beside the labelled rows (the teacher's soft labels and negation sentences, review
+crops and everyday sentences). Each reads and fills a ``RunState``."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from app.inference.pipeline import EncodedBatch, encode
+from training.fit.augment import negation_sentences, polar_words
+from training.fit.config import TrainConfig
+from training.fit.crops import review_crops
+from training.fit.data import Split, load_dataset, load_unlabeled_texts, validation_split
+from training.fit.everyday import everyday_sentences
+from training.fit.ngram import positive_scores
+from training.fit.run import CONFIG_FILE, TOKENIZER_FILE, Rows, RunState
+from training.fit.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
+from training.fit.teacher import fit_teacher
+from training.fit.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
+
+log = logging.getLogger(__name__)
+
+
+def read_data(run: RunState) -> None:
+    """The official train/test split; validation is a seeded 10% of train, both classes."""
+    config = run.config
+    with run.clock.stage("read data"):
+        run.dataset = load_dataset(run.data_path, seed=config.seed)
+        run.fit_split, run.validation = validation_split(
+            run.dataset.train, config.validation_fraction, config.seed
+        )
+        run.extra = _unlabeled_texts(config, run.unlabeled_path)
+    log.info(
+        "data %s: %d train (%d fit, %d validation), %d test, %d unlabelled",
+        run.dataset.source,
+        len(run.dataset.train),
+        len(run.fit_split),
+        len(run.validation),
+        len(run.dataset.test),
+        len(run.extra),
+    )
+
+
+def vectorise(run: RunState) -> None:
+    """The tokenizer learns from the fit rows only; we save it, read it back and encode with the
+    serving code, so training sees exactly what the server will compute."""
+    assert run.fit_split is not None and run.validation is not None
+    with run.clock.stage("tokenizer"):
+        tokenizer_path = run.run_dir / TOKENIZER_FILE
+        fit_tokenizer(
+            run.fit_split.texts, run.config.vocab_size, run.config.max_length, run.config.truncation
+        ).save(str(tokenizer_path))
+        tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        # A small corpus may have fewer distinct tokens than asked for: size the embedding to fit.
+        run.config = run.config.replace(vocab_size=tokenizer.get_vocab_size())
+        (run.run_dir / CONFIG_FILE).write_text(json.dumps(run.config.to_dict(), indent=2) + "\n")
+        fit_batch = encode(tokenizer, run.fit_split.texts, PAD_ID)
+        run.validation_ids = encode(tokenizer, run.validation.texts, PAD_ID).input_ids
+    run.tokenizer = tokenizer
+    _describe(fit_batch, tokenizer, run.config)
+    run.rows = (fit_batch.input_ids, fit_batch.lengths, run.fit_split.labels.astype(np.float32))
+
+
+def distil(run: RunState) -> None:
+    """An n-gram model fitted on the fit rows scores unlabelled reviews, and the network learns
+    from those soft labels beside the labelled rows (knowledge distillation): three times the
+    reviews to learn word order from, with no label taken from validation or test. Negation
+    sentences are built from the teacher's most polar words."""
+    config = run.config
+    if not (config.distillation_reviews or config.negation_sentences):
+        return
+    assert run.fit_split is not None and run.validation is not None
+    with run.clock.stage("teacher"):
+        teacher = fit_teacher(config.teacher, run.fit_split, config.seed)
+        validation_scores = positive_scores(teacher, run.validation.texts)
+        run.distillation = {
+            "teacher": f"{TEACHER_DESCRIPTIONS[config.teacher]}, fitted on the fit rows",
+            "teacher_validation_accuracy": float(
+                np.mean((validation_scores >= 0.5) == run.validation.labels)
+            ),
+            "reviews": 0,
+        }
+        if config.distillation_reviews:
+            order = np.random.default_rng(config.seed).permutation(len(run.extra))
+            taught = [run.extra[i] for i in order[: config.distillation_reviews]]
+            _add_rows(run, taught, positive_scores(teacher, taught))
+            run.distillation["reviews"] = len(taught)
+        if config.negation_sentences:
+            positive, negative = polar_words(teacher, run.fit_split.texts)
+            sentences, labels = negation_sentences(
+                positive, negative, config.negation_sentences, config.seed
+            )
+            _add_rows(run, sentences, labels.astype(np.float32))
+            run.distillation["negation_sentences"] = {
+                "count": len(sentences),
+                "positive_words": positive,
+                "negative_words": negative,
+            }
+    log.info("teacher: %s", run.distillation)
+
+
+def add_short_texts(run: RunState) -> None:
+    """Crops of the fit rows with their review's label, and everyday sentences."""
+    config = run.config
+    if not (config.review_crops or config.everyday_sentences):
+        return
+    assert run.fit_split is not None
+    with run.clock.stage("short texts"):
+        for name, (texts, targets) in _short_texts(config, run.fit_split).items():
+            _add_rows(run, texts, targets)
+            run.short_texts[name] = len(texts)
+
+
+def _short_texts(config: TrainConfig, fit_split: Split) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Review crops and everyday sentences the config asks for, with their targets."""
+    rows: dict[str, tuple[list[str], np.ndarray]] = {}
+    if config.review_crops:
+        rows["review_crops"] = review_crops(
+            fit_split.texts,
+            fit_split.labels,
+            config.review_crops,
+            config.seed,
+            config.review_crop_smoothing,
+        )
+    if config.everyday_sentences:
+        rows["everyday_sentences"] = everyday_sentences(config.everyday_sentences, config.seed)
+    return rows
+
+
+def _unlabeled_texts(config: TrainConfig, path: Path | None) -> list[str]:
+    """The unlabelled reviews, read once if word2vec or the teacher needs them."""
+    if not (config.embedding_pretraining_epochs or config.distillation_reviews):
+        return []
+    if path is None:
+        raise ValueError(
+            "embedding pretraining and distillation need unlabelled reviews (--unlabeled-data)"
+        )
+    return load_unlabeled_texts(path)
+
+
+def _add_rows(run: RunState, texts: list[str], targets: np.ndarray) -> None:
+    assert run.rows is not None and run.tokenizer is not None
+    run.rows = with_rows(run.rows, encode(run.tokenizer, texts, PAD_ID), targets)
+
+
+def with_rows(rows: Rows, extra: EncodedBatch, targets: np.ndarray) -> Rows:
+    """Training rows (post-padded ids, lengths, targets) with ``extra``'s rows after them."""
+    ids, lengths, old_targets = rows
+    width = max(ids.shape[1], extra.input_ids.shape[1])
+    padded = [np.pad(part, ((0, 0), (0, width - part.shape[1]))) for part in (ids, extra.input_ids)]
+    return (
+        np.concatenate(padded),
+        np.concatenate([lengths, extra.lengths]),
+        np.concatenate([old_targets, targets]),
+    )
+
+
+def _describe(batch: EncodedBatch, tokenizer: Tokenizer, config: TrainConfig) -> None:
+    """Look at the data the model will see: lengths, truncation, unknown tokens."""
+    ids, lengths = batch.input_ids, batch.lengths
+    unknown = np.count_nonzero(ids == UNK_ID) / max(1, int(lengths.sum()))
+    log.info(
+        "vocabulary %d tokens; review length median %d, 90th percentile %d tokens;"
+        " %.1f%% truncated at %d; %.2f%% of tokens unknown",
+        tokenizer.get_vocab_size(),
+        np.median(lengths),
+        np.percentile(lengths, 90),
+        100 * batch.truncated.mean(),
+        config.max_length,
+        100 * unknown,
+    )

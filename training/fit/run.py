@@ -1,0 +1,130 @@
+"""What a training run is: the state its stages hand each other while it runs (``RunState``), and
+what it leaves behind (``TrainedRun``, read back by ``load_run`` to export it again).
+
+A run directory (``runs/<name>/``) holds ``tokenizer.json``, ``model.keras``, ``history.json``,
+``config.json`` and the model summary.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+from tokenizers import Tokenizer
+
+from training.fit.config import TrainConfig
+from training.fit.data import Dataset, Split, load_dataset, validation_split
+from training.fit.stopwatch import Stopwatch
+
+TOKENIZER_FILE = "tokenizer.json"
+KERAS_FILE = "model.keras"
+HISTORY_FILE = "history.json"
+CONFIG_FILE = "config.json"
+SUMMARY_FILE = "model_summary.txt"
+
+# The training rows: post-padded token ids, lengths, and targets (labels or soft labels).
+Rows = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    run_dir: Path
+    config: TrainConfig
+    model: keras.Model
+    tokenizer: Tokenizer
+    dataset: Dataset
+    validation: Split
+    history: dict[str, list[float]]
+    best_epoch: int
+    train_seconds: float
+    unlabeled: dict[str, object] | None = None  # what pretrained the embeddings, if anything
+    distillation: dict[str, object] | None = None  # the teacher and what it labelled, if any
+    calibration: dict[str, float] | None = None  # temperature and ECE on validation, if any
+    threshold: float = 0.5  # the positive label's cut, chosen on validation when calibrated
+    stages: dict[str, float] | None = None  # wall seconds of each stage so far
+    short_texts: dict[str, int] | None = None  # rows of each kind of short text added, if any
+    quantization: dict[str, object] | None = None  # int8 embeddings' effect on validation
+
+
+@dataclass
+class RunState:
+    """Filled in stage by stage (``training.fit.train.STAGES``); each stage reads what the stages
+    before it wrote. The arguments first, then what the stages add, in the order they add it."""
+
+    config: TrainConfig
+    data_path: Path
+    run_dir: Path
+    verbose: int = 1
+    unlabeled_path: Path | None = None
+    clock: Stopwatch = field(default_factory=Stopwatch)
+    dataset: Dataset | None = None
+    fit_split: Split | None = None
+    validation: Split | None = None
+    extra: list[str] = field(default_factory=list)  # unlabelled reviews, if any stage needs them
+    tokenizer: Tokenizer | None = None
+    validation_ids: np.ndarray | None = None
+    rows: Rows | None = None
+    distillation: dict[str, object] | None = None
+    short_texts: dict[str, int] = field(default_factory=dict)
+    model: keras.Model | None = None
+    unlabeled: dict[str, object] | None = None
+    history: dict[str, list[float]] = field(default_factory=dict)
+    best_epoch: int = 0
+    train_seconds: float = 0.0
+    quantization: dict[str, object] | None = None
+    calibration: dict[str, float] | None = None
+    threshold: float = 0.5
+
+    def finished(self) -> TrainedRun:
+        assert self.model is not None and self.tokenizer is not None
+        assert self.dataset is not None and self.validation is not None
+        return TrainedRun(
+            self.run_dir,
+            self.config,
+            self.model,
+            self.tokenizer,
+            self.dataset,
+            self.validation,
+            self.history,
+            self.best_epoch,
+            self.train_seconds,
+            self.unlabeled,
+            self.distillation,
+            self.calibration,
+            self.threshold,
+            self.clock.seconds,
+            self.short_texts,
+            self.quantization,
+        )
+
+
+def load_run(run_dir: Path, data_path: Path) -> TrainedRun:
+    """Read back a finished run (to export it again) with the dataset it was trained on."""
+    for name in (CONFIG_FILE, HISTORY_FILE, KERAS_FILE, TOKENIZER_FILE):
+        if not (run_dir / name).is_file():
+            raise FileNotFoundError(f"{run_dir / name}: missing; is {run_dir} a finished run?")
+    config = TrainConfig(**json.loads((run_dir / CONFIG_FILE).read_text()))
+    record = json.loads((run_dir / HISTORY_FILE).read_text())
+    dataset = load_dataset(data_path, seed=config.seed)
+    _, validation = validation_split(dataset.train, config.validation_fraction, config.seed)
+    return TrainedRun(
+        run_dir=run_dir,
+        config=config,
+        model=keras.models.load_model(run_dir / KERAS_FILE, compile=False),
+        tokenizer=Tokenizer.from_file(str(run_dir / TOKENIZER_FILE)),
+        dataset=dataset,
+        validation=validation,
+        history=record["history"],
+        best_epoch=record["best_epoch"],
+        train_seconds=record["train_seconds"],
+        unlabeled=record.get("unlabeled"),
+        distillation=record.get("distillation"),
+        calibration=record.get("calibration"),
+        threshold=record.get("threshold", 0.5),
+        stages=record.get("stages"),
+        short_texts=record.get("short_texts"),
+        quantization=record.get("quantization"),
+    )
