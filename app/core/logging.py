@@ -41,7 +41,13 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRIBUTES}
+        # Private attributes are another library's bookkeeping, not ``extra=`` fields: Ray's
+        # record factory, once Ray is imported, stamps every record with _ray_timestamp_ns.
+        fields = {
+            k: v
+            for k, v in vars(record).items()
+            if k not in _STANDARD_ATTRIBUTES and not k.startswith("_")
+        }
         if not fields:
             return line
         pairs = " ".join(

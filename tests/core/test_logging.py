@@ -69,3 +69,19 @@ def test_the_format_follows_whether_stderr_is_a_terminal(
     assert Settings().log_format == expected
     monkeypatch.setenv("SENTIMENT_LOG_FORMAT", "json" if terminal else "text")
     assert Settings().log_format != expected  # the variable wins
+
+
+def test_text_leaves_out_private_attributes_another_library_stamps_on_records(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ray, once imported, adds ``_ray_timestamp_ns`` to every record through a record factory."""
+    plain = logging.getLogRecordFactory()
+
+    def stamping(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = plain(*args, **kwargs)
+        record._ray_timestamp_ns = 1  # type: ignore[attr-defined]
+        return record
+
+    monkeypatch.setattr(logging, "_logRecordFactory", stamping)
+    line = formatted(TextFormatter()).rstrip("\n")
+    assert line.endswith("POST /predict 200 status=200 ids=[1]"), line
