@@ -324,3 +324,24 @@ def test_a_stop_lets_calls_in_flight_finish_and_refuses_new_ones() -> None:
     stopping.join(30)
     assert not stopping.is_alive()
     channel.close()
+
+
+def test_a_request_id_is_kept_or_made_and_answered_in_the_trailers(service: Served) -> None:
+    given = "grpc-4bf92f3577b34da6"
+    _, call = service.stub.ModelInfer.with_call(
+        typed_request(["A fine film."]), metadata=(("x-request-id", given),)
+    )
+    assert dict(call.trailing_metadata())["x-request-id"] == given
+    _, call = service.stub.ModelInfer.with_call(
+        typed_request(["A fine film."]), metadata=(("x-request-id", "x" * 200),)
+    )
+    made = dict(call.trailing_metadata())["x-request-id"]
+    assert made != "x" * 200 and len(made) == 32
+    with pytest.raises(grpc.RpcError) as refused:
+        service.stub.ModelInfer(
+            typed_request(["A fine film."], model_name="no-such-model"),
+            metadata=(("x-request-id", given),),
+        )
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    assert dict(refused.value.trailing_metadata())["x-request-id"] == given
+    assert given in refused.value.details()

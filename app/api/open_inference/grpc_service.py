@@ -31,12 +31,15 @@ from app.api.open_inference.vendor import grpc_predict_v2_pb2 as pb
 from app.api.open_inference.vendor.grpc_predict_v2_pb2_grpc import GRPCInferenceServiceServicer
 from app.api.scoring import score
 from app.core.config import Settings
+from app.core.request_id import accepted_or_new, reset_request_id, set_request_id
 from app.inference.pipeline import SentimentClassifier
 from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
 
 Answer = TypeVar("Answer")
+REQUEST_ID_KEY = "x-request-id"  # gRPC metadata keys are lower case
+
 Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Answer]]
 
 _CODES = {
@@ -71,12 +74,19 @@ def error_trailers(code: grpc.StatusCode, message: str, retry: bool) -> tuple[tu
     )
 
 
-async def _abort(context: grpc.aio.ServicerContext, error: HTTPException) -> None:
-    """End the call with the gRPC form of ``error`` (``context.abort`` raises)."""
+async def _abort(context: grpc.aio.ServicerContext, error: HTTPException, request_id: str) -> None:
+    """End the call with the gRPC form of ``error`` (``context.abort`` raises); the detail
+    names the request ID, as REST's error bodies do."""
     code = status_code(error)
-    detail = str(error.detail)
+    detail = f"{error.detail} (request ID {request_id})"
     trailers = error_trailers(code, detail, isinstance(error, RetryLater))
-    await context.abort(code, detail, trailing_metadata=trailers)
+    await context.abort(code, detail, trailing_metadata=(*trailers, (REQUEST_ID_KEY, request_id)))
+
+
+def _request_id(context: grpc.aio.ServicerContext) -> str:
+    """The caller's ``x-request-id`` metadata when it is safe to echo and log, else a new ID."""
+    given = dict(context.invocation_metadata() or ()).get(REQUEST_ID_KEY)
+    return accepted_or_new(given.encode() if isinstance(given, str) else given)
 
 
 def _answers_errors(handler: Handler[Answer]) -> Handler[Answer]:
@@ -85,13 +95,22 @@ def _answers_errors(handler: Handler[Answer]) -> Handler[Answer]:
 
     @functools.wraps(handler)
     async def answered(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Answer:
+        request_id = _request_id(context)
+        token = set_request_id(request_id)  # read by the batcher, the logs and the traces
         try:
+            context.set_trailing_metadata(((REQUEST_ID_KEY, request_id),))
             return await handler(self, request, context)
         except HTTPException as error:
-            await _abort(context, error)
+            await _abort(context, error, request_id)
         except Exception:
             log.exception("unhandled error in gRPC %s", handler.__name__)
-            await context.abort(grpc.StatusCode.INTERNAL, "internal error; it has been logged")
+            await context.abort(
+                grpc.StatusCode.INTERNAL,
+                f"internal error; it has been logged (request ID {request_id})",
+                trailing_metadata=((REQUEST_ID_KEY, request_id),),
+            )
+        finally:
+            reset_request_id(token)
         raise AssertionError("context.abort raises")
 
     return answered
