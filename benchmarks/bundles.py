@@ -118,38 +118,55 @@ def summarise(rounds: list[Round]) -> list[dict[str, Any]]:
 
 
 def markdown(result: dict[str, Any]) -> str:
-    settings = result["settings"]
     lines = [
         "# Two bundles side by side: in-process reviews/s",
         "",
+        _how_measured(result),
+        "",
+        *_bundles_table(result["bundles"]),
+        "",
+        *_rounds_table(result["summary"]),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _how_measured(result: dict[str, Any]) -> str:
+    settings = result["settings"]
+    return (
         f"{settings['reviews']} IMDB test reviews in batches of {BATCH_SIZE}, tokenization"
         f" included; onnxruntime {ORT_THREADS} intra-op thread, {settings['forward_batch_size']}"
         " rows per session.run; the bundles alternate batch by batch;"
         f" {settings['repeats']} round(s) of {settings['seconds']} s per setting, medians."
-        f" Machine: {result['machine']}.",
-        "",
+        f" Machine: {result['machine']}."
+    )
+
+
+def _bundles_table(bundles: dict[str, dict[str, Any]]) -> list[str]:
+    return [
         "| side | bundle | version | size MB |",
         "|---|---|---|---:|",
+        *(
+            f"| {side} | `{bundle['path']}` | {bundle['version']} | {bundle['size_mb']:.1f} |"
+            for side, bundle in bundles.items()
+        ),
     ]
-    lines += [
-        f"| {side} | `{bundle['path']}` | {bundle['version']} | {bundle['size_mb']:.1f} |"
-        for side, bundle in result["bundles"].items()
-    ]
-    lines += [
-        "",
+
+
+def _rounds_table(summary: list[dict[str, Any]]) -> list[str]:
+    lines = [
         "| calling threads | baseline reviews/s | candidate reviews/s | candidate / baseline"
         " (rounds' range) | baseline CPU s / 1k reviews | candidate CPU s / 1k reviews"
         " | reviews per CPU second, candidate / baseline |",
         "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for row in result["summary"]:
+    for row in summary:
         rate, cpu, (low, high) = row["reviews_per_s"], row["cpu_s_per_1k"], row["ratio_range"]
         lines.append(
             f"| {row['callers']} | {rate['baseline']:.1f} | {rate['candidate']:.1f} |"
             f" **{row['ratio']:.3f}** ({low:.3f}-{high:.3f}) | {cpu['baseline']:.2f} |"
             f" {cpu['candidate']:.2f} | {row['cpu_ratio']:.3f} |"
         )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,7 @@ from benchmarks.harness.processes import (
     serving,
     wait_for_replacement,
 )
+from tests.app_processes import fresh_interpreter
 from tests.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
 
 # Lines that show a stop that overran its budget (SENTIMENT_SHUTDOWN_DELAY_S plus draining within
@@ -127,9 +128,7 @@ def test_the_supervisor_does_not_hold_the_model_stack() -> None:
         "heavy = {'onnxruntime', 'numpy', 'tokenizers', 'uvicorn', 'fastapi'} & set(sys.modules);"
         "sys.exit(sorted(heavy) or None)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPOSITORY, capture_output=True, text=True
-    )
+    result = fresh_interpreter(code)
     assert result.returncode == 0, result.stderr
 
 

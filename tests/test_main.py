@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from app.paths import REPOSITORY
+from tests.app_processes import fresh_interpreter
 
 
 def test_importing_app_main_builds_no_app() -> None:
@@ -19,7 +16,5 @@ def test_importing_app_main_builds_no_app() -> None:
         " assert built is main.app, 'a second app was built'"
     )
     # A fresh interpreter: this test process may have imported app.main already.
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPOSITORY, capture_output=True, text=True, timeout=60
-    )
+    result = fresh_interpreter(probe)
     assert result.returncode == 0, result.stderr

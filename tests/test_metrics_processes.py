@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from pathlib import Path
 
 import httpx
@@ -16,7 +15,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.core.config import Settings
 from app.server.supervisor import metrics_folder
-from benchmarks.harness.processes import listening_workers, serving, wait_for_replacement
+from benchmarks.harness.processes import listening_workers, wait_for_replacement
+from tests.app_processes import serving_app
 from tests.conftest import SHIPPED_BUNDLE
 
 REQUESTS = 120
@@ -68,13 +68,7 @@ def counts_per_worker(folder: Path) -> dict[int, float]:
 
 def test_every_scrape_reports_the_service_totals_across_a_worker_restart(tmp_path: Path) -> None:
     folder = tmp_path / "metrics"
-    env = {
-        "SENTIMENT_WORKERS": "2",
-        "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
-        "SENTIMENT_METRICS_DIR": str(folder),
-        "SENTIMENT_LOG_LEVEL": "warning",
-    }
-    with serving([sys.executable, "-m", "app"], env) as service:
+    with serving_app(metrics_dir=folder) as service:
         process, base = service.process, service.base
         port = int(base.rsplit(":", 1)[1])
         send(base, REQUESTS)
@@ -107,12 +101,7 @@ def test_every_scrape_reports_the_service_totals_across_a_worker_restart(tmp_pat
 
 
 def test_the_temporary_metrics_folder_is_removed_at_exit() -> None:
-    env = {
-        "SENTIMENT_WORKERS": "2",
-        "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
-        "SENTIMENT_LOG_LEVEL": "warning",
-    }
-    with serving([sys.executable, "-m", "app"], env) as service:
+    with serving_app() as service:
         process, base = service.process, service.base
         worker = next(iter(listening_workers(process.pid, int(base.rsplit(":", 1)[1]))))
         folder = Path(_environment(worker)["PROMETHEUS_MULTIPROC_DIR"])

@@ -5,26 +5,20 @@ server of each worker gracefully."""
 from __future__ import annotations
 
 import signal
-import sys
 
 import numpy as np
 import pytest
 
 from app.api.schemas import POSITIVE_EXAMPLE
-from benchmarks.harness.processes import eventually, free_port, listening_workers, serving
+from benchmarks.harness.processes import eventually, free_port, listening_workers
+from tests.app_processes import serving_app
 
 grpcclient = pytest.importorskip("tritonclient.grpc", reason="tritonclient[grpc] not installed")
 
 
 def test_two_workers_share_the_grpc_port_and_stop_it_on_sigterm() -> None:
     port = free_port()
-    env = {
-        "SENTIMENT_WORKERS": "2",
-        "SENTIMENT_GRPC_PORT": str(port),
-        "SENTIMENT_SHUTDOWN_DELAY_S": "0",
-        "SENTIMENT_LOG_LEVEL": "info",
-    }
-    with serving([sys.executable, "-m", "app"], env) as server:
+    with serving_app(grpc_port=port, shutdown_delay_s=0, log_level="info") as server:
         pid = server.process.pid
         eventually(lambda: len(listening_workers(pid, port)) == 2, what="both on the gRPC port")
         for _ in range(6):  # new connections, spread over the workers by the kernel

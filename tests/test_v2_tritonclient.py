@@ -4,7 +4,6 @@ inference on two models of one service."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,8 +12,8 @@ import numpy as np
 import pytest
 
 from app.api.schemas import NEGATIVE_EXAMPLE, POSITIVE_EXAMPLE
-from benchmarks.harness.processes import serving
-from tests.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
+from tests.app_processes import serving_app
+from tests.conftest import SHIPPED_VERSION
 
 httpclient = pytest.importorskip("tritonclient.http", reason="tritonclient[http] not installed")
 from tritonclient.utils import InferenceServerException  # noqa: E402
@@ -26,13 +25,7 @@ TEXTS = [POSITIVE_EXAMPLE, NEGATIVE_EXAMPLE, "An utterly forgettable film. " * 8
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[str]:
-    env = {
-        "SENTIMENT_WORKERS": "2",
-        "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
-        "SENTIMENT_API_KEY": KEY,
-        "SENTIMENT_LOG_LEVEL": "warning",
-    }
-    with serving([sys.executable, "-m", "app"], env) as service:
+    with serving_app(api_key=KEY) as service:
         base = service.base
         yield base
 
@@ -118,13 +111,7 @@ def test_unknown_model_and_missing_key(client: httpclient.InferenceServerClient)
 @pytest.fixture(scope="module")
 def two_models(multiclass_bundle: Path) -> Iterator[str]:
     """The shipped model (the default) and a three-label one, in two worker processes."""
-    env = {
-        "SENTIMENT_WORKERS": "2",
-        "SENTIMENT_BUNDLE_PATH": str(SHIPPED_BUNDLE),
-        "SENTIMENT_EXTRA_BUNDLE_PATHS": str(multiclass_bundle),
-        "SENTIMENT_LOG_LEVEL": "warning",
-    }
-    with serving([sys.executable, "-m", "app"], env) as service:
+    with serving_app(extra_bundle_paths=multiclass_bundle) as service:
         yield service.base
 
 

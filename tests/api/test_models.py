@@ -20,20 +20,18 @@ from tests.multiclass_bundle import LABELS, write_multiclass_bundle
 
 TOKEN = "admin-token-0123456789"
 ADMIN = {"X-Admin-Token": TOKEN}
-HOSTILE_NAMES = [
-    "..",
-    "../imdb-sentiment",
-    "%2e%2e",
-    "%2e%2e%2fimdb-sentiment",
-    "..%2f..%2fetc%2fpasswd",
-    "/etc/passwd",
-    str(SHIPPED_BUNDLE),
-    "imdb-sentiment/../tri-sentiment",
-    "./tri-sentiment",
-    "tri-sentiment/",
-    "IMDB-SENTIMENT",
-    "imdb-sentiment\x00",
-]
+# Names that are not a served model's, by what each tries.
+HOSTILE_NAMES = {
+    "a parent folder": ["..", "../imdb-sentiment"],
+    "an encoded parent folder": ["%2e%2e", "%2e%2e%2fimdb-sentiment", "..%2f..%2fetc%2fpasswd"],
+    "an absolute path": ["/etc/passwd", str(SHIPPED_BUNDLE)],
+    "a path to a served model": [
+        "imdb-sentiment/../tri-sentiment",
+        "./tri-sentiment",
+        "tri-sentiment/",
+    ],
+    "another spelling of one": ["IMDB-SENTIMENT", "imdb-sentiment\x00"],
+}
 
 
 @pytest.fixture(scope="module")
@@ -75,14 +73,19 @@ def test_a_request_names_its_model_or_gets_the_default(three: TestClient, route:
     assert list(named[key][0]["scores"]) == LABELS
 
 
-@pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_a_name_that_is_not_served_gets_404_never_a_file(three: TestClient, name: str) -> None:
+@pytest.mark.parametrize(
+    ("attempt", "name"),
+    [(attempt, name) for attempt, names in HOSTILE_NAMES.items() for name in names],
+)
+def test_a_name_that_is_not_served_gets_404_never_a_file(
+    three: TestClient, attempt: str, name: str
+) -> None:
     for route in ("/predict", "/explain"):
         answer = three.post(route, json={"text": "A great film.", "model": name})
-        assert answer.status_code == 404, (route, name)
+        assert answer.status_code == 404, (route, attempt, name)
         assert "no model named" in answer.json()["detail"]
     answer = three.post("/admin/reload", params={"model": name}, headers=ADMIN)
-    assert answer.status_code == 404, name
+    assert answer.status_code == 404, (attempt, name)
 
 
 @pytest.mark.parametrize(

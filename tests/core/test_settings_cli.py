@@ -15,6 +15,7 @@ from app import __version__
 from app.core.config import Settings
 from app.core.settings_cli import SettingDoc, documented_settings, markdown_table
 from app.paths import REPOSITORY
+from tests.app_processes import fresh_interpreter
 from tests.conftest import SHIPPED_VERSION
 
 README = REPOSITORY / "README.md"
@@ -100,9 +101,7 @@ def test_version_names_the_package_and_the_bundle_without_loading_a_model() -> N
         " assert 'onnxruntime' not in sys.modules, 'onnxruntime was imported';"
         " sys.exit(status)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=REPOSITORY, capture_output=True, text=True, timeout=60
-    )
+    result = fresh_interpreter(probe)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == f"imdb-sentiment {__version__}"

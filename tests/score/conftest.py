@@ -57,3 +57,9 @@ def read_output(path: Path) -> list[dict[str, object]]:
 
 # format -> the writer of a file in it
 WRITERS = {"csv": write_csv, "jsonl": write_jsonl, "parquet": write_parquet}
+
+
+def review_file(folder: Path, fmt: str, count: int) -> tuple[list[dict[str, object]], Path]:
+    """``count`` review rows, and the file ``in.<fmt>`` in ``folder`` that holds them."""
+    rows = review_rows(count)
+    return rows, WRITERS[fmt](folder / f"in.{fmt}", rows)

@@ -15,9 +15,8 @@ from app.score.rows import RESULT_COLUMNS, result_columns
 from tests.multiclass_bundle import LABELS
 from tests.score.conftest import (
     BAD_TEXTS,
-    WRITERS,
     read_output,
-    review_rows,
+    review_file,
 )
 
 LABEL_COLUMNS = [f"score_{label}" for label in LABELS]
@@ -32,8 +31,7 @@ def test_binary_models_add_the_columns_they_always_did() -> None:
 def test_a_column_per_label_holds_the_servers_scores(
     fmt: str, tmp_path: Path, multiclass_bundle: Path
 ) -> None:
-    rows = review_rows(12)
-    source = WRITERS[fmt](tmp_path / f"in.{fmt}", rows)
+    rows, source = review_file(tmp_path, fmt, 12)
     output = tmp_path / f"out.{fmt}"
     args = [source, output, "--workers", 1, "--chunk-rows", 5, "--no-progress"]
     assert main([str(arg) for arg in args] + ["--bundle", str(multiclass_bundle)]) == 0

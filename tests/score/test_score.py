@@ -25,8 +25,8 @@ from tests.api.conftest import make_settings
 from tests.conftest import SHIPPED_BUNDLE
 from tests.score.conftest import (
     BAD_TEXTS,
-    WRITERS,
     read_output,
+    review_file,
     review_rows,
     write_csv,
     write_jsonl,
@@ -41,8 +41,7 @@ def score(*args: object) -> int:
 def test_rows_come_back_in_order_with_their_columns_and_scores(
     fmt: str, tmp_path: Path, classifier: SentimentClassifier, caplog: pytest.LogCaptureFixture
 ) -> None:
-    rows = review_rows(40)
-    source = WRITERS[fmt](tmp_path / f"in.{fmt}", rows)
+    rows, source = review_file(tmp_path, fmt, 40)
     output = tmp_path / f"out.{fmt}"
     with caplog.at_level(logging.WARNING, "app.score"):
         assert score(source, output, "--workers", 2, "--chunk-rows", 9) == 0

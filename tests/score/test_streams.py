@@ -14,8 +14,8 @@ import pytest
 
 from app.paths import REPOSITORY
 from tests.conftest import SHIPPED_BUNDLE
-from tests.score.conftest import read_output, review_rows, write_csv
-from tests.score.test_score import WRITERS, score
+from tests.score.conftest import read_output, review_file, review_rows, write_csv
+from tests.score.test_score import score
 
 
 def scored(rows: list[dict[str, object]]) -> list[tuple[str, str, float | None]]:
@@ -31,8 +31,7 @@ def scored(rows: list[dict[str, object]]) -> list[tuple[str, str, float | None]]
 def test_the_output_format_may_differ_from_the_input(
     tmp_path: Path, source_format: str, output_format: str
 ) -> None:
-    rows = review_rows(30)
-    source = WRITERS[source_format](tmp_path / f"in.{source_format}", rows)
+    rows, source = review_file(tmp_path, source_format, 30)
     same = tmp_path / f"same.{source_format}"
     other = tmp_path / f"other.{output_format}"
     assert score(source, same, "--workers", "1") == 0

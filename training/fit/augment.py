@@ -96,6 +96,30 @@ def _forms(subject: str) -> tuple[str, str, str]:
     return ("are", "are not", "aren't") if plural else ("was", "was not", "wasn't")
 
 
+# (the words, the template, its label, whether the verb is denied), in sampling order
+NEGATION_PATTERNS: tuple[tuple[str, str, int, bool], ...] = (
+    ("positive", "{subject} {verb} {word}.", 1, False),
+    ("positive", "{subject} {verb} {word}.", 0, True),
+    ("positive", "{subject} {verb} {word} at all.", 0, True),
+    ("negative", "{subject} {verb} {word}.", 0, False),
+    ("negative", "{subject} {verb} {word} at all.", 1, True),
+    ("negative", "{subject} {verb} never {word}.", 1, False),
+)
+
+
+def _pattern_rows(
+    template: str, words: Sequence[str], label: int, denied: bool
+) -> list[tuple[str, int]]:
+    """``template`` filled with every subject and word, with both negated forms when
+    ``denied``."""
+    rows = []
+    for subject, word in product(SUBJECTS, words):
+        be, *negated = _forms(subject)
+        for verb in negated if denied else [be]:
+            rows.append((template.format(subject=subject, verb=verb, word=word), label))
+    return rows
+
+
 def negation_sentences(
     positive: Sequence[str], negative: Sequence[str], count: int, seed: int
 ) -> tuple[list[str], np.ndarray]:
@@ -104,19 +128,11 @@ def negation_sentences(
     Every negated pattern comes in both forms, "was not" and "wasn't", and "... at all" is
     used on both sides: were it only on one, the model would learn that "at all" (or the
     contraction) carries the label rather than the word that is denied."""
-    patterns: list[list[tuple[str, int]]] = [[] for _ in range(6)]
-    for subject, word in product(SUBJECTS, positive):
-        be, *negated = _forms(subject)
-        patterns[0].append((f"{subject} {be} {word}.", 1))
-        for be_not in negated:
-            patterns[1].append((f"{subject} {be_not} {word}.", 0))
-            patterns[2].append((f"{subject} {be_not} {word} at all.", 0))
-    for subject, word in product(SUBJECTS, negative):
-        be, *negated = _forms(subject)
-        patterns[3].append((f"{subject} {be} {word}.", 0))
-        for be_not in negated:
-            patterns[4].append((f"{subject} {be_not} {word} at all.", 1))
-        patterns[5].append((f"{subject} {be} never {word}.", 1))
+    words = {"positive": positive, "negative": negative}
+    patterns = [
+        _pattern_rows(template, words[side], label, denied)
+        for side, template, label, denied in NEGATION_PATTERNS
+    ]
     rng = np.random.default_rng(seed)
     chosen: list[tuple[str, int]] = []
     per_pattern = -(-count // len(patterns))

@@ -112,32 +112,34 @@ def _accuracy_of(name: str) -> Callable[[dict[str, Any]], float]:
     return lambda figures: figures[name]["accuracy"]
 
 
+# The card's line for each kind of short training text, filled with how many the run had.
+SHORT_TEXT_LINES = {
+    "review_crops": "- Short texts: {:,} crops of one to three consecutive sentences of the"
+    " training rows, each with its review's label (`training/crops.py`).",
+    "everyday_sentences": "- Everyday sentences: {:,} complaints, praise (targets 0 and 1) and"
+    " plain statements (target 0.5) about products, deliveries, service, travel, restaurants"
+    " and hotels, written for training (`training/everyday.py`); none is a case of the"
+    " behavioural suite.",
+}
+
+
 def short_text_lines(metrics: dict[str, Any]) -> list[str]:
     short = metrics.get("short_texts") or {}
-    lines = []
-    if short.get("review_crops"):
-        lines.append(
-            f"- Short texts: {short['review_crops']:,} crops of one to three consecutive sentences"
-            " of the training rows, each with its review's label (`training/crops.py`)."
-        )
-    if short.get("everyday_sentences"):
-        lines.append(
-            f"- Everyday sentences: {short['everyday_sentences']:,} complaints, praise (targets"
-            " 0 and 1) and plain statements (target 0.5) about products, deliveries, service,"
-            " travel, restaurants and hotels, written for training (`training/everyday.py`);"
-            " none is a case of the behavioural suite."
-        )
-    return lines
+    return [line.format(short[kind]) for kind, line in SHORT_TEXT_LINES.items() if short.get(kind)]
+
+
+QUANTIZATION_LINE = (
+    "- Embedding tables ({layer_names}) stored as int8 with one scale per row"
+    " (`training/quantize.py`), applied before calibration and every check: validation accuracy"
+    " {validation_accuracy_float32:.2%} in float32, {validation_accuracy_int8:.2%} in int8 (at"
+    " 0.5; largest change of a validation score {max_abs_score_change:.4f})."
+)
 
 
 def quantization_lines(metrics: dict[str, Any]) -> list[str]:
+    """The card's line on int8 embedding tables, where the run quantized them."""
     quantization = metrics.get("quantization")
     if not quantization:
         return []
-    return [
-        f"- Embedding tables ({', '.join(quantization['layers'])}) stored as int8 with one scale"
-        " per row (`training/quantize.py`), applied before calibration and every check:"
-        f" validation accuracy {quantization['validation_accuracy_float32']:.2%} in float32,"
-        f" {quantization['validation_accuracy_int8']:.2%} in int8 (at 0.5; largest change of a"
-        f" validation score {quantization['max_abs_score_change']:.4f})."
-    ]
+    layer_names = ", ".join(quantization["layers"])
+    return [QUANTIZATION_LINE.format(**quantization, layer_names=layer_names)]

@@ -19,6 +19,7 @@ How the expected labels were chosen, so that each is unambiguous for a binary cl
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from itertools import pairwise, product
 
 from training.measure.behaviour.checks import Case, Expect, Label, Ordered, Same
@@ -182,46 +183,44 @@ def build_cases() -> list[Case]:
     return [*vocabulary(), *negation(), *contrast(), *intensity(), *invariance(), *everyday()]
 
 
+def _expect(capability: str, test: str, label: Label, texts: Iterable[str]) -> list[Case]:
+    """One MFT per text, each expecting ``label``."""
+    return [Expect(capability, test, text, label) for text in texts]
+
+
 def vocabulary() -> list[Case]:
     cases: list[Case] = []
     for aspect, (label, adjectives) in product(ASPECTS, ASPECT_ADJECTIVES):
-        cases += [
-            Expect("vocabulary", "aspect + adjective", f"The {aspect} was {adjective}.", label)
-            for adjective in adjectives
-        ]
-    cases += [Expect("vocabulary", "verdict phrase", t, "positive") for t in POSITIVE_VERDICTS]
-    cases += [Expect("vocabulary", "verdict phrase", t, "negative") for t in NEGATIVE_VERDICTS]
+        aspect_texts = (f"The {aspect} was {adjective}." for adjective in adjectives)
+        cases += _expect("vocabulary", "aspect + adjective", label, aspect_texts)
+    cases += _expect("vocabulary", "verdict phrase", "positive", POSITIVE_VERDICTS)
+    cases += _expect("vocabulary", "verdict phrase", "negative", NEGATIVE_VERDICTS)
     return cases
 
 
 def negation() -> list[Case]:
     cases: list[Case] = []
     for template, (label, adjectives) in product(NOT_AT_ALL_TEMPLATES, STRONG_ADJECTIVES):
-        cases += [
-            Expect("negation", NOT_STRONG_ADJECTIVE, template.format(adjective), label)
-            for adjective in adjectives
-        ]
-    cases += [
-        Expect("negation", "negated positive", f"{subject} was not {adjective}.", "negative")
+        cases += _expect("negation", NOT_STRONG_ADJECTIVE, label, map(template.format, adjectives))
+    subject_not_adjective = (
+        f"{subject} was not {adjective}."
         for subject, adjective in product(NEGATED_POSITIVE_SUBJECTS, MILD_POSITIVE)
-    ]
-    cases += [Expect("negation", "negated positive", t, "negative") for t in NEGATED_POSITIVE]
-    cases += [Expect("negation", "negated negative", t, "positive") for t in NEGATED_NEGATIVE]
+    )
+    negated_positive = [*subject_not_adjective, *NEGATED_POSITIVE]
+    cases += _expect("negation", "negated positive", "negative", negated_positive)
+    cases += _expect("negation", "negated negative", "positive", NEGATED_NEGATIVE)
     return cases
 
 
 def contrast() -> list[Case]:
-    cases: list[Case] = [
-        Expect("contrast", "minor flaw, overall verdict", f"{flaw}, {verdict}", "positive")
-        for flaw, verdict in product(MINOR_FLAWS, OVERALL_POSITIVE)
+    flaws = (f"{flaw}, {verdict}" for flaw, verdict in product(MINOR_FLAWS, OVERALL_POSITIVE))
+    praise = (f"{praise}, {verdict}" for praise, verdict in product(MINOR_PRAISE, OVERALL_NEGATIVE))
+    return [
+        *_expect("contrast", "minor flaw, overall verdict", "positive", flaws),
+        *_expect("contrast", "minor praise, overall verdict", "negative", praise),
+        *_expect("contrast", "opinion turns", "positive", TURNED_POSITIVE),
+        *_expect("contrast", "opinion turns", "negative", TURNED_NEGATIVE),
     ]
-    cases += [
-        Expect("contrast", "minor praise, overall verdict", f"{praise}, {verdict}", "negative")
-        for praise, verdict in product(MINOR_PRAISE, OVERALL_NEGATIVE)
-    ]
-    cases += [Expect("contrast", "opinion turns", t, "positive") for t in TURNED_POSITIVE]
-    cases += [Expect("contrast", "opinion turns", t, "negative") for t in TURNED_NEGATIVE]
-    return cases
 
 
 def intensity() -> list[Case]:

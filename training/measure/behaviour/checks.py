@@ -41,19 +41,41 @@ class Verdict:
 
 
 @dataclass(frozen=True)
-class Expect:
-    """MFT: ``text`` must be labelled ``label``."""
+class _Check:
+    """What every check has: the capability and test it counts towards, and, named where a
+    kind of check is declared (``class Same(_Check, kind="INV", text_fields=...)``; a subclass
+    keeps its parent's), its kind and the fields that hold the texts it has scored."""
 
     capability: str
     test: str
-    text: str
-    label: Label
 
-    kind: ClassVar[str] = "MFT"
+    kind: ClassVar[str]
+    text_fields: ClassVar[tuple[str, ...]]
+
+    def __init_subclass__(
+        cls, kind: str = "", text_fields: tuple[str, ...] = (), **kwargs: object
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.kind = kind or cls.kind
+        cls.text_fields = text_fields or cls.text_fields
 
     @property
     def texts(self) -> tuple[str, ...]:
-        return (self.text,)
+        return tuple(getattr(self, name) for name in self.text_fields)
+
+
+@dataclass(frozen=True)
+class _OneText(_Check, kind="MFT", text_fields=("text",)):
+    """An MFT: one text, judged alone."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Expect(_OneText):
+    """MFT: ``text`` must be labelled ``label``."""
+
+    label: Label
 
     def describe(self) -> str:
         return f"{self.text!r} -> {self.label}"
@@ -64,20 +86,12 @@ class Expect:
 
 
 @dataclass(frozen=True)
-class Same:
+class Same(_Check, kind="INV", text_fields=("original", "perturbed")):
     """INV: ``original`` and ``perturbed`` score within ``tolerance`` of each other."""
 
-    capability: str
-    test: str
     original: str
     perturbed: str
     tolerance: float = INVARIANCE_TOLERANCE
-
-    kind: ClassVar[str] = "INV"
-
-    @property
-    def texts(self) -> tuple[str, ...]:
-        return (self.original, self.perturbed)
 
     def describe(self) -> str:
         return f"{self.original!r} ~ {self.perturbed!r}"
@@ -89,21 +103,13 @@ class Same:
 
 
 @dataclass(frozen=True)
-class Ordered:
+class Ordered(_Check, kind="DIR", text_fields=("weaker", "stronger")):
     """DIR: ``stronger`` is at least as ``direction`` as ``weaker`` (within ``tolerance``)."""
 
-    capability: str
-    test: str
     weaker: str
     stronger: str
     direction: Label
     tolerance: float = ORDER_TOLERANCE
-
-    kind: ClassVar[str] = "DIR"
-
-    @property
-    def texts(self) -> tuple[str, ...]:
-        return (self.weaker, self.stronger)
 
     def describe(self) -> str:
         relation = "<" if self.direction == "positive" else ">"
@@ -119,20 +125,11 @@ class Ordered:
 
 
 @dataclass(frozen=True)
-class Within:
+class Within(_OneText):
     """MFT for a text with no sentiment: its positive score lies in [``low``, ``high``]."""
 
-    capability: str
-    test: str
-    text: str
     low: float
     high: float
-
-    kind: ClassVar[str] = "MFT"
-
-    @property
-    def texts(self) -> tuple[str, ...]:
-        return (self.text,)
 
     def describe(self) -> str:
         return f"{self.text!r} in [{self.low:.2f}, {self.high:.2f}]"
