@@ -48,8 +48,10 @@ COPY app /srv/app
 COPY models/imdb-sentiment /srv/models/imdb-sentiment
 RUN python -m compileall -q /srv/app
 WORKDIR /srv
+# ORT_DISABLE_TELEMETRY: onnxruntime's usage telemetry stays off (a server has no business
+# reporting home, and on the read-only root it printed a non-JSON warning line at start-up).
 ENV PATH=/opt/venv/bin:$PATH \
-    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ORT_DISABLE_TELEMETRY=1 \
     SENTIMENT_HOST=0.0.0.0 SENTIMENT_PORT=8000 SENTIMENT_GRPC_PORT=8001 SENTIMENT_LOG_FORMAT=json \
     SENTIMENT_BUNDLE_PATH=/srv/models/imdb-sentiment
 USER 10001

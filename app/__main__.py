@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     except BundleError as error:
         log.critical("cannot serve the bundle: %s", error)
         return ExitStatus.BAD_BUNDLE
+    log.info("serving on %s:%d with 1 worker process (this one)", settings.host, settings.port)
     graceful.serve(create_app(settings, models=models), options, settings.shutdown_delay_s)
     return ExitStatus.STOPPED
 

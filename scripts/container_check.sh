@@ -92,13 +92,39 @@ if [ "$ENGINE" = podman ]; then
     podman healthcheck run "$NAME" >/dev/null || fail "HEALTHCHECK unhealthy"
     echo "HEALTHCHECK: healthy"
 fi
+scored=$(printf 'text\n"A wonderful, moving film."\n"Dull, slow and far too long."\n' \
+    | $ENGINE exec -i "$NAME" python -m app.score - - --input-format csv --output-format jsonl \
+        --workers 1 --no-progress 2>/dev/null) || fail "python -m app.score in the image"
+python3 - "$scored" <<'PY' || fail "unexpected app.score output: $scored"
+import json, sys
+rows = [json.loads(line) for line in sys.argv[1].splitlines()]
+assert [r["label"] for r in rows] == ["positive", "negative"], rows
+PY
+echo "python -m app.score: CSV on stdin -> JSONL on stdout"
 started=$(now)
 $ENGINE stop -t 10 "$NAME" >/dev/null
 stop_seconds=$(since "$started")
 python3 -c "import sys; sys.exit(float(sys.argv[1]) >= 10)" "$stop_seconds" || fail "stop took ${stop_seconds}s"
 logs=$($ENGINE logs "$NAME" 2>&1)
-grep -q "app: stopped" <<<"$logs" || fail "no graceful shutdown in the logs"
+# The image logs JSON (SENTIMENT_LOG_FORMAT=json): every line of the service is one object.
+python3 - "$logs" <<'PY' || fail "the image's logs are not one JSON object per line, or no graceful stop"
+import json, sys
+lines = [line for line in sys.argv[1].splitlines() if not line.startswith("time=")]  # podman's own
+records = [json.loads(line) for line in lines]
+assert any(r["logger"] == "app" and r["message"] == "stopped" for r in records), records[-3:]
+print(f"logs: {len(records)} lines, each one JSON object")
+PY
 echo "stop: graceful, ${stop_seconds}s"
+
+echo "--- run with --cpus 1: the default worker count follows the CPU quota"
+cleanup
+$ENGINE run -d --name "$NAME" --cpus 1 --read-only --tmpfs /tmp -e SENTIMENT_PORT="$PORT" \
+    -p "$PORT:$PORT" "$IMAGE" >/dev/null
+wait_ready "http://127.0.0.1:$PORT" 60 >/dev/null || fail "not ready with --cpus 1"
+grep -q "with 1 worker process " <<<"$($ENGINE logs "$NAME" 2>&1)" \
+    || fail "--cpus 1 did not give one worker: $($ENGINE logs "$NAME" 2>&1 | grep -m1 'worker process')"
+echo "--cpus 1: one worker ($(nproc) cores on the host)"
+$ENGINE stop -t 10 "$NAME" >/dev/null
 
 echo "--- train target: train a bundle from a mounted dataset, then serve it from a volume"
 work=$(mktemp -d)
