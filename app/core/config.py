@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core import defaults
@@ -83,8 +83,31 @@ class Settings(BaseSettings):
         description="milliseconds a batch that is not full waits for more texts once the model"
         " is free; 0 runs at once (batches still form from texts that arrive while it is busy)",
     )
-    max_queue_texts: int = Field(
-        2048, ge=1, description="texts waiting for the model at most; beyond, 503 with Retry-After"
+    max_queue_rows: int = Field(
+        2048,
+        ge=1,
+        description="model rows waiting for the model at most (a text read within the window"
+        " is one row, a chunked text one per window, an explained text one per window and per"
+        " token); beyond, 503 with Retry-After at once",
+    )
+    max_queue_texts: int | None = Field(
+        None,
+        ge=1,
+        description="deprecated alias of SENTIMENT_MAX_QUEUE_ROWS, read when that is unset (a"
+        " warning is logged); removed in the next release",
+    )
+    max_explain_rows: int = Field(
+        2048,
+        ge=1,
+        description="model rows of POST /explain work in progress (queued or running) per"
+        " process at most; beyond, 503 with Retry-After (one request alone always runs)",
+    )
+    max_chunk_rows: int = Field(
+        2048,
+        ge=1,
+        description="model rows of chunked reading (texts longer than the window read whole) in"
+        " progress per process at most; beyond, 503 with Retry-After (one request alone always"
+        " runs)",
     )
 
     request_timeout_ms: float = Field(
@@ -209,6 +232,15 @@ class Settings(BaseSettings):
         description="browser origins allowed to call the API, comma-separated; without it"
         " browsers get no CORS headers",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _queue_texts_alias(cls, data: object) -> object:
+        """SENTIMENT_MAX_QUEUE_TEXTS, the old name, sets the queue bound if the new one is
+        unset (the lifespan logs that it is deprecated)."""
+        if isinstance(data, dict) and data.get("max_queue_texts") is not None:
+            data = {"max_queue_rows": data["max_queue_texts"], **data}
+        return data
 
     @field_validator("cors_origins", "extra_bundle_paths", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ tokens the model reads, so tokens past it get no weight.
 No gradients, no randomness: the same text gets the same weights every time. Token offsets
 are the tokenizer's, into the original text. The cost is one row per token (plus one per
 window), each as long as its window, so callers bound the tokens explained per request
-(``SENTIMENT_MAX_EXPLAIN_TOKENS``) with ``count_tokens`` before scoring.
+(``SENTIMENT_MAX_EXPLAIN_TOKENS``) and the queue counts its rows, both from ``cost``.
 """
 
 from __future__ import annotations
@@ -68,8 +68,15 @@ class Explainer:
     policy: ChunkPolicy
 
     def count_tokens(self, texts: Sequence[str]) -> int:
-        """Tokens that explaining ``texts`` would weigh: what bounds the cost."""
-        return sum(len(plan.ids) for plan in self._plans(texts))
+        """Tokens that explaining ``texts`` would weigh."""
+        return self.cost(texts)[0]
+
+    def cost(self, texts: Sequence[str]) -> tuple[int, list[int]]:
+        """Tokens that explaining ``texts`` would weigh (what bounds a request), and the model
+        rows each text costs: a row per window and per token in it (what the queue counts)."""
+        plans = self._plans(texts)
+        rows = [sum(1 + end - start for start, end in plan.spans) for plan in plans]
+        return sum(len(plan.ids) for plan in plans), rows
 
     def __call__(self, texts: Sequence[str]) -> list[Explanation]:
         manifest = self.classifier.manifest

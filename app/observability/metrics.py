@@ -116,6 +116,13 @@ class ServiceMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        self.queue_rows = Gauge(
+            "sentiment_batch_queue_rows",
+            "Model rows waiting in the batch queue (a chunked text counts its windows, an"
+            " explanation its occlusion rows): what the queue bound counts",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
         self.queue_wait_seconds = Histogram(
             "sentiment_batch_queue_wait_seconds",
             "Time each text waited in the batch queue before its batch started",

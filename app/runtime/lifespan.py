@@ -35,6 +35,12 @@ def service_lifespan(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state: ServiceState = app.state.service
+        if settings.max_queue_texts is not None:
+            log.warning(
+                "SENTIMENT_MAX_QUEUE_TEXTS is deprecated and goes in the next release: the queue"
+                " counts model rows, set SENTIMENT_MAX_QUEUE_ROWS (now %d)",
+                settings.max_queue_rows,
+            )
         models = preloaded or load_models(settings, classifier)
         chunking = ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
         for _, model in models.values():
@@ -46,7 +52,8 @@ def service_lifespan(
         state.models = {name: model for name, (_, model) in models.items()}
         batcher = DynamicBatcher(
             max_batch_size=settings.max_batch_size,
-            max_queue_texts=settings.max_queue_texts,
+            max_queue_rows=settings.max_queue_rows,
+            row_caps={"explain": settings.max_explain_rows, "chunk": settings.max_chunk_rows},
             max_wait_seconds=settings.max_wait_ms / 1000,
             workers=settings.inference_workers,
             metrics=state.metrics,

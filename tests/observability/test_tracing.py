@@ -107,7 +107,7 @@ def test_requests_sharing_a_batch_each_get_its_spans() -> None:
             await batcher.predict(classifier.predict, texts)
 
     async def both() -> None:
-        batcher = DynamicBatcher(max_batch_size=8, max_queue_texts=8, tracing=tracing)
+        batcher = DynamicBatcher(max_batch_size=8, max_queue_rows=8, tracing=tracing)
         batcher.start()
         await asyncio.gather(
             one_request("first", ["Superb."], batcher),

@@ -19,6 +19,7 @@ from app.api.scoring import (
     long_text_of,
     note_texts,
     refuse,
+    row_costs,
     scorer,
     sentence_payloads,
     sentence_texts,
@@ -68,7 +69,7 @@ async def explain(
     long_text = long_text_of(body, settings)
     explainer = Explainer(classifier, long_text, chunk_policy(settings))
     async with answered_in_time(settings, batcher, len(texts)):
-        tokens = await asyncio.to_thread(explainer.count_tokens, texts)
+        tokens, rows = await asyncio.to_thread(explainer.cost, texts)
         if tokens > settings.max_explain_tokens:
             refuse(
                 body,
@@ -76,11 +77,13 @@ async def explain(
                 f"the texts have {tokens} tokens to explain; at most {settings.max_explain_tokens}"
                 " per request (each costs one run of the model): send fewer or shorter texts",
             )
-        explanations = await batcher.predict(explainer, texts)
+        explanations = await batcher.predict(explainer, texts, rows, "explain")
         if body.sentences:
             split = await sentences_of(body, texts, settings)
+            sentence_rows = sentence_texts(split)
+            costs, kind = await row_costs(sentence_rows, classifier, long_text, settings)
             sentence_predictions = await batcher.predict(
-                scorer(classifier, long_text, settings), sentence_texts(split)
+                scorer(classifier, long_text, settings), sentence_rows, costs, kind
             )
     log_predictions(request, classifier, texts, [e.prediction for e in explanations])
     results = [explanation_payload(explanation) for explanation in explanations]
