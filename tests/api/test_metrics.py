@@ -203,9 +203,11 @@ def test_explain_demo_and_chunked_sentence_predictions_count_like_predict(
     predictions = predicted.json()["predictions"]
     sentences = [sentence for prediction in predictions for sentence in prediction["sentences"]]
     (explanation,) = explained.json()["explanations"]
-    # The chunked texts and their sentences are one batch; the explained text another.
+    # The chunked texts and their sentences are one batch; the explained text another. The
+    # explanation queues its occlusion rows one by one: its window, and it without each token.
     chunked_texts = len(predictions) + len(sentences)
-    assert added("sentiment_batch_queue_wait_seconds_count") == chunked_texts + 1
+    explanation_rows = 1 + len(explanation["tokens"])
+    assert added("sentiment_batch_queue_wait_seconds_count") == chunked_texts + explanation_rows
     assert added("sentiment_batch_texts_count", **MODEL) == 2
     assert added("sentiment_batch_texts_sum", **MODEL) == chunked_texts + 1
     assert added("sentiment_text_tokens_count", **MODEL) == chunked_texts + 1

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
+import numpy as np
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic_core import to_json
 
@@ -25,7 +27,14 @@ from app.api.scoring import (
     sentence_texts,
     sentences_of,
 )
-from app.inference.explain import Explainer, Explanation
+from app.inference.batcher import DynamicBatcher
+from app.inference.explain import (
+    Explainer,
+    Explanation,
+    ExplanationPlan,
+    RowScorer,
+    occlusion_rows,
+)
 
 
 def explanation_payload(explanation: Explanation) -> dict[str, object]:
@@ -44,6 +53,21 @@ def explanation_payload(explanation: Explanation) -> dict[str, object]:
         for token in explanation.tokens
     ]
     return result
+
+
+async def _explained(
+    explainer: Explainer,
+    batcher: DynamicBatcher,
+    texts: Sequence[str],
+    plans: Sequence[ExplanationPlan],
+) -> list[Explanation]:
+    """The texts explained, their occlusion rows scored through the batcher one row each (so
+    they count in its queue bound, and short requests get turns between slices of them)."""
+    rows = await asyncio.to_thread(occlusion_rows, plans)
+    if not rows:
+        return []
+    scores = await batcher.predict(RowScorer(explainer.classifier), rows, None, "explain")
+    return await asyncio.to_thread(explainer.assemble, texts, plans, np.asarray(scores))
 
 
 router = APIRouter(prefix="/explain", tags=["explain"], dependencies=[Depends(require_json)])
@@ -69,7 +93,8 @@ async def explain(
     long_text = long_text_of(body, settings)
     explainer = Explainer(classifier, long_text, chunk_policy(settings))
     async with answered_in_time(settings, batcher, len(texts)):
-        tokens, rows = await asyncio.to_thread(explainer.cost, texts)
+        plans = await asyncio.to_thread(explainer.plan, texts)
+        tokens = sum(len(plan.ids) for plan in plans)
         if tokens > settings.max_explain_tokens:
             refuse(
                 body,
@@ -77,7 +102,7 @@ async def explain(
                 f"the texts have {tokens} tokens to explain; at most {settings.max_explain_tokens}"
                 " per request (each costs one run of the model): send fewer or shorter texts",
             )
-        explanations = await batcher.predict(explainer, texts, rows, "explain")
+        explanations = await _explained(explainer, batcher, texts, plans)
         if body.sentences:
             split = await sentences_of(body, texts, settings)
             sentence_rows = sentence_texts(split)
