@@ -118,6 +118,28 @@ class Settings(BaseSettings):
         " queued texts are dropped",
     )
 
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0.0,
+        le=600.0,
+        description="seconds a client has to send a request's headers (from connecting, or"
+        " from the request's first byte); beyond, 408 and the connection is closed",
+    )
+    body_timeout_s: float = Field(
+        30.0,
+        gt=0.0,
+        le=600.0,
+        description="seconds a client has to send a request's whole body once its headers are"
+        " in; beyond, 408 and the connection is closed",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="open connections per server process; requests on connections beyond them"
+        " get 503 with Retry-After and their connection is closed",
+    )
+
     shutdown_delay_s: float = Field(
         1.0,
         ge=0.0,

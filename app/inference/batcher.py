@@ -117,6 +117,11 @@ class DynamicBatcher:
         return self._budget.queued_rows
 
     @property
+    def full(self) -> bool:
+        """True while the queue holds as many rows as it may: any new work would be refused."""
+        return self._budget.queued_rows >= self._budget.max_queued_rows
+
+    @property
     def closed(self) -> bool:
         """True once ``close`` has begun: new work is refused, queued work still runs."""
         return self._closed
