@@ -97,7 +97,7 @@ class Settings(BaseSettings):
         " warning is logged); removed in the next release",
     )
     max_explain_rows: int = Field(
-        2048,
+        1024,
         ge=1,
         description="model rows of POST /explain work in progress (queued or running) per"
         " process at most; beyond, 503 with Retry-After (one request alone always runs)",

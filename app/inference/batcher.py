@@ -26,6 +26,7 @@ inference threads (``app.observability.tracing``); off, the batcher only checks 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -175,10 +176,10 @@ class DynamicBatcher:
         while True:
             lane = self._lanes.next_lane()
             if lane is None:
-                if self._closed:
+                if self._closed and not len(self._lanes):
                     return
                 self._has_work.clear()
-                await self._has_work.wait()
+                await self._wait_for_work(self._lanes.rest_seconds() if len(self._lanes) else None)
                 continue
             if self._max_wait and self._budget.queued_rows < self._max_batch_size:
                 await asyncio.sleep(self._max_wait)
@@ -186,6 +187,11 @@ class DynamicBatcher:
             batch = self._take_batch(lane)
             if batch:
                 await self._score(lane, batch)
+
+    async def _wait_for_work(self, seconds: float | None) -> None:
+        """Until work is queued, or ``seconds`` pass (the heavy lane's rest)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._has_work.wait(), seconds)
 
     async def _score(self, lane: Lane, batch: list[tuple[_Job, int]]) -> None:
         texts = [job.texts[index] for job, index in batch]
