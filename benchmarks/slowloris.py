@@ -69,12 +69,15 @@ def _judge(
 
 
 def _markdown(result: dict[str, Any]) -> str:
+    setup = (
+        f"{NORMAL_CLIENTS} closed-loop clients of one review on /predict, alone and beside"
+        f" {SLOW_CONNECTIONS} connections trickling headers or body a byte a second (read"
+        f" timeouts {result['timeout_s']:g} s)."
+    )
     lines = [
         "# Slowloris",
         "",
-        f"{NORMAL_CLIENTS} closed-loop clients of one review on /predict, alone and beside"
-        f" {SLOW_CONNECTIONS} connections trickling headers or body a byte a second (read"
-        f" timeouts {result['timeout_s']:g} s).",
+        setup,
         "",
         f"- normal clients: {result['unloaded_requests_per_s']} requests/s alone,"
         f" {result['loaded_requests_per_s']} beside the slow connections"
@@ -83,13 +86,12 @@ def _markdown(result: dict[str, Any]) -> str:
         f"- slow connections closed by the server: {result['slow_connections_closed']}, after"
         f" {result['slow_lifetime_p50_s']} s (median), {result['slow_lifetime_max_s']} s at most.",
         "",
-        f"**{'passed' if result['passed'] else 'FAILED'}**",
     ]
-    return "\n".join(lines) + "\n"
+    return scenario.with_verdict(lines, result["passed"])
 
 
 def _add_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each phase")
+    scenario.seconds_option(10.0)(parser)
     parser.add_argument("--timeout", type=float, default=3.0, help="read timeouts, seconds")
 
 

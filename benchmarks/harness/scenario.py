@@ -103,3 +103,17 @@ def report(out: Path, name: str, result: dict[str, Any], markdown: str) -> int:
     (out / f"{name}.md").write_text(markdown)
     print(markdown)  # noqa: T201
     return 0 if result["passed"] else 1
+
+
+def seconds_option(default: float) -> Callable[[argparse.ArgumentParser], None]:
+    """``--seconds``: the length of each measured phase."""
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--seconds", type=float, default=default, help="length of each phase")
+
+    return add
+
+
+def with_verdict(lines: list[str], passed: bool) -> str:
+    """The Markdown report: ``lines``, then whether the scenario passed."""
+    return "\n".join([*lines, f"**{'passed' if passed else 'FAILED'}**"]) + "\n"
