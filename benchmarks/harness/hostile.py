@@ -65,7 +65,8 @@ def post(path: str, body: bytes, length: int | None = None) -> bytes:
     return head.encode() + body
 
 
-async def _answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
+    """The status and headers of one complete answer (its body read and dropped)."""
     head = await reader.readuntil(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, v in (x.split(":", 1) for x in lines if x)}
@@ -88,7 +89,7 @@ def explain_client(port: int, body: bytes) -> Client:
             try:
                 while not stop.is_set():
                     writer.write(request)
-                    status, headers = await _answer(reader)
+                    status, headers = await read_answer(reader)
                     seen.statuses[status] += 1
                     if status == 503:
                         await asyncio.sleep(float(headers.get("retry-after", 1)))
