@@ -55,6 +55,10 @@ class RowBudget:
         self.queued_rows += rows
         self.admitted[kind] = in_flight + rows
 
+    def in_progress(self, *kinds: WorkKind) -> int:
+        """Rows of these kinds admitted and not yet answered."""
+        return sum(self.admitted.get(kind, 0) for kind in kinds)
+
     def dequeued(self, rows: int) -> None:
         """``rows`` left the queue (taken into a batch, or dropped with their request)."""
         self.queued_rows -= rows

@@ -36,12 +36,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.core.request_id import current_request_id
-from app.inference.admission import RowBudget, WorkKind
+from app.inference.admission import QueueFullError, RowBudget, WorkKind
 from app.inference.lanes import FairLanes, Lane
 from app.observability.metrics import ServiceMetrics, observe_all
 from app.observability.tracing import RequestTrace, Tracing
 
 log = logging.getLogger(__name__)
+
+# Costly work is admitted only if it would be done within this share of the request deadline
+# (the estimate is rough: it assumes the heavy lane keeps its measured speed).
+DEADLINE_SHARE = 0.7
 
 # Scores texts: a classifier's predict, or anything else that runs the model on a batch of
 # texts (chunked reading, explanations) and returns one result per text, in order.
@@ -88,12 +92,14 @@ class DynamicBatcher:
         metrics: ServiceMetrics | None = None,
         tracing: Tracing | None = None,
         row_caps: dict[WorkKind, int | None] | None = None,
+        deadline_seconds: float | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self._max_batch_size = max_batch_size
         self._budget = RowBudget(max_queue_rows, row_caps or {})
         self._max_wait = max_wait_seconds
+        self._deadline = deadline_seconds
         self._lanes: FairLanes[_Job] = FairLanes()
         self._has_work = asyncio.Event()
         self._workers = workers
@@ -150,6 +156,8 @@ class DynamicBatcher:
             return []
         costs = costs if costs is not None else [1] * len(texts)
         rows = sum(costs)
+        if kind != "short":
+            self._check_in_time(rows)
         self._budget.admit(kind, rows)
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(lambda _: self._budget.finished(kind, rows))
@@ -160,6 +168,20 @@ class DynamicBatcher:
         self._record_queue()
         self._has_work.set()
         return await job.future
+
+    def _check_in_time(self, rows: int) -> None:
+        """Refuse costly work that the heavy lane would not finish, with what it has in
+        progress, within the deadline (at the speed it measures): 503 now, not 504 later. As
+        the row caps, it never refuses work with nothing costly in progress."""
+        in_progress = self._budget.in_progress("chunk", "explain")
+        if self._deadline is None or not in_progress:
+            return
+        seconds = self._lanes.heavy_seconds(in_progress + rows)
+        if seconds > DEADLINE_SHARE * self._deadline:
+            raise QueueFullError(
+                f"{in_progress} model rows of costly work are in progress; with this request's"
+                f" {rows} they would take about {seconds:.1f} s, past the deadline"
+            )
 
     @staticmethod
     def _items(job: _Job) -> list[tuple[_Job, int]]:

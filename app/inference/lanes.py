@@ -9,7 +9,7 @@ in the ``heavy`` one. While short requests are arriving (one came within the las
 - a heavy batch is cut to about ``SLICE_SECONDS`` of model time, from the measured seconds
   per row, so a short request waits for one slice at most;
 - after a heavy batch the heavy lane rests long enough to keep to its share of the wall-clock
-  time even when no short text is waiting at that instant: costly work must not take the CPU
+  time, whether or not a short text waits at that instant: costly work must not take the CPU
   the event loop needs to read, parse and answer the short requests.
 
 A lane that was idle starts level with the other, with no credit for the time it did not use.
@@ -74,10 +74,13 @@ class FairLanes(Generic[Item]):
 
     def next_lane(self) -> Lane | None:
         """The lane the next batch comes from: None when both are empty, or when only heavy
-        work waits and the heavy lane rests (for ``rest_seconds``)."""
-        waiting = [lane for lane in LANES if self._queues[lane]]
-        if waiting == ["heavy"] and self.rest_seconds() > 0:
-            return None
+        work waits and the heavy lane rests (for ``rest_seconds``). A resting heavy lane waits
+        even when short work is queued too: short batches are small and the short lane empties
+        with each, so its virtual time alone would let a heavy slice follow every one."""
+        resting = self.rest_seconds() > 0
+        waiting = [
+            lane for lane in LANES if self._queues[lane] and not (lane == "heavy" and resting)
+        ]
         if not waiting:
             return None
         return min(waiting, key=lambda lane: self._virtual[lane])
@@ -88,6 +91,12 @@ class FairLanes(Generic[Item]):
         if lane == "light" or not self._light_active():
             return max_rows
         return max(1, min(max_rows, int(self._slice / self._seconds_per_row["heavy"])))
+
+    def heavy_seconds(self, rows: int) -> float:
+        """About how long ``rows`` heavy rows take to score from now, at the heavy lane's
+        share of the time while short requests arrive (its measured seconds per row)."""
+        seconds = rows * self._seconds_per_row["heavy"]
+        return seconds / self._share["heavy"] if self._light_active() else seconds
 
     def queue(self, lane: Lane) -> deque[tuple[Item, int]]:
         return self._queues[lane]

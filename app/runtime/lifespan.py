@@ -54,6 +54,7 @@ def service_lifespan(
             max_batch_size=settings.max_batch_size,
             max_queue_rows=settings.max_queue_rows,
             row_caps={"explain": settings.max_explain_rows, "chunk": settings.max_chunk_rows},
+            deadline_seconds=settings.request_timeout_ms / 1000,
             max_wait_seconds=settings.max_wait_ms / 1000,
             workers=settings.inference_workers,
             metrics=state.metrics,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -40,9 +41,26 @@ def test_lanes_take_turns_by_time_and_cut_heavy_batches_while_short_work_waits()
     lanes.push("light", [("short", 1)] * 10)  # level with heavy, no credit for idle time
     lanes.ran("light", 10, 0.002)
     assert lanes.row_limit("heavy", 64) < 64  # a slice of about 10 ms while short work waits
-    assert lanes.next_lane() == "heavy"
+    assert lanes.next_lane() == "light"  # heavy rests after its 64 ms batch
+    time.sleep(lanes.rest_seconds())  # a wait that only has to be long enough, not a race
+    assert lanes.next_lane() == "heavy"  # rested, and it has had less time for its share
     lanes.ran("heavy", 10, 0.010)
+    time.sleep(lanes.rest_seconds())
     assert lanes.next_lane() == "light"  # heavy has had more time now
+
+
+def test_the_heavy_lane_rests_to_its_share_while_short_requests_arrive() -> None:
+    lanes: FairLanes[str] = FairLanes(heavy_share=0.25)
+    lanes.push("heavy", [("explain", 1)] * 100)
+    lanes.ran("heavy", 8, 0.1)  # no short traffic yet: no rest
+    assert lanes.rest_seconds() == 0 and lanes.next_lane() == "heavy"
+    lanes.push("light", [("short", 1)])
+    lanes.queue("light").clear()  # taken into a batch
+    lanes.ran("heavy", 8, 0.1)  # now a heavy batch of 0.1 s earns 0.3 s of rest
+    assert 0.2 < lanes.rest_seconds() <= 0.3
+    assert lanes.next_lane() is None  # only heavy work waits, and it rests
+    lanes.push("light", [("short", 1)])
+    assert lanes.next_lane() == "light"  # short work goes at once, heavy still rests
 
 
 def test_a_short_request_does_not_wait_for_queued_explanations() -> None:
@@ -85,3 +103,22 @@ def test_work_beyond_the_budget_is_refused_at_once() -> None:
         assert len(await short) == 1
 
     run(_with_batcher(work, max_queue_rows=100, row_caps={"chunk": 40}))
+
+
+def test_costly_work_that_would_miss_the_deadline_is_refused_at_once() -> None:
+    model = RecordingModel(seconds=0.2)  # a batch takes 0.2 s: the measured speed
+
+    async def work(batcher) -> None:  # type: ignore[no-untyped-def]
+        await batcher.predict(model, ["a"] * 4, None, "explain")  # 4 rows in 0.2 s measured
+        model.release.clear()
+        running = asyncio.ensure_future(batcher.predict(model, ["b"] * 4, None, "explain"))
+        await until(lambda: model.calls == 2, "the second costly request runs")
+        try:  # about 11 ms a row measured: 104 rows would take over 1 s, past 0.7 of it
+            with pytest.raises(QueueFullError, match="past the deadline"):
+                await batcher.predict(model, ["c"] * 100, None, "explain")
+            small = asyncio.ensure_future(batcher.predict(model, ["d"], None, "explain"))
+        finally:
+            model.release.set()
+        assert len(await running) == 4 and len(await small) == 1
+
+    run(_with_batcher(work, max_queue_rows=1000, deadline_seconds=1.0))
