@@ -80,14 +80,11 @@ def _judge(outcomes: Counter[str], args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _markdown(result: dict[str, Any]) -> str:
-    lines = [
-        "# Burst",
-        "",
+    summary = (
         f"{result['requests']} requests of 32 reviews from {result['concurrency']} connections"
-        f" at once. Outcomes: {result['outcomes']} (only 200 and 503 with Retry-After pass).",
-        "",
-    ]
-    return scenario.with_verdict(lines, result["passed"])
+        f" at once. Outcomes: {result['outcomes']} (only 200 and 503 with Retry-After pass)."
+    )
+    return scenario.with_verdict(["# Burst", "", summary, ""], result["passed"])
 
 
 def _add_options(parser: argparse.ArgumentParser) -> None:
