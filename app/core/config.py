@@ -132,6 +132,14 @@ class Settings(BaseSettings):
         description="seconds a client has to send a request's whole body once its headers are"
         " in; beyond, 408 and the connection is closed",
     )
+    keep_alive_s: float = Field(
+        75.0,
+        gt=0.0,
+        le=3600.0,
+        description="seconds an idle keep-alive connection stays open; keep it above the idle"
+        " timeout of the clients and load balancers in front, so that they close first and"
+        " never send a request into a connection the server is closing",
+    )
     max_connections: int = Field(
         1000,
         ge=1,

@@ -5,7 +5,8 @@
 - ``SENTIMENT_BODY_TIMEOUT_S``: and its body within this time once the headers are in
   (``client_body_timeout``, here for the whole body, so a byte a second does not keep it
   going). Past either, the client gets a JSON 408 (if nothing was answered yet) and the
-  connection is closed; an idle keep-alive connection is closed by uvicorn after 5 s as before.
+  connection is closed. An idle keep-alive connection is closed by uvicorn after
+  ``SENTIMENT_KEEP_ALIVE_S``.
 - ``SENTIMENT_MAX_CONNECTIONS``: open connections per server process. Each request on a
   connection beyond them is answered with a JSON 503 and ``Retry-After`` after its body is
   read (so closing it resets nothing), and the connection is closed; connections already

@@ -55,6 +55,7 @@ def live_server(
         "access_log": False,
         "http": guarded_protocol(ConnectionLimits.of(settings)),
         "timeout_graceful_shutdown": graceful_shutdown_s,
+        "timeout_keep_alive": settings.keep_alive_s,
     }
     server = GracefulServer(create_app(settings), options)
     loop = asyncio.new_event_loop()

@@ -77,3 +77,15 @@ def test_requests_beyond_the_connection_bound_get_503_and_the_first_ones_are_ser
         with live.connect() as later:  # the slots are free again
             later.sendall(GOOD)
             assert read_answer(later).status == 200
+
+
+def test_an_idle_keep_alive_connection_is_closed_after_its_timeout_not_before() -> None:
+    with live_server(keep_alive_s=1.0) as live, live.connect() as connection:
+        connection.sendall(GOOD)
+        assert read_answer(connection).status == 200
+        time.sleep(0.5)  # idle, within the keep-alive timeout: still served
+        connection.sendall(GOOD)
+        assert read_answer(connection).status == 200
+        idle_from = time.monotonic()
+        assert closed_by_server(connection) == b""
+        assert 0.9 < time.monotonic() - idle_from < 1.0 + SLACK_S
