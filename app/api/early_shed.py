@@ -44,6 +44,9 @@ class EarlyShed:
             scope["type"] == "http" and is_scoring(scope) and queue_full(scope["app"].state.service)
         )
         if full:
+            metrics = scope["app"].state.service.metrics
+            if metrics is not None:
+                metrics.requests_shed_unread.inc()
             message = "the service is at capacity (the queue is full); retry shortly"
             await send_retry_later(scope, send, message)
             return

@@ -178,6 +178,12 @@ class ServiceMetrics:
             ["reason"],
             registry=registry,
         )
+        self.requests_shed_unread = Counter(
+            "sentiment_requests_shed_unread",
+            "Scoring requests refused with 503 before their body was read (the queue was full;"
+            " their texts are not counted in sentiment_texts_shed)",
+            registry=registry,
+        )
         self.texts_expired = Counter(
             "sentiment_texts_expired",
             "Texts of requests answered 504: not scored within the request deadline",

@@ -31,6 +31,7 @@ METRICS = [
     "sentiment_text_windows",
     "sentiment_predictions",
     "sentiment_texts_shed",
+    "sentiment_requests_shed_unread",
     "sentiment_texts_expired",
     "sentiment_model_info",
     "sentiment_model_test_accuracy",

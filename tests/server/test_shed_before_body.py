@@ -27,8 +27,10 @@ def test_a_request_shed_before_its_body_is_sent_gets_a_complete_503() -> None:
         for start in range(0, len(BODY + PAD), 100_000):
             connection.sendall((BODY + PAD)[start : start + 100_000])
             time.sleep(0.01)
-        connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n")
-        assert read_answer(connection).status == 200
+        connection.sendall(b"GET /metrics HTTP/1.1\r\nHost: test\r\n\r\n")
+        scraped = read_answer(connection)
+        assert scraped.status == 200
+        assert b"sentiment_requests_shed_unread_total 1.0" in scraped.body
 
 
 def test_a_request_shed_halfway_through_its_body_gets_a_complete_503() -> None:
