@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         # Lame-duck wait plus draining the requests in flight stay within 10 s (docker stop's
         # default and the compose file's stop_grace_period).
         "timeout_graceful_shutdown": 8 - settings.shutdown_delay_s,
+        "timeout_keep_alive": settings.keep_alive_s,
     }
     if settings.workers > 1:
         # The parent checks the bundle in a short-lived process, so that it does not keep

@@ -15,7 +15,9 @@ from fastapi_offline import FastAPIOffline
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
+from app.api.cancelled import CancelledAs503
 from app.api.deps import require_api_key
+from app.api.early_shed import EarlyShed
 from app.api.errors import add_error_handlers, error_field
 from app.api.open_inference.grpc_server import with_grpc
 from app.api.openapi import document_limits
@@ -56,9 +58,11 @@ def create_app(
         telemetry=tracing.fastapi_telemetry() if tracing is not None else _NO_TELEMETRY,
         middleware=[
             Middleware(RequestIds),
+            Middleware(CancelledAs503),  # not uvicorn's plain 500 when shutdown cancels
             *([Middleware(RequestMetrics, metrics=service_metrics)] if service_metrics else []),
             Middleware(AccessLog),
             *_cors(settings),
+            Middleware(EarlyShed),  # 503 before the body is read while the queue is full
             Middleware(BodyGuard, max_bytes=settings.max_body_bytes, error_field=error_field),
         ],
     )

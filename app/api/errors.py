@@ -6,6 +6,7 @@ Under ``/v2`` (the Open Inference Protocol) the protocol's shape ``{"error": "..
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -14,8 +15,9 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope, Send
 
-from app.core.request_id import HEADER
+from app.core.request_id import HEADER, current_request_id
 
 log = logging.getLogger("app")
 
@@ -43,6 +45,22 @@ class RetryLater(HTTPException):
     def __init__(self, status_code: int, detail: str, overloaded: bool = False) -> None:
         super().__init__(status_code, detail, headers={"Retry-After": str(RETRY_AFTER_S)})
         self.overloaded = overloaded
+
+
+async def send_retry_later(scope: Scope, send: Send, message: str, close: bool = False) -> None:
+    """A JSON 503 with Retry-After sent straight through ASGI, for answers given outside the
+    routes (before the body is read, on a cancelled request, beyond the connection limit);
+    ``close`` asks the server to close the connection after it."""
+    payload = {error_field(scope["path"]): message, "request_id": current_request_id()}
+    body = json.dumps(payload).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(RETRY_AFTER_S).encode()),
+        *([(b"connection", b"close")] if close else []),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def retry_later(

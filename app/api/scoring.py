@@ -17,8 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from app.api.errors import retry_later
 from app.api.schemas import PredictRequest
 from app.core.config import Settings
-from app.inference.batcher import BatcherClosedError, DynamicBatcher, QueueFullError
-from app.inference.chunking import ChunkPolicy, LongText, Reading
+from app.inference.admission import QueueFullError, WorkKind
+from app.inference.batcher import BatcherClosedError, DynamicBatcher
+from app.inference.chunking import ChunkPolicy, LongText, Reading, window_counts
 from app.inference.pipeline import Prediction, SentimentClassifier, encodable
 from app.inference.sentences import Sentence, split_sentences
 
@@ -74,6 +75,18 @@ def scorer(classifier: SentimentClassifier, long_text: LongText, settings: Setti
     return Reading(long_text, chunk_policy(settings)).scorer(classifier)
 
 
+async def row_costs(
+    texts: Sequence[str], classifier: SentimentClassifier, long_text: LongText, settings: Settings
+) -> tuple[list[int], WorkKind]:
+    """The model rows each text costs read as ``long_text`` says, and the kind of work they
+    are to the batcher's admission: chunked only when some text takes more than one window."""
+    window = classifier.manifest.max_length
+    if long_text != "chunk" or all(len(text) <= window for text in texts):
+        return [1] * len(texts), "short"
+    costs = await asyncio.to_thread(window_counts, classifier, texts, settings.chunk_overlap)
+    return costs, "chunk" if any(cost > 1 for cost in costs) else "short"
+
+
 async def score(
     texts: Sequence[str],
     classifier: SentimentClassifier,
@@ -82,8 +95,11 @@ async def score(
 ) -> list[Prediction]:
     """Predictions of ``classifier`` for ``texts`` read as the service's SENTIMENT_LONG_TEXT
     says, in order, through the batcher within the deadline (503/504 as ``answered_in_time``)."""
+    long_text = settings.long_text
     async with answered_in_time(settings, batcher, len(texts)):
-        predictions = await batcher.predict(scorer(classifier, settings.long_text, settings), texts)
+        costs, kind = await row_costs(texts, classifier, long_text, settings)
+        model = scorer(classifier, long_text, settings)
+        predictions = await batcher.predict(model, texts, costs, kind)
     return predictions
 
 

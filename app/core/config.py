@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from app.core import defaults
@@ -83,8 +83,31 @@ class Settings(BaseSettings):
         description="milliseconds a batch that is not full waits for more texts once the model"
         " is free; 0 runs at once (batches still form from texts that arrive while it is busy)",
     )
-    max_queue_texts: int = Field(
-        2048, ge=1, description="texts waiting for the model at most; beyond, 503 with Retry-After"
+    max_queue_rows: int = Field(
+        2048,
+        ge=1,
+        description="model rows waiting for the model at most (a text read within the window"
+        " is one row, a chunked text one per window, an explained text one per window and per"
+        " token); beyond, 503 with Retry-After at once",
+    )
+    max_queue_texts: int | None = Field(
+        None,
+        ge=1,
+        description="deprecated alias of SENTIMENT_MAX_QUEUE_ROWS, read when that is unset (a"
+        " warning is logged); removed in the next release",
+    )
+    max_explain_rows: int = Field(
+        1024,
+        ge=1,
+        description="model rows of POST /explain work in progress (queued or running) per"
+        " process at most; beyond, 503 with Retry-After (one request alone always runs)",
+    )
+    max_chunk_rows: int = Field(
+        2048,
+        ge=1,
+        description="model rows of chunked reading (texts longer than the window read whole) in"
+        " progress per process at most; beyond, 503 with Retry-After (one request alone always"
+        " runs)",
     )
 
     request_timeout_ms: float = Field(
@@ -93,6 +116,36 @@ class Settings(BaseSettings):
         le=600_000,
         description="milliseconds within which a prediction is answered; past them, 504 and its"
         " queued texts are dropped",
+    )
+
+    header_timeout_s: float = Field(
+        10.0,
+        gt=0.0,
+        le=600.0,
+        description="seconds a client has to send a request's headers (from connecting, or"
+        " from the request's first byte); beyond, 408 and the connection is closed",
+    )
+    body_timeout_s: float = Field(
+        30.0,
+        gt=0.0,
+        le=600.0,
+        description="seconds a client has to send a request's whole body once its headers are"
+        " in; beyond, 408 and the connection is closed",
+    )
+    keep_alive_s: float = Field(
+        75.0,
+        gt=0.0,
+        le=3600.0,
+        description="seconds an idle keep-alive connection stays open; keep it above the idle"
+        " timeout of the clients and load balancers in front, so that they close first and"
+        " never send a request into a connection the server is closing",
+    )
+    max_connections: int = Field(
+        1000,
+        ge=1,
+        le=100_000,
+        description="open connections per server process; requests on connections beyond them"
+        " get 503 with Retry-After and their connection is closed",
     )
 
     shutdown_delay_s: float = Field(
@@ -209,6 +262,15 @@ class Settings(BaseSettings):
         description="browser origins allowed to call the API, comma-separated; without it"
         " browsers get no CORS headers",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _queue_texts_alias(cls, data: object) -> object:
+        """SENTIMENT_MAX_QUEUE_TEXTS, the old name, sets the queue bound if the new one is
+        unset (the lifespan logs that it is deprecated)."""
+        if isinstance(data, dict) and data.get("max_queue_texts") is not None:
+            data = {"max_queue_rows": data["max_queue_texts"], **data}
+        return data
 
     @field_validator("cors_origins", "extra_bundle_paths", mode="before")
     @classmethod

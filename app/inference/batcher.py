@@ -1,8 +1,12 @@
 """Dynamic batching: texts of concurrent requests share one ``session.run``.
 
-Requests put their texts on one bounded queue. ``workers`` workers (one thread each, off the
-event loop) each take up to ``max_batch_size`` texts at a time, and at most an even share of
-what is queued per free worker so that the others get the rest, and run the classifier on them.
+Requests put their texts on a queue bounded in model rows (``app.inference.admission``: a text
+costs the rows the model runs for it, and work beyond the budget is refused at once).
+``workers`` workers (one thread each, off the event loop) each take up to ``max_batch_size``
+rows at a time, and at most an even share of what is queued per free worker so that the others
+get the rest, and run the classifier on them. Short texts and costly work (chunked texts,
+explanation rows) wait in two lanes that share the model's time fairly
+(``app.inference.lanes``), so a short request does not wait behind seconds of explanations.
 While the workers are busy new texts queue up, so under load batches form with no idle
 waiting; when a worker is free a batch starts at once (or after ``max_wait`` if that is set).
 Two workers with one onnxruntime thread each keep both cores of a small machine on the model
@@ -22,29 +26,31 @@ inference threads (``app.observability.tracing``); off, the batcher only checks 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.core.request_id import current_request_id
+from app.inference.admission import QueueFullError, RowBudget, WorkKind
+from app.inference.lanes import FairLanes, Lane
 from app.observability.metrics import ServiceMetrics, observe_all
 from app.observability.tracing import RequestTrace, Tracing
 
 log = logging.getLogger(__name__)
 
+# Costly work is admitted only if it would be done within this share of the request deadline
+# (the estimate is rough: it assumes the heavy lane keeps its measured speed).
+DEADLINE_SHARE = 0.7
+
 # Scores texts: a classifier's predict, or anything else that runs the model on a batch of
 # texts (chunked reading, explanations) and returns one result per text, in order.
 Predict = Callable[[Sequence[str]], list[Any]]
 Result = TypeVar("Result")
-
-
-class QueueFullError(RuntimeError):
-    """The queue cannot take these texts now; the client should retry later."""
 
 
 class BatcherClosedError(RuntimeError):
@@ -55,9 +61,10 @@ class BatcherClosedError(RuntimeError):
 class _Job:
     """One request's texts and where its predictions go."""
 
-    texts: Sequence[str]
+    texts: Sequence[Any]
     model: Predict
     future: asyncio.Future[list[Any]]
+    costs: Sequence[int]  # model rows per text
     queued_at: float = field(default_factory=time.perf_counter)
     request_id: str | None = None  # of the request that queued it, for log lines about it
     trace: RequestTrace | None = None  # with tracing on
@@ -79,18 +86,21 @@ class DynamicBatcher:
     def __init__(
         self,
         max_batch_size: int,
-        max_queue_texts: int,
+        max_queue_rows: int,
         max_wait_seconds: float = 0.0,
         workers: int = 1,
         metrics: ServiceMetrics | None = None,
         tracing: Tracing | None = None,
+        row_caps: dict[WorkKind, int | None] | None = None,
+        deadline_seconds: float | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self._max_batch_size = max_batch_size
-        self._max_queue_texts = max_queue_texts
+        self._budget = RowBudget(max_queue_rows, row_caps or {})
         self._max_wait = max_wait_seconds
-        self._queue: deque[tuple[_Job, int]] = deque()
+        self._deadline = deadline_seconds
+        self._lanes: FairLanes[_Job] = FairLanes()
         self._has_work = asyncio.Event()
         self._workers = workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
@@ -107,7 +117,16 @@ class DynamicBatcher:
 
     @property
     def queued_texts(self) -> int:
-        return len(self._queue)
+        return len(self._lanes)
+
+    @property
+    def queued_rows(self) -> int:
+        return self._budget.queued_rows
+
+    @property
+    def full(self) -> bool:
+        """True while the queue holds as many rows as it may: any new work would be refused."""
+        return self._budget.queued_rows >= self._budget.max_queued_rows
 
     @property
     def closed(self) -> bool:
@@ -122,27 +141,51 @@ class DynamicBatcher:
         ]
 
     async def predict(
-        self, model: Callable[[Sequence[str]], list[Result]], texts: Sequence[str]
+        self,
+        model: Callable[[Sequence[Any]], list[Result]],
+        texts: Sequence[Any],
+        costs: Sequence[int] | None = None,
+        kind: WorkKind = "short",
     ) -> list[Result]:
-        """Predictions of ``model`` for ``texts``, in order. Raises QueueFullError or
-        BatcherClosedError."""
+        """Predictions of ``model`` for ``texts``, in order; ``costs`` are the model rows of
+        each text (one each by default) and ``kind`` the cap they count against. Raises
+        QueueFullError or BatcherClosedError."""
         if self._closed:
             raise BatcherClosedError("the service is shutting down")
         if not texts:
             return []
-        if len(self._queue) + len(texts) > self._max_queue_texts:
-            raise QueueFullError(
-                f"{len(self._queue)} texts are queued; the limit is {self._max_queue_texts}"
-            )
+        costs = costs if costs is not None else [1] * len(texts)
+        rows = sum(costs)
+        if kind != "short":
+            self._check_in_time(rows)
+        self._budget.admit(kind, rows)
         future = asyncio.get_running_loop().create_future()
-        job = _Job(texts, model, future, request_id=current_request_id())
+        future.add_done_callback(lambda _: self._budget.finished(kind, rows))
+        job = _Job(texts, model, future, costs, request_id=current_request_id())
         if self._tracing is not None:
             job.trace = self._tracing.request(job.request_id, len(texts))
-        self._queue.extend((job, index) for index in range(len(texts)))
-        if self._metrics is not None:
-            self._metrics.queue_texts.set(len(self._queue))
+        self._lanes.push("light" if kind == "short" else "heavy", self._items(job))
+        self._record_queue()
         self._has_work.set()
         return await job.future
+
+    def _check_in_time(self, rows: int) -> None:
+        """Refuse costly work that the heavy lane would not finish, with what it has in
+        progress, within the deadline (at the speed it measures): 503 now, not 504 later. As
+        the row caps, it never refuses work with nothing costly in progress."""
+        in_progress = self._budget.in_progress("chunk", "explain")
+        if self._deadline is None or not in_progress:
+            return
+        seconds = self._lanes.heavy_seconds(in_progress + rows)
+        if seconds > DEADLINE_SHARE * self._deadline:
+            raise QueueFullError(
+                f"{in_progress} model rows of costly work are in progress; with this request's"
+                f" {rows} they would take about {seconds:.1f} s, past the deadline"
+            )
+
+    @staticmethod
+    def _items(job: _Job) -> list[tuple[_Job, int]]:
+        return [(job, index) for index in range(len(job.texts))]
 
     async def close(self) -> None:
         """Take no new work, finish everything queued or running, then stop the worker."""
@@ -153,34 +196,46 @@ class DynamicBatcher:
 
     async def _run(self) -> None:
         while True:
-            if not self._queue:
-                if self._closed:
+            lane = self._lanes.next_lane()
+            if lane is None:
+                if self._closed and not len(self._lanes):
                     return
                 self._has_work.clear()
-                await self._has_work.wait()
+                await self._wait_for_work(self._lanes.rest_seconds() if len(self._lanes) else None)
                 continue
-            if self._max_wait and len(self._queue) < self._max_batch_size:
+            if self._max_wait and self._budget.queued_rows < self._max_batch_size:
                 await asyncio.sleep(self._max_wait)
-            batch = self._take_batch()
-            if not batch:
-                continue
-            texts = [job.texts[index] for job, index in batch]
-            model = batch[0][0].model  # _take_batch took texts of this model only
-            self._busy_workers += 1
-            try:
-                predictions = await self._in_thread(model, texts, batch)
-            except Exception:  # one bad text must cost no other request its answer
-                log.exception(
-                    "inference failed for a batch of %d texts",
-                    len(texts),
-                    extra={"request_ids": sorted({str(job.request_id) for job, _ in batch})},
-                )
-                await self._one_by_one(batch)
-                continue
-            finally:
-                self._busy_workers -= 1
-            for (job, index), prediction in zip(batch, predictions, strict=True):
-                job.deliver(index, prediction)
+                lane = self._lanes.next_lane() or lane
+            batch = self._take_batch(lane)
+            if batch:
+                await self._score(lane, batch)
+
+    async def _wait_for_work(self, seconds: float | None) -> None:
+        """Until work is queued, or ``seconds`` pass (the heavy lane's rest)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._has_work.wait(), seconds)
+
+    async def _score(self, lane: Lane, batch: list[tuple[_Job, int]]) -> None:
+        texts = [job.texts[index] for job, index in batch]
+        model = batch[0][0].model  # _take_batch took texts of this model only
+        self._busy_workers += 1
+        started = time.perf_counter()
+        try:
+            predictions = await self._in_thread(model, texts, batch)
+        except Exception:  # one bad text must cost no other request its answer
+            log.exception(
+                "inference failed for a batch of %d texts",
+                len(texts),
+                extra={"request_ids": sorted({str(job.request_id) for job, _ in batch})},
+            )
+            await self._one_by_one(batch)
+            return
+        finally:
+            self._busy_workers -= 1
+            rows = sum(job.costs[index] for job, index in batch)
+            self._lanes.ran(lane, rows, time.perf_counter() - started)
+        for (job, index), prediction in zip(batch, predictions, strict=True):
+            job.deliver(index, prediction)
 
     def _in_thread(
         self, model: Predict, texts: list[str], batch: list[tuple[_Job, int]]
@@ -209,22 +264,33 @@ class DynamicBatcher:
                 continue
             job.deliver(index, prediction)
 
-    def _take_batch(self) -> list[tuple[_Job, int]]:
+    def _take_batch(self, lane: Lane) -> list[tuple[_Job, int]]:
+        """Texts of one model from ``lane``, up to the rows a batch may hold (at least one)."""
         free_workers = self._workers - self._busy_workers  # this one included
-        share = math.ceil(len(self._queue) / free_workers)
-        limit = min(self._max_batch_size, share)
+        share = math.ceil(self._budget.queued_rows / free_workers)
+        limit = self._lanes.row_limit(lane, min(self._max_batch_size, share))
+        queue = self._lanes.queue(lane)
         batch: list[tuple[_Job, int]] = []
-        while self._queue and len(batch) < limit:
-            job, index = self._queue[0]
-            if batch and job.model != batch[0][0].model:
+        rows = 0
+        while queue:
+            job, index = queue[0]
+            cost = job.costs[index]
+            if batch and (job.model != batch[0][0].model or rows + cost > limit):
                 break  # one model per batch; the next batch starts with this text
-            self._queue.popleft()
+            queue.popleft()
+            self._budget.dequeued(cost)
             if not job.future.done():  # skip texts of requests that were cancelled or failed
                 batch.append((job, index))
+                rows += cost
         if self._tracing is not None:
             self._tracing.queue_waited(job.trace for job, _ in batch if job.trace is not None)
+        self._record_queue()
         if self._metrics is not None:
-            self._metrics.queue_texts.set(len(self._queue))
             now = time.perf_counter()
             observe_all(self._metrics.queue_wait_seconds, [now - job.queued_at for job, _ in batch])
         return batch
+
+    def _record_queue(self) -> None:
+        if self._metrics is not None:
+            self._metrics.queue_texts.set(len(self._lanes))
+            self._metrics.queue_rows.set(self._budget.queued_rows)

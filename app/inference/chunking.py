@@ -139,6 +139,19 @@ def whole_token_ids(classifier: SentimentClassifier, texts: Sequence[str]) -> li
     return [np.asarray(encoding.ids, dtype=np.int64) for encoding in encodings]
 
 
+def window_counts(classifier: SentimentClassifier, texts: Sequence[str], overlap: int) -> list[int]:
+    """Windows each text is read in when chunked: the model rows it costs. A text of no more
+    characters than the window has no more tokens than that (a token spans one character at
+    least), so only longer ones are tokenized."""
+    window = classifier.manifest.max_length
+    counts = [1] * len(texts)
+    long = [index for index, text in enumerate(texts) if len(text) > window]
+    token_ids = whole_token_ids(classifier, [texts[index] for index in long]) if long else []
+    for index, ids in zip(long, token_ids, strict=True):
+        counts[index] = len(window_spans(len(ids), window, overlap))
+    return counts
+
+
 @dataclass(frozen=True)
 class ChunkedScorer:
     """Scores texts read whole. Equal scorers (same classifier and policy) are one model to the

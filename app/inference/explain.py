@@ -13,7 +13,8 @@ tokens the model reads, so tokens past it get no weight.
 No gradients, no randomness: the same text gets the same weights every time. Token offsets
 are the tokenizer's, into the original text. The cost is one row per token (plus one per
 window), each as long as its window, so callers bound the tokens explained per request
-(``SENTIMENT_MAX_EXPLAIN_TOKENS``) with ``count_tokens`` before scoring.
+(``SENTIMENT_MAX_EXPLAIN_TOKENS``) with ``plan`` before scoring, and the service scores the
+rows through its batcher (``RowScorer``), a row at a time to the queue.
 """
 
 from __future__ import annotations
@@ -49,13 +50,44 @@ class Explanation:
 
 
 @dataclass(frozen=True)
-class _Plan:
+class ExplanationPlan:
     """One text's rows: its windows, then each window without each of its tokens."""
 
     ids: np.ndarray
     offsets: list[tuple[int, int]]
     spans: list[tuple[int, int]]
     truncated: bool
+
+    @property
+    def rows(self) -> int:
+        """Model rows explaining the text costs: one per window and per token in it."""
+        return sum(1 + end - start for start, end in self.spans)
+
+
+def occlusion_rows(plans: Sequence[ExplanationPlan]) -> list[np.ndarray]:
+    """Every row to score, plan by plan: each window, then it without each of its tokens."""
+    rows: list[np.ndarray] = []
+    for plan in plans:
+        for start, end in plan.spans:
+            window = plan.ids[start:end]
+            rows.append(window)
+            rows.extend(np.delete(window, position) for position in range(end - start))
+    return rows
+
+
+@dataclass(frozen=True)
+class RowScorer:
+    """Scores token-id rows with the classifier, one probability row per row. Equal scorers are
+    one model to the batcher: explanation rows of concurrent requests share batches, and go
+    through the batcher row by row, so they can be cut into short slices of model time."""
+
+    classifier: SentimentClassifier
+
+    def __call__(self, rows: Sequence[np.ndarray]) -> list[np.ndarray]:
+        return list(self.forward(rows))
+
+    def forward(self, rows: Sequence[np.ndarray]) -> np.ndarray:
+        return self.classifier.forward_grouped(pad_rows(rows, self.classifier.manifest.pad_id))
 
 
 @dataclass(frozen=True)
@@ -68,23 +100,28 @@ class Explainer:
     policy: ChunkPolicy
 
     def count_tokens(self, texts: Sequence[str]) -> int:
-        """Tokens that explaining ``texts`` would weigh: what bounds the cost."""
-        return sum(len(plan.ids) for plan in self._plans(texts))
+        """Tokens that explaining ``texts`` would weigh: what bounds a request's cost."""
+        return sum(len(plan.ids) for plan in self.plan(texts))
 
     def __call__(self, texts: Sequence[str]) -> list[Explanation]:
+        plans = self.plan(texts)
+        rows = occlusion_rows(plans)
+        if not rows:
+            return []
+        return self.assemble(texts, plans, RowScorer(self.classifier).forward(rows))
+
+    def plan(self, texts: Sequence[str]) -> list[ExplanationPlan]:
+        """Each text's tokens and windows (tokenized once): what ``occlusion_rows`` scores."""
         manifest = self.classifier.manifest
         with stage("tokenize", manifest.name, manifest.version) as tokenized:
             plans = self._plans(texts)
             tokenized.tokens([len(plan.ids) for plan in plans])
-        rows: list[np.ndarray] = []
-        for plan in plans:
-            for start, end in plan.spans:
-                window = plan.ids[start:end]
-                rows.append(window)
-                rows.extend(np.delete(window, position) for position in range(end - start))
-        if not rows:
-            return []
-        probabilities = self.classifier.forward_grouped(pad_rows(rows, manifest.pad_id))
+        return plans
+
+    def assemble(
+        self, texts: Sequence[str], plans: Sequence[ExplanationPlan], probabilities: np.ndarray
+    ) -> list[Explanation]:
+        """The explanations from the scores of the plans' ``occlusion_rows``, in order."""
         self.classifier.record_batch(
             [len(plan.ids) for plan in plans],
             sum(plan.truncated for plan in plans),
@@ -93,13 +130,13 @@ class Explainer:
         explanations = []
         first = 0
         for text, plan in zip(texts, plans, strict=True):
-            used = sum(1 + end - start for start, end in plan.spans)
+            used = plan.rows
             explanations.append(self._explain(text, plan, probabilities[first : first + used]))
             first += used
         self.classifier.record_labels([explanation.prediction for explanation in explanations])
         return explanations
 
-    def _plans(self, texts: Sequence[str]) -> list[_Plan]:
+    def _plans(self, texts: Sequence[str]) -> list[ExplanationPlan]:
         classifier = self.classifier
         prepared = [encodable(text) for text in texts]  # same length: offsets stay valid
         # encode_batch, not encode_batch_fast: only it tracks offsets into the text.
@@ -109,7 +146,7 @@ class Explainer:
             )
             window, overlap = classifier.manifest.max_length, self.policy.overlap
             return [
-                _Plan(
+                ExplanationPlan(
                     np.asarray(encoding.ids, dtype=np.int64),
                     encoding.offsets,
                     window_spans(len(encoding.ids), window, overlap),
@@ -126,7 +163,7 @@ class Explainer:
             ids = np.asarray(encoding.ids, dtype=np.int64)
             length = int(np.count_nonzero(ids != pad_id))
             plans.append(
-                _Plan(
+                ExplanationPlan(
                     ids[:length],
                     encoding.offsets[:length],
                     [(0, length)],
@@ -135,7 +172,7 @@ class Explainer:
             )
         return plans
 
-    def _explain(self, text: str, plan: _Plan, probabilities: np.ndarray) -> Explanation:
+    def _explain(self, text: str, plan: ExplanationPlan, probabilities: np.ndarray) -> Explanation:
         manifest = self.classifier.manifest
         window_scores = np.empty((len(plan.spans), *self.classifier.row_shape), dtype=np.float32)
         without: list[np.ndarray] = []  # per window: its score without each of its tokens

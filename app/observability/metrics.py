@@ -116,6 +116,13 @@ class ServiceMetrics:
             registry=registry,
             multiprocess_mode="livesum",
         )
+        self.queue_rows = Gauge(
+            "sentiment_batch_queue_rows",
+            "Model rows waiting in the batch queue (a chunked text counts its windows, an"
+            " explanation its occlusion rows): what the queue bound counts",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
         self.queue_wait_seconds = Histogram(
             "sentiment_batch_queue_wait_seconds",
             "Time each text waited in the batch queue before its batch started",
@@ -169,6 +176,12 @@ class ServiceMetrics:
             "sentiment_texts_shed",
             "Texts refused with 503: the queue was full, or the service was shutting down",
             ["reason"],
+            registry=registry,
+        )
+        self.requests_shed_unread = Counter(
+            "sentiment_requests_shed_unread",
+            "Scoring requests refused with 503 before their body was read (the queue was full;"
+            " their texts are not counted in sentiment_texts_shed)",
             registry=registry,
         )
         self.texts_expired = Counter(

@@ -35,6 +35,7 @@ def service_lifespan(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state: ServiceState = app.state.service
+        _warn_deprecated(settings)
         models = preloaded or load_models(settings, classifier)
         chunking = ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
         for _, model in models.values():
@@ -44,14 +45,7 @@ def service_lifespan(
         loaded = next(iter(models.values()))[1]
         state.bundles = {name: folder for name, (folder, _) in models.items()}
         state.models = {name: model for name, (_, model) in models.items()}
-        batcher = DynamicBatcher(
-            max_batch_size=settings.max_batch_size,
-            max_queue_texts=settings.max_queue_texts,
-            max_wait_seconds=settings.max_wait_ms / 1000,
-            workers=settings.inference_workers,
-            metrics=state.metrics,
-            tracing=state.tracing,
-        )
+        batcher = _batcher(settings, state)
         batcher.start()
         if settings.prediction_log is not None:
             state.prediction_log = PredictionLog.open(
@@ -79,6 +73,30 @@ def service_lifespan(
             log.info("stopped")
 
     return lifespan
+
+
+def _warn_deprecated(settings: Settings) -> None:
+    if settings.max_queue_texts is not None:
+        log.warning(
+            "SENTIMENT_MAX_QUEUE_TEXTS is deprecated and goes in the next release: the queue"
+            " counts model rows, set SENTIMENT_MAX_QUEUE_ROWS (now %d)",
+            settings.max_queue_rows,
+        )
+
+
+def _batcher(settings: Settings, state: ServiceState) -> DynamicBatcher:
+    """The batcher with the served limits: batch size, queue and costly work in model rows,
+    and the deadline costly work must fit."""
+    return DynamicBatcher(
+        max_batch_size=settings.max_batch_size,
+        max_queue_rows=settings.max_queue_rows,
+        row_caps={"explain": settings.max_explain_rows, "chunk": settings.max_chunk_rows},
+        deadline_seconds=settings.request_timeout_ms / 1000,
+        max_wait_seconds=settings.max_wait_ms / 1000,
+        workers=settings.inference_workers,
+        metrics=state.metrics,
+        tracing=state.tracing,
+    )
 
 
 def _flush(state: ServiceState) -> None:

@@ -20,6 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from app.runtime.state import request_shutdown
+from app.server.protocol import ConnectionLimits, guarded_protocol
 
 
 class GracefulServer(uvicorn.Server):
@@ -48,4 +49,5 @@ class GracefulServer(uvicorn.Server):
 
 def serve(app: Starlette, options: dict[str, Any], shutdown_delay: float = 0.0, **run: Any) -> None:
     """Run ``app`` (built by ``app.main.create_app``) until a signal stops it, gracefully."""
-    GracefulServer(app, options, shutdown_delay).run(**run)
+    limits = ConnectionLimits.of(app.state.settings)
+    GracefulServer(app, {**options, "http": guarded_protocol(limits)}, shutdown_delay).run(**run)

@@ -20,7 +20,13 @@ from typing import Any
 from app.paths import DEFAULT_BUNDLE, REPOSITORY
 from benchmarks.harness import loadgen
 from benchmarks.harness.processes import benchmark_server
-from benchmarks.harness.workload import DEFAULT_DATA, from_dataset, request_bodies, write_bodies
+from benchmarks.harness.workload import (
+    DEFAULT_DATA,
+    Workload,
+    from_dataset,
+    request_bodies,
+    write_bodies,
+)
 
 HOST = "127.0.0.1"
 REVIEWS = 2000  # seeded sample of test reviews the requests are made of
@@ -52,30 +58,41 @@ class Service:
     port: int
     bodies: list[str]
     bodies_file: Path
+    workload: Workload
 
     def capacity(self, connections: int) -> float:
         """Requests/s that ``connections`` closed-loop clients get answered, after a warm-up."""
+        self.closed_loop(connections, WARM_UP_SECONDS)
+        return self.closed_loop(connections, CAPACITY_SECONDS)["requests_per_s"]
+
+    def closed_loop(self, connections: int, seconds: float) -> dict[str, float]:
+        """wrk's figures for ``connections`` closed-loop clients over ``seconds``."""
         url = f"http://{HOST}:{self.port}/predict"
-        loadgen.closed_loop(url, self.bodies_file, connections, WARM_UP_SECONDS)
-        return loadgen.closed_loop(url, self.bodies_file, connections, CAPACITY_SECONDS)[
-            "requests_per_s"
-        ]
+        return loadgen.closed_loop(url, self.bodies_file, connections, seconds)
 
     def open_loop(self, rate: float, seconds: float) -> dict[str, Any]:
         return loadgen.open_loop(HOST, self.port, self.bodies, rate, seconds)
 
 
 @contextmanager
-def service(name: str, args: argparse.Namespace, reviews_per_request: int) -> Iterator[Service]:
-    """``python -m app`` on ``args.bundle``, ready, with requests of ``reviews_per_request``
-    test reviews each; stopped with SIGTERM at exit."""
+def service(
+    name: str,
+    args: argparse.Namespace,
+    reviews_per_request: int,
+    texts: str = "reviews",
+    env: dict[str, str] | None = None,
+) -> Iterator[Service]:
+    """``python -m app`` on ``args.bundle`` (with ``env`` settings), ready, with requests of
+    ``reviews_per_request`` test reviews each (whole ``reviews``, or their ``short`` starts);
+    stopped with SIGTERM at exit."""
     workload = from_dataset(args.data, args.bundle, REVIEWS, 0)
-    bodies = request_bodies(workload.reviews, reviews_per_request)
+    bodies = request_bodies(workload.texts(texts), reviews_per_request)
     bodies_file = Path(tempfile.mkdtemp()) / f"bodies-{reviews_per_request}.jsonl"
     write_bodies(bodies_file, bodies)
     command = [sys.executable, "-m", "app"]
-    with benchmark_server(name, command, {}, args.port, args.bundle) as (process, _start_to_ready):
-        yield Service(process, args.port, bodies, bodies_file)
+    server = benchmark_server(name, command, env or {}, args.port, args.bundle)
+    with server as (process, _start_to_ready):
+        yield Service(process, args.port, bodies, bodies_file, workload)
 
 
 def report(out: Path, name: str, result: dict[str, Any], markdown: str) -> int:
@@ -86,3 +103,17 @@ def report(out: Path, name: str, result: dict[str, Any], markdown: str) -> int:
     (out / f"{name}.md").write_text(markdown)
     print(markdown)  # noqa: T201
     return 0 if result["passed"] else 1
+
+
+def seconds_option(default: float) -> Callable[[argparse.ArgumentParser], None]:
+    """``--seconds``: the length of each measured phase."""
+
+    def add(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--seconds", type=float, default=default, help="length of each phase")
+
+    return add
+
+
+def with_verdict(lines: list[str], passed: bool) -> str:
+    """The Markdown report: ``lines``, then whether the scenario passed."""
+    return "\n".join([*lines, f"**{'passed' if passed else 'FAILED'}**"]) + "\n"

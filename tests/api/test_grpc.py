@@ -232,7 +232,7 @@ def retry_after_seconds(error: grpc.RpcError) -> tuple[int, str]:
 
 
 def test_a_full_queue_is_resource_exhausted_with_retry_info() -> None:
-    with serving(max_queue_texts=2) as service:
+    with serving(max_queue_rows=2) as service:
         error = refusal(service.stub.ModelInfer, typed_request(["a", "b", "c"]))
         assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert "capacity" in str(error.details())

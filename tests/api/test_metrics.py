@@ -22,6 +22,7 @@ METRICS = [
     "sentiment_http_request_duration_seconds",
     "sentiment_http_requests_in_flight",
     "sentiment_batch_queue_texts",
+    "sentiment_batch_queue_rows",
     "sentiment_batch_queue_wait_seconds",
     "sentiment_batch_texts",
     "sentiment_model_run_seconds",
@@ -30,6 +31,7 @@ METRICS = [
     "sentiment_text_windows",
     "sentiment_predictions",
     "sentiment_texts_shed",
+    "sentiment_requests_shed_unread",
     "sentiment_texts_expired",
     "sentiment_model_info",
     "sentiment_model_test_accuracy",
@@ -99,6 +101,7 @@ def test_a_request_counts_in_every_stage(fresh: TestClient) -> None:
     shipped = read_manifest(Path("models/imdb-sentiment")).metrics["test"]["accuracy"]
     assert value(after, "sentiment_model_test_accuracy", **MODEL) == pytest.approx(shipped)
     assert value(after, "sentiment_batch_queue_texts") == 0
+    assert value(after, "sentiment_batch_queue_rows") == 0
     assert value(after, "sentiment_http_requests_in_flight") == 1  # the scrape itself
 
 
@@ -116,7 +119,7 @@ def test_a_body_over_the_limit_counts_under_its_route(fresh: TestClient) -> None
 
 
 def test_shed_and_expired_texts_are_counted() -> None:
-    with TestClient(create_app(make_settings(max_queue_texts=2))) as client:
+    with TestClient(create_app(make_settings(max_queue_rows=2))) as client:
         assert client.post("/predict", json={"texts": ["a", "b", "c"]}).status_code == 503
         assert value(samples(client), "sentiment_texts_shed_total", reason="queue_full") == 3
     with TestClient(create_app(make_settings(request_timeout_ms=1))) as client:
@@ -201,9 +204,11 @@ def test_explain_demo_and_chunked_sentence_predictions_count_like_predict(
     predictions = predicted.json()["predictions"]
     sentences = [sentence for prediction in predictions for sentence in prediction["sentences"]]
     (explanation,) = explained.json()["explanations"]
-    # The chunked texts and their sentences are one batch; the explained text another.
+    # The chunked texts and their sentences are one batch; the explained text another. The
+    # explanation queues its occlusion rows one by one: its window, and it without each token.
     chunked_texts = len(predictions) + len(sentences)
-    assert added("sentiment_batch_queue_wait_seconds_count") == chunked_texts + 1
+    explanation_rows = 1 + len(explanation["tokens"])
+    assert added("sentiment_batch_queue_wait_seconds_count") == chunked_texts + explanation_rows
     assert added("sentiment_batch_texts_count", **MODEL) == 2
     assert added("sentiment_batch_texts_sum", **MODEL) == chunked_texts + 1
     assert added("sentiment_text_tokens_count", **MODEL) == chunked_texts + 1
@@ -219,7 +224,7 @@ def test_explain_demo_and_chunked_sentence_predictions_count_like_predict(
 
 
 def test_explain_refusals_are_counted() -> None:
-    with TestClient(create_app(make_settings(max_queue_texts=2))) as client:
+    with TestClient(create_app(make_settings(max_queue_rows=2))) as client:
         response = client.post("/explain", json={"texts": ["a", "b", "c"]})
         assert response.status_code == 503
         assert value(samples(client), "sentiment_texts_shed_total", reason="queue_full") == 3

@@ -29,7 +29,7 @@ def test_one_id_through_header_access_log_error_body_and_inference_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     predictions = tmp_path / "predictions.jsonl"
-    settings = make_settings(tracing=True, prediction_log=str(predictions), max_queue_texts=2)
+    settings = make_settings(tracing=True, prediction_log=str(predictions), max_queue_rows=2)
     headers = {"X-Request-ID": ID}
     with otlp_receiver() as receiver:
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)

@@ -242,7 +242,7 @@ def test_body_limit_media_type_and_encoding_answers(client: TestClient) -> None:
 
 
 def test_busy_and_past_the_deadline_answers_are_those_of_predict() -> None:
-    with TestClient(create_app(make_settings(max_queue_texts=2))) as client:
+    with TestClient(create_app(make_settings(max_queue_rows=2))) as client:
         answer = client.post(INFER, json={"inputs": [tensor(["a", "b", "c"])]})
         assert answer.status_code == 503 and answer.headers["retry-after"] == "1"
         assert "capacity" in answer.json()["error"]

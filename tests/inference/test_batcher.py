@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from app.inference.batcher import BatcherClosedError, DynamicBatcher, QueueFullError
+from app.inference.admission import QueueFullError
+from app.inference.batcher import BatcherClosedError, DynamicBatcher
 from app.inference.pipeline import Prediction
 
 HELD_SECONDS = 30.0  # a generous bound: a test that never releases a held model fails
@@ -60,7 +61,7 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 
 async def _with_batcher(work, **options):  # type: ignore[no-untyped-def]
-    batcher = DynamicBatcher(**{"max_batch_size": 4, "max_queue_texts": 100, **options})
+    batcher = DynamicBatcher(**{"max_batch_size": 4, "max_queue_rows": 100, **options})
     batcher.start()
     try:
         return await work(batcher)
@@ -131,12 +132,14 @@ def test_queue_is_bounded() -> None:
         await until(lambda: model.calls == 1, "the worker holds the first batch")
         queued = asyncio.ensure_future(batcher.predict(model, ["b"] * 5))
         await until(lambda: batcher.queued_texts == 5, "five texts queued")
-        with pytest.raises(QueueFullError, match="5 texts are queued; the limit is 6"):
+        with pytest.raises(
+            QueueFullError, match="5 model rows are queued and this request needs 2; the limit is 6"
+        ):
             await batcher.predict(model, ["c"] * 2)
         model.release.set()
         assert len(await first) == 4 and len(await queued) == 5
 
-    run(_with_batcher(work, max_queue_texts=6))
+    run(_with_batcher(work, max_queue_rows=6))
 
 
 def test_a_failing_batch_fails_only_its_requests() -> None:
@@ -220,7 +223,7 @@ def test_close_refuses_new_work_and_finishes_queued_work() -> None:
     model.release.clear()
 
     async def scenario() -> None:
-        batcher = DynamicBatcher(max_batch_size=2, max_queue_texts=100)
+        batcher = DynamicBatcher(max_batch_size=2, max_queue_rows=100)
         batcher.start()
         pending = [asyncio.ensure_future(batcher.predict(model, [str(i)])) for i in range(6)]
         await until(
@@ -283,4 +286,4 @@ def test_workers_run_batches_at_the_same_time_and_share_the_queue() -> None:
 
 def test_workers_must_be_positive() -> None:
     with pytest.raises(ValueError, match="workers"):
-        DynamicBatcher(max_batch_size=4, max_queue_texts=10, workers=0)
+        DynamicBatcher(max_batch_size=4, max_queue_rows=10, workers=0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
+import numpy as np
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic_core import to_json
 
@@ -19,12 +21,20 @@ from app.api.scoring import (
     long_text_of,
     note_texts,
     refuse,
+    row_costs,
     scorer,
     sentence_payloads,
     sentence_texts,
     sentences_of,
 )
-from app.inference.explain import Explainer, Explanation
+from app.inference.batcher import DynamicBatcher
+from app.inference.explain import (
+    Explainer,
+    Explanation,
+    ExplanationPlan,
+    RowScorer,
+    occlusion_rows,
+)
 
 
 def explanation_payload(explanation: Explanation) -> dict[str, object]:
@@ -43,6 +53,21 @@ def explanation_payload(explanation: Explanation) -> dict[str, object]:
         for token in explanation.tokens
     ]
     return result
+
+
+async def _explained(
+    explainer: Explainer,
+    batcher: DynamicBatcher,
+    texts: Sequence[str],
+    plans: Sequence[ExplanationPlan],
+) -> list[Explanation]:
+    """The texts explained, their occlusion rows scored through the batcher one row each (so
+    they count in its queue bound, and short requests get turns between slices of them)."""
+    rows = await asyncio.to_thread(occlusion_rows, plans)
+    if not rows:
+        return []
+    scores = await batcher.predict(RowScorer(explainer.classifier), rows, None, "explain")
+    return await asyncio.to_thread(explainer.assemble, texts, plans, np.asarray(scores))
 
 
 router = APIRouter(prefix="/explain", tags=["explain"], dependencies=[Depends(require_json)])
@@ -68,7 +93,8 @@ async def explain(
     long_text = long_text_of(body, settings)
     explainer = Explainer(classifier, long_text, chunk_policy(settings))
     async with answered_in_time(settings, batcher, len(texts)):
-        tokens = await asyncio.to_thread(explainer.count_tokens, texts)
+        plans = await asyncio.to_thread(explainer.plan, texts)
+        tokens = sum(len(plan.ids) for plan in plans)
         if tokens > settings.max_explain_tokens:
             refuse(
                 body,
@@ -76,11 +102,13 @@ async def explain(
                 f"the texts have {tokens} tokens to explain; at most {settings.max_explain_tokens}"
                 " per request (each costs one run of the model): send fewer or shorter texts",
             )
-        explanations = await batcher.predict(explainer, texts)
+        explanations = await _explained(explainer, batcher, texts, plans)
         if body.sentences:
             split = await sentences_of(body, texts, settings)
+            sentence_rows = sentence_texts(split)
+            costs, kind = await row_costs(sentence_rows, classifier, long_text, settings)
             sentence_predictions = await batcher.predict(
-                scorer(classifier, long_text, settings), sentence_texts(split)
+                scorer(classifier, long_text, settings), sentence_rows, costs, kind
             )
     log_predictions(request, classifier, texts, [e.prediction for e in explanations])
     results = [explanation_payload(explanation) for explanation in explanations]

@@ -15,6 +15,7 @@ from app.api.scoring import (
     long_text_of,
     note_texts,
     prediction_payload,
+    row_costs,
     scorer,
     sentence_payloads,
     sentence_texts,
@@ -63,11 +64,14 @@ async def predict(
     note_texts(request, texts, settings)
     # Scored by the classifier whose version the answer reports, even if a reload swaps in
     # another one while these texts wait.
-    score = scorer(classifier, long_text_of(body, settings), settings)
+    long_text = long_text_of(body, settings)
+    score = scorer(classifier, long_text, settings)
     async with answered_in_time(settings, batcher, len(texts)):
         split = await sentences_of(body, echoable(texts), settings) if body.sentences else []
         # Sentences are more rows of the same job: they are batched with everything else.
-        predictions = await batcher.predict(score, [*texts, *sentence_texts(split)])
+        every_text = [*texts, *sentence_texts(split)]
+        costs, kind = await row_costs(every_text, classifier, long_text, settings)
+        predictions = await batcher.predict(score, every_text, costs, kind)
     log_predictions(request, classifier, texts, predictions[: len(texts)])
     results = [prediction_payload(prediction) for prediction in predictions[: len(texts)]]
     if body.sentences:
