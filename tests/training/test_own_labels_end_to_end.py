@@ -92,3 +92,15 @@ def test_served_beside_the_default_and_predicted(bundle: Path) -> None:
             assert sum(prediction["scores"].values()) == pytest.approx(1.0, abs=1e-5)
         default = client.post("/predict", json={"text": texts[0]}).json()
         assert set(default["predictions"][0]["scores"]) == {"negative", "positive"}
+
+
+def test_evaluate_scores_a_multiclass_bundle_on_its_data(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = bundle.parent.parent / "moods.csv"
+    arguments = ["--text-column", "review", "--label-column", "mood", "--threads", "1"]
+    assert main(["evaluate", "--bundle", str(bundle), "--data", str(data), *arguments]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    recorded = read_manifest(bundle).metrics["test"]
+    assert printed["accuracy"] == recorded["accuracy"]
+    assert printed["confusion"] == recorded["confusion"]

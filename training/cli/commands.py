@@ -124,12 +124,16 @@ def _export(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from app.inference.pipeline import SentimentClassifier
     from training.fit.data import load_dataset
+    from training.measure.classes import multiclass_metrics
     from training.measure.metrics import binary_metrics, plot_confusion, plot_roc, score_split
 
     classifier = SentimentClassifier.from_bundle(args.bundle, intra_op_threads=args.threads)
-    dataset = load_dataset(args.data)
+    manifest = classifier.manifest
+    if args.labels is None and manifest.multiclass:  # the bundle's order, so indices agree
+        args.labels = ",".join(manifest.labels)
+    dataset = load_dataset(args.data, options=data_args.data_options(args))
     split = dataset.test if args.split == "test" else dataset.train
-    log.info("scoring %d %s reviews of %s", len(split), args.split, dataset.source)
+    log.info("scoring %d %s rows of %s", len(split), args.split, dataset.source)
     scores = score_split(
         classifier,
         split,
@@ -137,13 +141,17 @@ def _evaluate(args: argparse.Namespace) -> int:
             log.info("scored %d/%d", done, total) if done == total else None
         ),
     )
-    result = binary_metrics(split.labels, scores, classifier.manifest.threshold)
-    result["bundle"] = {"name": classifier.manifest.name, "version": classifier.manifest.version}
+    if manifest.multiclass:
+        result = multiclass_metrics(split.labels, scores, manifest.labels)
+    else:
+        result = binary_metrics(split.labels, scores, manifest.threshold)
+    result["bundle"] = {"name": manifest.name, "version": manifest.version}
     result["dataset"] = {"source": dataset.source, "sha256": dataset.sha256, "split": args.split}
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        plot_roc(split.labels, scores, args.out, result["roc_auc"])
-        plot_confusion(result["confusion_matrix"], args.out)
+        if not manifest.multiclass:
+            plot_roc(split.labels, scores, args.out, result["roc_auc"])
+            plot_confusion(result["confusion_matrix"], args.out)
         (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))  # noqa: T201 - the command's output
     return 0

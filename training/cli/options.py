@@ -257,6 +257,7 @@ def _add_evaluate(evaluate: argparse.ArgumentParser) -> None:
         "--bundle", type=Path, default=DEFAULT_BUNDLE, help="bundle folder (default: %(default)s)"
     )
     _add_data_flag(evaluate)
+    add_table_flags(evaluate)
     evaluate.add_argument("--split", choices=("test", "train"), default="test")
     evaluate.add_argument("--threads", type=int, default=2, help="onnxruntime threads")
     evaluate.add_argument("--out", type=Path, help="also write metrics.json and plots here")
