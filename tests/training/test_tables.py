@@ -106,6 +106,8 @@ def test_split_column_and_split_files(tmp_path: Path) -> None:
     given = load_dataset(train, options=DataOptions(validation=valid, test=test))
     assert (len(given.train), len(given.validation or []), len(given.test)) == (30, 6, 9)
     assert given.describe()["validation_given"] is True
+    with pytest.raises(DatasetError, match="go with a table, not aclImdb"):
+        load_dataset(tmp_path, options=DataOptions(test=test))
 
 
 def test_bad_rows_are_reported_by_line_and_counted(

@@ -141,6 +141,8 @@ def load_dataset(path: Path, seed: int = 42, options: DataOptions | None = None)
         if given is not None and not given.exists():
             raise DatasetError(f"{given}: no such file or directory")
     name = path.name.lower()
+    if not is_table(path) and (options.validation or options.test):
+        raise DatasetError(f"{path}: --validation and --test go with a table, not aclImdb")
     if path.is_dir():
         return _assemble(path, read_aclimdb_tree(path), LABELS, seed)
     if name.endswith(_ARCHIVE_SUFFIXES):
