@@ -41,7 +41,6 @@ def test_default_keeps_the_first_tokens() -> None:
         ({"learning_rate_schedule": "step"}, "learning_rate_schedule must be one of"),
         ({"teacher": "bert"}, "teacher must be one of"),
         ({"class_weight": "inverse"}, "class_weight must be one of"),
-        ({"embedding_shortcut": True, "pooling": "last"}, "embedding_shortcut needs pooling"),
     ],
 )
 def test_unsafe_values_are_refused(change: dict[str, object], message: str) -> None:
@@ -67,7 +66,6 @@ def test_teacher_flag() -> None:
     assert _config_from(args) == PRESETS["recipe"].replace(teacher="nb")
 
 
-def test_class_weight_and_embedding_shortcut_flags() -> None:
-    args = _parser().parse_args(["train", "--class-weight", "balanced", "--embedding-shortcut"])
-    config = _config_from(args)
-    assert config == PRESETS["default"].replace(class_weight="balanced", embedding_shortcut=True)
+def test_class_weight_flag() -> None:
+    args = _parser().parse_args(["train", "--class-weight", "balanced"])
+    assert _config_from(args) == PRESETS["default"].replace(class_weight="balanced")

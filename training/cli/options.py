@@ -41,9 +41,6 @@ _HELP = {
     "bigram_buckets": "hashed word-pair embeddings added to the word embeddings (0 = off); costs"
     " buckets x embedding-dim x 4 bytes in the bundle (50,000 x 64: 12.8 MB) and almost no"
     " serving time",
-    "embedding_shortcut": "the classifier also reads the mean and max of the word (+ pair)"
-    " embeddings beside the recurrent layer's (needs --pooling mean_max): a fastText-like bag"
-    " of words that small data learns well; a few more weights in the classifier",
     "pooling": "classify from the last state, the mean, or the mean and max over all steps;"
     " mean_max doubles the classifier's inputs, nothing else",
     "distillation_reviews": "unlabelled reviews scored by an n-gram teacher (--teacher) and"

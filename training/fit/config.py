@@ -34,8 +34,6 @@ class TrainConfig:
     bidirectional: bool = False
     pooling: Pooling = "last"  # the last state, or the mean (and max) over all time steps
     dropout: float = 0.2  # before and after the recurrent layer
-    # the classifier also reads the mean and max of the token (+ pair) embeddings (mean_max only)
-    embedding_shortcut: bool = False
     batch_size: int = 32
     epochs: int = 5
     learning_rate: float = 1e-3  # Adam's default
@@ -88,8 +86,6 @@ class TrainConfig:
             )
         if self.teacher not in TEACHERS:
             raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
-        if self.embedding_shortcut and self.pooling != "mean_max":
-            raise ValueError("embedding_shortcut needs pooling mean_max")
         if self.clipnorm < 0:
             raise ValueError("clipnorm must be >= 0")
         for name in ("vocab_size", "max_length", "embedding_dim", "units", "batch_size", "epochs"):

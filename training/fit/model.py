@@ -9,11 +9,6 @@ things around the same recurrent layer:
   reads "not good" as a unit from its first step (Johnson & Zhang's region embeddings);
 - pooling over every step: the mean, or the mean and the maximum side by side, of the
   recurrent layer's outputs over the text's real tokens.
-
-``embedding_shortcut`` also hands the classifier the mean and max of the (word + pair)
-embeddings themselves: a bag of words and pairs, as fastText reads a text, beside what the
-recurrent layer makes of their order. On small data (a few thousand tweets) that bag is what
-a linear n-gram model learns well, and the recurrent layer alone overfits before it does.
 """
 
 from __future__ import annotations
@@ -132,9 +127,6 @@ def build_model(
         x = MaskedMean(name="mean_over_time")(x)
     elif config.pooling == "mean_max":
         x = MeanMaxOverTokens(name="mean_max_over_tokens")([x, ids])
-    if config.embedding_shortcut:
-        bag = MeanMaxOverTokens(name="mean_max_over_embeddings")([embedded, ids])
-        x = layers.Concatenate(name="states_and_embeddings")([x, bag])
     x = layers.Dropout(config.dropout, name="dropout_out")(x)
     if classes == 2:
         output = layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)(x)
