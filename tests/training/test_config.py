@@ -40,6 +40,7 @@ def test_default_keeps_the_first_tokens() -> None:
         ({"clipnorm": -1.0}, "clipnorm"),
         ({"learning_rate_schedule": "step"}, "learning_rate_schedule must be one of"),
         ({"teacher": "bert"}, "teacher must be one of"),
+        ({"class_weight": "inverse"}, "class_weight must be one of"),
     ],
 )
 def test_unsafe_values_are_refused(change: dict[str, object], message: str) -> None:
@@ -63,3 +64,8 @@ def test_learning_rate_schedule_flag() -> None:
 def test_teacher_flag() -> None:
     args = _parser().parse_args(["train", "--preset", "recipe", "--teacher", "nb"])
     assert _config_from(args) == PRESETS["recipe"].replace(teacher="nb")
+
+
+def test_class_weight_flag() -> None:
+    args = _parser().parse_args(["train", "--class-weight", "balanced"])
+    assert _config_from(args) == PRESETS["default"].replace(class_weight="balanced")

@@ -303,17 +303,16 @@ def test_bad_data_path_exits_with_one_clear_line(
     assert "missing.tar.gz: no such file or directory" in caplog.text
 
 
-def test_own_csv_without_unlabelled_reviews_falls_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_own_csv_leaves_the_imdb_only_parts_out(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The default preset on a user's CSV where no unlabelled archive exists: no word2vec, no
-    distillation, the rest (pair embeddings, mean+max pooling, calibration) as usual."""
+    """The default preset on a user's CSV: no negation sentences and no distillation (both are
+    about IMDB reviews), word2vec on the training rows alone, the rest (pair embeddings,
+    mean+max pooling, calibration) as usual; the card says what was used."""
     import csv
 
     from tests.conftest import synthetic_reviews
-    from training.cli import options
 
-    monkeypatch.setattr(options, "DEFAULT_UNLABELED", tmp_path / "absent_unsup.tar.gz")
     data = tmp_path / "reviews.csv"
     with data.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
@@ -326,24 +325,27 @@ def test_own_csv_without_unlabelled_reviews_falls_back(
             "default",
             "--data",
             str(data),
-            "--name",
-            "own",
             "--models-dir",
             str(tmp_path / "models"),
             "--runs-dir",
             str(tmp_path / "runs"),
-            "--trials",
-            str(tmp_path / "trials.jsonl"),
             *TINY,
             "--bigram-buckets",
             "97",
         ]
     )
     assert code == 0
-    assert "training without word2vec pretraining and distillation" in caplog.text
-    manifest = read_manifest(tmp_path / "models" / "own")
-    assert manifest.config["embedding_pretraining_epochs"] == 0
+    assert "is not the IMDB data" in caplog.text and "negation_sentences (2400)" in caplog.text
+    manifest = read_manifest(tmp_path / "models" / "reviews")  # named after the file
+    assert manifest.config["negation_sentences"] == 0
     assert manifest.config["distillation_reviews"] == 0
+    assert manifest.config["embedding_pretraining_epochs"] == 5
+    assert manifest.dataset["unlabeled_for_embeddings"]["source"] is None
+    assert manifest.metrics["extras"]["negation_sentences"] == 0
     assert manifest.config["calibrate"] and manifest.recurrent.pooling == "mean_max"
     assert manifest.metrics["calibration"]["temperature"] > 0.0
     assert manifest.metrics["export_parity"]["keras_onnx_max_abs_diff"] <= 1e-5
+    assert (tmp_path / "runs" / "reviews" / "trials.jsonl").is_file()  # its own trials log
+    card = (tmp_path / "models" / "reviews" / "report" / "model_card.md").read_text()
+    assert "negation sentences not used; unlabelled reviews not used" in card
+    assert "learnt on the training rows alone" in card

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from training.cli import options, verbosity
+from training.cli import data_args, options, verbosity
 from training.cli.studies import STUDIES, study_main
 from training.fit.config import PRESETS, TrainConfig
 
@@ -47,46 +47,47 @@ def _train(args: argparse.Namespace) -> int:
     from training.fit.train import train
     from training.ship.bundle import export_bundle
 
-    config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
-    name = args.name or (
-        options.DEFAULT_NAME
-        if args.preset == "default"
-        else f"{options.DEFAULT_NAME}-{args.preset}"
-    )
+    unlabeled = _existing_unlabeled(args)
+    config = data_args.for_the_data(_config_from(args), args)
+    name = data_args.run_name(args)
     log.info("training %s with %s", name, json.dumps(config.to_dict()))
     run = train(
         config,
         args.data,
         args.runs_dir / name,
         verbose=verbosity.keras_verbose(args.verbosity),
-        unlabeled_path=args.unlabeled_data,
+        unlabeled_path=unlabeled,
+        data_options=data_args.data_options(args),
     )
+    trials = data_args.trials_path(args, args.runs_dir / name)
     manifest = export_bundle(
-        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
+        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=trials
     )
     _print_summary(manifest.metrics)
     return 0
 
 
-def _without_missing_unlabeled(config: TrainConfig, unlabeled: Path) -> TrainConfig:
-    """The documented fallback for data without unlabelled reviews: when the default archive
-    is absent (a user's own CSV/JSONL on another machine), train without what needs it."""
-    needs = config.embedding_pretraining_epochs or config.distillation_reviews
-    if not needs or unlabeled != options.DEFAULT_UNLABELED or unlabeled.exists():
-        return config
-    log.warning(
-        "%s not found: training without word2vec pretraining and distillation"
-        " (pass --unlabeled-data FILE to use your own unlabelled reviews)",
-        unlabeled,
-    )
-    return config.replace(embedding_pretraining_epochs=0, distillation_reviews=0)
+def _existing_unlabeled(args: argparse.Namespace) -> Path | None:
+    """The unlabelled reviews to read, if any; the default IMDB archive only where it is (a
+    user's machine may not have it: then training goes on without it, as the log says)."""
+    unlabeled = data_args.unlabeled_path(args)
+    if unlabeled == data_args.DEFAULT_UNLABELED and not unlabeled.exists():
+        log.warning(
+            "%s not found: training without the unlabelled reviews (no distillation; word2vec,"
+            " if on, learns from the training rows alone; --unlabeled-data FILE gives others)",
+            unlabeled,
+        )
+        args.unlabeled_data = None
+        return None
+    return unlabeled
 
 
 def _explore(args: argparse.Namespace) -> int:
     verbosity.import_tensorflow(args.verbosity)
     from training.studies.explore import explore
 
-    config = _without_missing_unlabeled(_config_from(args), args.unlabeled_data)
+    unlabeled = _existing_unlabeled(args)
+    config = data_args.for_the_data(_config_from(args), args)
     ablation = None
     if args.technique:
         ablation = {"technique": args.technique, "against": args.against, "left_out": True}
@@ -94,9 +95,9 @@ def _explore(args: argparse.Namespace) -> int:
         config,
         args.data,
         args.runs_dir / args.name,
-        unlabeled=args.unlabeled_data,
+        unlabeled=unlabeled,
         ood_dir=args.ood_dir,
-        trials=args.trials,
+        trials=data_args.trials_path(args, args.runs_dir / args.name),
         note=args.note,
         ablation=ablation,
         verbose=verbosity.keras_verbose(args.verbosity),
@@ -112,8 +113,9 @@ def _export(args: argparse.Namespace) -> int:
 
     run = load_run(args.run, args.data)
     name = args.name or args.run.name
+    trials = data_args.trials_path(args, args.run)
     manifest = export_bundle(
-        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=args.trials
+        run, args.models_dir / name, name, args.version, preset=args.preset, trials_path=trials
     )
     _print_summary(manifest.metrics)
     return 0
@@ -122,12 +124,16 @@ def _export(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from app.inference.pipeline import SentimentClassifier
     from training.fit.data import load_dataset
+    from training.measure.classes import multiclass_metrics
     from training.measure.metrics import binary_metrics, plot_confusion, plot_roc, score_split
 
     classifier = SentimentClassifier.from_bundle(args.bundle, intra_op_threads=args.threads)
-    dataset = load_dataset(args.data)
+    manifest = classifier.manifest
+    if args.labels is None and manifest.multiclass:  # the bundle's order, so indices agree
+        args.labels = ",".join(manifest.labels)
+    dataset = load_dataset(args.data, options=data_args.data_options(args))
     split = dataset.test if args.split == "test" else dataset.train
-    log.info("scoring %d %s reviews of %s", len(split), args.split, dataset.source)
+    log.info("scoring %d %s rows of %s", len(split), args.split, dataset.source)
     scores = score_split(
         classifier,
         split,
@@ -135,13 +141,17 @@ def _evaluate(args: argparse.Namespace) -> int:
             log.info("scored %d/%d", done, total) if done == total else None
         ),
     )
-    result = binary_metrics(split.labels, scores, classifier.manifest.threshold)
-    result["bundle"] = {"name": classifier.manifest.name, "version": classifier.manifest.version}
+    if manifest.multiclass:
+        result = multiclass_metrics(split.labels, scores, manifest.labels)
+    else:
+        result = binary_metrics(split.labels, scores, manifest.threshold)
+    result["bundle"] = {"name": manifest.name, "version": manifest.version}
     result["dataset"] = {"source": dataset.source, "sha256": dataset.sha256, "split": args.split}
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
-        plot_roc(split.labels, scores, args.out, result["roc_auc"])
-        plot_confusion(result["confusion_matrix"], args.out)
+        if not manifest.multiclass:
+            plot_roc(split.labels, scores, args.out, result["roc_auc"])
+            plot_confusion(result["confusion_matrix"], args.out)
         (args.out / "metrics.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))  # noqa: T201 - the command's output
     return 0
@@ -150,9 +160,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _print_summary(metrics: dict[str, Any]) -> None:
     test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
     parity = metrics["export_parity"]
+    auc = f" ROC-AUC {test['roc_auc']:.4f};" if "roc_auc" in test else ""
     print(  # noqa: T201 - the command's output
         f"test accuracy {test['accuracy']:.4f} (yardstick {baseline['accuracy']:.4f}),"
-        f" ROC-AUC {test['roc_auc']:.4f};"
+        f" macro-F1 {test['macro_f1']:.4f} (yardstick {baseline['macro_f1']:.4f});{auc}"
         f" trained {metrics['training']['train_seconds'] / 60:.1f} min;"
         f" Keras vs ONNX {parity['keras_onnx_max_abs_diff']:.1e},"
         f" alone vs batch {parity['alone_vs_batch_max_abs_diff']:.1e}"

@@ -10,9 +10,11 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from app.paths import DEFAULT_BUNDLE
+from training.cli.data_args import DEFAULT_NAME, add_table_flags
 from training.cli.studies import STUDIES
 from training.fit.config import (
     CELLS,
+    CLASS_WEIGHTS,
     POOLINGS,
     PRESETS,
     SCHEDULES,
@@ -24,14 +26,13 @@ from training.fit.data import DEFAULT_DATA, DEFAULT_OOD_DIR
 
 Command = Callable[[argparse.Namespace], int]
 
-DEFAULT_UNLABELED = Path("../shared/data/aclImdb_v1_unsup.tar.gz")
-DEFAULT_NAME = "imdb-sentiment"
 _CHOICES = {
     "cell": CELLS,
     "truncation": TRUNCATIONS,
     "pooling": POOLINGS,
     "learning_rate_schedule": SCHEDULES,
     "teacher": TEACHERS,
+    "class_weight": CLASS_WEIGHTS,
 }
 
 # What the options added for the shipped default do, and what each costs (2-core CPU figures
@@ -62,6 +63,8 @@ _HELP = {
     " seconds",
     "learning_rate_schedule": "cosine decays the learning rate to 0 over all epochs (tried for"
     " the default: 0.8 point lower validation accuracy); costs nothing",
+    "class_weight": "balanced weighs each labelled row by rows / (labels x rows of its label),"
+    " so rare labels count as much as common ones; costs nothing",
     "embedding_pretraining_epochs": "word2vec epochs on unlabelled + training reviews to start the"
     " embedding (0 = off); about 1 minute for 5 epochs on 72,500 reviews",
 }
@@ -96,8 +99,8 @@ def _add_data_flag(parser: argparse.ArgumentParser) -> None:
         "--data",
         type=Path,
         default=DEFAULT_DATA,
-        help="aclImdb folder or .tar.gz, or a CSV/JSONL of text,label[,split]"
-        " (default: %(default)s)",
+        help="aclImdb folder or .tar.gz, or a table (.csv, .tsv, .jsonl, .parquet) with a text,"
+        " a label and optionally a split column (default: %(default)s)",
     )
 
 
@@ -105,14 +108,18 @@ def _add_trials_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--trials",
         type=Path,
-        default=Path("models/trials.jsonl"),
-        help="trials log the model card lists (default: %(default)s)",
+        default=None,
+        help="trials log the model card lists (default: models/trials.jsonl for the IMDB data,"
+        " runs/NAME/trials.jsonl for other data)",
     )
 
 
 def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
     _add_data_flag(parser)
-    parser.add_argument("--name", help=f"bundle name (default: {DEFAULT_NAME}[-PRESET])")
+    parser.add_argument(
+        "--name",
+        help=f"bundle name (default: {DEFAULT_NAME}[-PRESET] for IMDB, else the data file's name)",
+    )
     parser.add_argument("--version", default="1.0.0", help="bundle version (default: %(default)s)")
     parser.add_argument(
         "--models-dir",
@@ -135,9 +142,10 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--unlabeled-data",
         type=Path,
-        default=DEFAULT_UNLABELED,
-        help="unlabelled reviews for embedding pretraining: aclImdb train/unsup folder or"
-        " archive, or CSV/JSONL with a text column (default: %(default)s)",
+        default=None,
+        help="unlabelled texts for embedding pretraining and distillation: aclImdb train/unsup"
+        " folder or archive, or CSV/JSONL with a text column (default: the unlabelled IMDB"
+        " reviews for the IMDB data, none for other data)",
     )
     parser.add_argument(
         "--runs-dir",
@@ -217,6 +225,7 @@ def parser(handlers: Mapping[str, Command]) -> argparse.ArgumentParser:
 def _add_train(train: argparse.ArgumentParser) -> None:
     _add_run_flags(train)
     _add_bundle_flags(train)
+    add_table_flags(train)
     _add_config_flags(train)
 
 
@@ -240,6 +249,7 @@ def _add_export(export: argparse.ArgumentParser) -> None:
     )
     export.add_argument("--preset", default=None, help="preset name to record in the manifest")
     _add_bundle_flags(export)
+    add_table_flags(export)
 
 
 def _add_evaluate(evaluate: argparse.ArgumentParser) -> None:
@@ -247,6 +257,7 @@ def _add_evaluate(evaluate: argparse.ArgumentParser) -> None:
         "--bundle", type=Path, default=DEFAULT_BUNDLE, help="bundle folder (default: %(default)s)"
     )
     _add_data_flag(evaluate)
+    add_table_flags(evaluate)
     evaluate.add_argument("--split", choices=("test", "train"), default="test")
     evaluate.add_argument("--threads", type=int, default=2, help="onnxruntime threads")
     evaluate.add_argument("--out", type=Path, help="also write metrics.json and plots here")

@@ -25,14 +25,16 @@ def length_bucketed_batches(
     batch_size: int,
     seed: int,
     pool_batches: int = 64,
+    weights: np.ndarray | None = None,
 ) -> tf.data.Dataset:
     """Each epoch: shuffle, sort within pools of ``pool_batches`` batches by length, cut into
-    batches trimmed to their longest row, and shuffle the batch order. Seeded."""
+    batches trimmed to their longest row, and shuffle the batch order. Seeded. With ``weights``
+    each batch also carries its rows' weights in the loss."""
     rng = np.random.default_rng(seed)
     targets = labels.astype(np.float32)
     pool_size = batch_size * pool_batches
 
-    def epoch() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def epoch() -> Iterator[tuple[np.ndarray, ...]]:
         order = rng.permutation(len(input_ids))
         batches: list[np.ndarray] = []
         for start in range(0, len(order), pool_size):
@@ -42,15 +44,18 @@ def length_bucketed_batches(
         for index in rng.permutation(len(batches)):
             rows = batches[index]
             width = max(1, int(lengths[rows].max()))
-            yield input_ids[rows, :width], targets[rows]
+            if weights is None:
+                yield input_ids[rows, :width], targets[rows]
+            else:
+                yield input_ids[rows, :width], targets[rows], weights[rows]
 
-    dataset = tf.data.Dataset.from_generator(
-        epoch,
-        output_signature=(
-            tf.TensorSpec((None, None), tf.int64),
-            tf.TensorSpec((None,), tf.float32),
-        ),
+    signature: tuple[tf.TensorSpec, ...] = (
+        tf.TensorSpec((None, None), tf.int64),
+        tf.TensorSpec((None,), tf.float32),
     )
+    if weights is not None:
+        signature += (tf.TensorSpec((None,), tf.float32),)
+    dataset = tf.data.Dataset.from_generator(epoch, output_signature=signature)
     return dataset.apply(
         tf.data.experimental.assert_cardinality(batch_count(len(input_ids), batch_size))
     ).prefetch(2)

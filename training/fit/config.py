@@ -16,6 +16,8 @@ Schedule = Literal["constant", "cosine"]
 SCHEDULES: tuple[Schedule, ...] = ("constant", "cosine")
 Teacher = Literal["tfidf", "nb"]  # described in training.fit.teacher
 TEACHERS: tuple[Teacher, ...] = ("tfidf", "nb")
+ClassWeight = Literal["none", "balanced"]
+CLASS_WEIGHTS: tuple[ClassWeight, ...] = ("none", "balanced")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class TrainConfig:
     # store the embedding tables as int8 with one scale per row (4x smaller; training.fit.quantize)
     quantize_embeddings: bool = False
     calibrate: bool = False  # temperature-scale the output on validation (folded into the graph)
+    # "balanced": each labelled row weighs (rows / (labels x rows of its label)) in the loss, so
+    # every label counts alike however rare; "none": every row weighs 1
+    class_weight: ClassWeight = "none"
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -74,6 +79,10 @@ class TrainConfig:
             raise ValueError(
                 f"learning_rate_schedule must be one of {SCHEDULES},"
                 f" got {self.learning_rate_schedule!r}"
+            )
+        if self.class_weight not in CLASS_WEIGHTS:
+            raise ValueError(
+                f"class_weight must be one of {CLASS_WEIGHTS}, got {self.class_weight!r}"
             )
         if self.teacher not in TEACHERS:
             raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")

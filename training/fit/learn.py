@@ -21,7 +21,7 @@ from training.fit.calibration import (
 from training.fit.config import TrainConfig
 from training.fit.data import Split
 from training.fit.embeddings import pretrain_embeddings
-from training.fit.model import build_model
+from training.fit.model import build_model, predicted
 from training.fit.quantize import fake_quantize_embeddings
 from training.fit.run import HISTORY_FILE, KERAS_FILE, SUMMARY_FILE, RunState
 
@@ -30,9 +30,10 @@ log = logging.getLogger(__name__)
 
 def build(run: RunState) -> None:
     """The layers of training.fit.model; the summary goes to the log and the report."""
-    assert run.rows is not None
+    assert run.rows is not None and run.dataset is not None
     steps = batch_count(len(run.rows[0]), run.config.batch_size)
-    run.model = build_model(run.config, steps_per_epoch=steps)
+    classes = len(run.dataset.labels)
+    run.model = build_model(run.config, classes=classes, steps_per_epoch=steps)
     summary: list[str] = []
     run.model.summary(print_fn=lambda line, **_: summary.append(line))
     (run.run_dir / SUMMARY_FILE).write_text("\n".join(summary) + "\n")
@@ -55,8 +56,8 @@ def start_embedding(run: RunState) -> None:
             config.seed,
         )
     run.model.get_layer("embedding").set_weights([weights])
-    assert run.unlabeled_path is not None  # read_data refused the run otherwise
-    run.unlabeled = {"source": run.unlabeled_path.name, "reviews": len(run.extra)}
+    source = run.unlabeled_path.name if run.unlabeled_path and run.extra else None
+    run.unlabeled = {"source": source, "reviews": len(run.extra)}
 
 
 def fit(run: RunState) -> None:
@@ -65,7 +66,9 @@ def fit(run: RunState) -> None:
     config = run.config
     assert run.model is not None and run.rows is not None and run.validation is not None
     ids, targets, lengths = run.rows[0], run.rows[2], run.rows[1]
-    batches = length_bucketed_batches(ids, targets, lengths, config.batch_size, config.seed)
+    batches = length_bucketed_batches(
+        ids, targets, lengths, config.batch_size, config.seed, weights=_row_weights(run)
+    )
     started = time.perf_counter()
     with run.clock.stage("training"):
         history = run.model.fit(
@@ -87,6 +90,22 @@ def fit(run: RunState) -> None:
         run.train_seconds,
         run.best_epoch,
     )
+
+
+def _row_weights(run: RunState) -> np.ndarray | None:
+    """With class_weight "balanced": each labelled fit row weighs rows / (labels x rows of its
+    label); rows added beside them (soft labels, sentences) weigh 1. None: every row weighs 1."""
+    if run.config.class_weight != "balanced":
+        return None
+    assert run.rows is not None and run.fit_split is not None and run.dataset is not None
+    labels = run.fit_split.labels
+    counts = np.bincount(labels, minlength=len(run.dataset.labels))
+    per_label = len(labels) / (len(counts) * np.maximum(counts, 1))
+    weights = np.ones(len(run.rows[0]), dtype=np.float32)
+    weights[: len(labels)] = per_label[labels]
+    shown = dict(zip(run.dataset.labels, per_label.round(3).tolist(), strict=True))
+    log.info("class weights (balanced): %s", shown)
+    return weights
 
 
 def fit_callbacks(config: TrainConfig, verbose: int = 0) -> list[keras.callbacks.Callback]:
@@ -111,13 +130,13 @@ def quantize(run: RunState) -> None:
         return
     model, validation = run.model, run.validation
     assert model is not None and validation is not None
-    before = model.predict(run.validation_ids, batch_size=256, verbose=0).reshape(-1)
+    before = model.predict(run.validation_ids, batch_size=256, verbose=0)
     layers = fake_quantize_embeddings(model)
-    after = model.predict(run.validation_ids, batch_size=256, verbose=0).reshape(-1)
+    after = model.predict(run.validation_ids, batch_size=256, verbose=0)
     run.quantization = {
         "layers": layers,
-        "validation_accuracy_float32": float(np.mean((before >= 0.5) == validation.labels)),
-        "validation_accuracy_int8": float(np.mean((after >= 0.5) == validation.labels)),
+        "validation_accuracy_float32": float(np.mean(predicted(before) == validation.labels)),
+        "validation_accuracy_int8": float(np.mean(predicted(after) == validation.labels)),
         "max_abs_score_change": float(np.max(np.abs(after - before))),
     }
     log.info("embedding tables stored as int8: %s", run.quantization)
@@ -128,7 +147,10 @@ def calibrate(run: RunState) -> None:
     threshold, also chosen on validation."""
     if not run.config.calibrate:
         return
-    assert run.model is not None and run.validation is not None
+    assert run.model is not None and run.validation is not None and run.dataset is not None
+    if not run.dataset.binary:
+        log.info("calibration (temperature and threshold) is for two labels only: skipped")
+        return
     with run.clock.stage("calibration"):
         run.calibration, run.threshold = _calibrated(run.model, run.validation_ids, run.validation)
 

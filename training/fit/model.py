@@ -1,4 +1,5 @@
-"""The classifier: embedding -> dropout -> recurrent layer -> pooling -> dropout -> sigmoid.
+"""The classifier: embedding -> dropout -> recurrent layer -> pooling -> dropout -> sigmoid for two
+labels (one output: the probability of the second), softmax for more (a probability per label).
 
 The recipe classifies from the recurrent layer's last state. The shipped default adds two
 things around the same recurrent layer:
@@ -13,13 +14,15 @@ things around the same recurrent layer:
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from training.fit.config import TrainConfig
 from training.fit.tokenizer import PAD_ID
 
 INPUT_NAME = "input_ids"
-OUTPUT_NAME = "probability"
+OUTPUT_NAME = "probability"  # two labels: [batch, 1], the probability of the second
+MULTICLASS_OUTPUT_NAME = "probabilities"  # more: [batch, labels], softmax in the labels' order
 _CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
 # Odd multipliers of the pair hash; ids stay far below 2**63 / 40503 for any vocabulary.
 _PREVIOUS_FACTOR, _TOKEN_FACTOR = 40503, 7919
@@ -84,10 +87,27 @@ class MeanMaxOverTokens(layers.Layer):
         return None
 
 
+def output_name(classes: int) -> str:
+    return OUTPUT_NAME if classes == 2 else MULTICLASS_OUTPUT_NAME
+
+
+def classes_of(model: keras.Model) -> int:
+    """How many labels a built classifier tells apart (a single sigmoid output: two)."""
+    return max(2, int(model.output_shape[-1]))
+
+
+def predicted(probabilities: np.ndarray) -> np.ndarray:
+    """Each row's label index: the second label at or above 0.5 for one sigmoid column, else
+    the most probable label."""
+    if probabilities.ndim == 1 or probabilities.shape[-1] == 1:
+        return (probabilities.reshape(-1) >= 0.5).astype(np.int64)
+    return np.argmax(probabilities, axis=-1).astype(np.int64)
+
+
 def build_model(
-    config: TrainConfig, *, mask_padding: bool = True, steps_per_epoch: int = 1
+    config: TrainConfig, *, classes: int = 2, mask_padding: bool = True, steps_per_epoch: int = 1
 ) -> keras.Model:
-    """Build (and compile) the classifier.
+    """Build (and compile) the classifier for ``classes`` labels.
 
     ``steps_per_epoch`` sizes the cosine learning-rate schedule, if the config asks for one.
 
@@ -96,6 +116,33 @@ def build_model(
     the mask's effect with per-row ``sequence_lens`` (see ``training.ship.export``).
     """
     ids = keras.Input(shape=(None,), dtype="int64", name=INPUT_NAME)
+    embedded = _embedded(config, ids, mask_padding)
+    x = layers.Dropout(config.dropout, name="dropout_in")(embedded)
+    sequences = config.pooling != "last"
+    recurrent = _CELLS[config.cell](config.units, return_sequences=sequences, name=config.cell)
+    if config.bidirectional:
+        recurrent = layers.Bidirectional(recurrent, name=f"bi_{config.cell}")
+    x = recurrent(x)
+    if config.pooling == "mean":
+        x = MaskedMean(name="mean_over_time")(x)
+    elif config.pooling == "mean_max":
+        x = MeanMaxOverTokens(name="mean_max_over_tokens")([x, ids])
+    x = layers.Dropout(config.dropout, name="dropout_out")(x)
+    if classes == 2:
+        output = layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)(x)
+    else:
+        output = layers.Dense(classes, activation="softmax", name=MULTICLASS_OUTPUT_NAME)(x)
+    model = keras.Model(ids, output, name=f"sentiment_{config.cell}")
+    model.compile(
+        optimizer=_optimizer(config, steps_per_epoch),
+        loss="binary_crossentropy" if classes == 2 else "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def _embedded(config: TrainConfig, ids: keras.KerasTensor, mask_padding: bool) -> object:
+    """Each token's embedding, plus its pair's with the token before it (if bigram_buckets)."""
     x = layers.Embedding(
         config.vocab_size, config.embedding_dim, mask_zero=mask_padding, name="embedding"
     )(ids)
@@ -109,25 +156,7 @@ def build_model(
             name="bigram_embedding",
         )(pairs)
         x = layers.Add(name="word_and_pair")([x, bigrams])
-    x = layers.Dropout(config.dropout, name="dropout_in")(x)
-    sequences = config.pooling != "last"
-    recurrent = _CELLS[config.cell](config.units, return_sequences=sequences, name=config.cell)
-    if config.bidirectional:
-        recurrent = layers.Bidirectional(recurrent, name=f"bi_{config.cell}")
-    x = recurrent(x)
-    if config.pooling == "mean":
-        x = MaskedMean(name="mean_over_time")(x)
-    elif config.pooling == "mean_max":
-        x = MeanMaxOverTokens(name="mean_max_over_tokens")([x, ids])
-    x = layers.Dropout(config.dropout, name="dropout_out")(x)
-    probability = layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)(x)
-    model = keras.Model(ids, probability, name=f"sentiment_{config.cell}")
-    model.compile(
-        optimizer=_optimizer(config, steps_per_epoch),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return x
 
 
 def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:

@@ -15,10 +15,10 @@ from app.inference.pipeline import EncodedBatch, encode
 from training.fit.augment import negation_sentences, polar_words
 from training.fit.config import TrainConfig
 from training.fit.crops import review_crops
-from training.fit.data import Split, load_dataset, load_unlabeled_texts, validation_split
+from training.fit.data import Split, fit_and_validation, load_dataset, load_unlabeled_texts
 from training.fit.everyday import everyday_sentences
 from training.fit.ngram import positive_scores
-from training.fit.run import CONFIG_FILE, TOKENIZER_FILE, Rows, RunState
+from training.fit.run import CONFIG_FILE, DATA_OPTIONS_FILE, TOKENIZER_FILE, Rows, RunState
 from training.fit.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
 from training.fit.teacher import fit_teacher
 from training.fit.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
@@ -27,14 +27,17 @@ log = logging.getLogger(__name__)
 
 
 def read_data(run: RunState) -> None:
-    """The official train/test split; validation is a seeded 10% of train, both classes."""
+    """The data's own splits; validation, unless the data gives it, is a seeded, stratified
+    share of train."""
     config = run.config
     with run.clock.stage("read data"):
-        run.dataset = load_dataset(run.data_path, seed=config.seed)
-        run.fit_split, run.validation = validation_split(
-            run.dataset.train, config.validation_fraction, config.seed
+        run.dataset = load_dataset(run.data_path, config.seed, run.data_options)
+        run.fit_split, run.validation = fit_and_validation(
+            run.dataset, config.validation_fraction, config.seed
         )
         run.extra = _unlabeled_texts(config, run.unlabeled_path)
+        options = json.dumps(run.data_options.to_dict(), indent=2) + "\n"
+        (run.run_dir / DATA_OPTIONS_FILE).write_text(options)
     log.info(
         "data %s: %d train (%d fit, %d validation), %d test, %d unlabelled",
         run.dataset.source,
@@ -75,6 +78,7 @@ def distil(run: RunState) -> None:
     if not (config.distillation_reviews or config.negation_sentences):
         return
     assert run.fit_split is not None and run.validation is not None
+    _refuse_for_more_labels(run, "distillation and negation sentences")
     with run.clock.stage("teacher"):
         teacher = fit_teacher(config.teacher, run.fit_split, config.seed)
         validation_scores = positive_scores(teacher, run.validation.texts)
@@ -110,6 +114,7 @@ def add_short_texts(run: RunState) -> None:
     if not (config.review_crops or config.everyday_sentences):
         return
     assert run.fit_split is not None
+    _refuse_for_more_labels(run, "review crops and everyday sentences")
     with run.clock.stage("short texts"):
         for name, (texts, targets) in _short_texts(config, run.fit_split).items():
             _add_rows(run, texts, targets)
@@ -132,14 +137,26 @@ def _short_texts(config: TrainConfig, fit_split: Split) -> dict[str, tuple[list[
     return rows
 
 
+def _refuse_for_more_labels(run: RunState, what: str) -> None:
+    """Teacher scores, negation sentences, crop targets and everyday sentences are all about a
+    negative and a positive label."""
+    assert run.dataset is not None
+    if not run.dataset.binary:
+        raise ValueError(
+            f"{what} need two labels (negative, positive); this data has"
+            f" {len(run.dataset.labels)}: set them to 0"
+        )
+
+
 def _unlabeled_texts(config: TrainConfig, path: Path | None) -> list[str]:
-    """The unlabelled reviews, read once if word2vec or the teacher needs them."""
+    """The unlabelled reviews, read once if word2vec or the teacher needs them (word2vec can do
+    without: it then learns from the fit rows alone)."""
     if not (config.embedding_pretraining_epochs or config.distillation_reviews):
         return []
     if path is None:
-        raise ValueError(
-            "embedding pretraining and distillation need unlabelled reviews (--unlabeled-data)"
-        )
+        if config.distillation_reviews:
+            raise ValueError("distillation needs unlabelled reviews (--unlabeled-data)")
+        return []
     return load_unlabeled_texts(path)
 
 

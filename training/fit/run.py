@@ -2,7 +2,7 @@
 what it leaves behind (``TrainedRun``, read back by ``load_run`` to export it again).
 
 A run directory (``runs/<name>/``) holds ``tokenizer.json``, ``model.keras``, ``history.json``,
-``config.json`` and the model summary.
+``config.json``, ``data.json`` and the model summary.
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from training.fit.config import TrainConfig
-from training.fit.data import Dataset, Split, load_dataset, validation_split
+from training.fit.data import DataOptions, Dataset, Split, fit_and_validation, load_dataset
 from training.fit.stopwatch import Stopwatch
 
 TOKENIZER_FILE = "tokenizer.json"
 KERAS_FILE = "model.keras"
 HISTORY_FILE = "history.json"
 CONFIG_FILE = "config.json"
+DATA_OPTIONS_FILE = "data.json"  # how the data was read (columns, labels, split files)
 SUMMARY_FILE = "model_summary.txt"
 
 # The training rows: post-padded token ids, lengths, and targets (labels or soft labels).
@@ -59,6 +60,7 @@ class RunState:
     run_dir: Path
     verbose: int = 1
     unlabeled_path: Path | None = None
+    data_options: DataOptions = field(default_factory=DataOptions)
     clock: Stopwatch = field(default_factory=Stopwatch)
     dataset: Dataset | None = None
     fit_split: Split | None = None
@@ -108,8 +110,11 @@ def load_run(run_dir: Path, data_path: Path) -> TrainedRun:
             raise FileNotFoundError(f"{run_dir / name}: missing; is {run_dir} a finished run?")
     config = TrainConfig(**json.loads((run_dir / CONFIG_FILE).read_text()))
     record = json.loads((run_dir / HISTORY_FILE).read_text())
-    dataset = load_dataset(data_path, seed=config.seed)
-    _, validation = validation_split(dataset.train, config.validation_fraction, config.seed)
+    options = DataOptions()
+    if (run_dir / DATA_OPTIONS_FILE).is_file():
+        options = DataOptions.from_dict(json.loads((run_dir / DATA_OPTIONS_FILE).read_text()))
+    dataset = load_dataset(data_path, config.seed, options)
+    _, validation = fit_and_validation(dataset, config.validation_fraction, config.seed)
     return TrainedRun(
         run_dir=run_dir,
         config=config,

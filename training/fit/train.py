@@ -17,6 +17,7 @@ import keras
 
 from training.fit import learn, rows
 from training.fit.config import TrainConfig
+from training.fit.data import DataOptions
 from training.fit.learn import fit_callbacks
 from training.fit.run import SUMMARY_FILE, TOKENIZER_FILE, RunState, TrainedRun, load_run
 
@@ -44,11 +45,14 @@ def train(
     run_dir: Path,
     verbose: int = 1,
     unlabeled_path: Path | None = None,
+    data_options: DataOptions | None = None,
 ) -> TrainedRun:
     # One seed for Python, NumPy and TensorFlow, so a run can be repeated.
     keras.utils.set_random_seed(config.seed)
     run_dir.mkdir(parents=True, exist_ok=True)
-    run = RunState(config, data_path, run_dir, verbose, unlabeled_path)
+    run = RunState(
+        config, data_path, run_dir, verbose, unlabeled_path, data_options or DataOptions()
+    )
     for stage in STAGES:
         stage(run)
     return run.finished()

@@ -42,14 +42,29 @@ def score_split(
     batch_size: int = 256,
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
-    """Probabilities of the positive label for every review, through the serving pipeline."""
-    scores = np.empty(len(split), dtype=np.float32)
+    """Probabilities for every text, through the serving pipeline: [n] of the positive label
+    (two labels) or [n, labels] (more)."""
+    parts = []
     for start in range(0, len(split), batch_size):
         texts = split.texts[start : start + batch_size]
-        scores[start : start + len(texts)] = [p.score for p in classifier.predict(texts)]
+        parts.append(served_probabilities(classifier, texts))
         if progress is not None:
             progress(start + len(texts), len(split))
-    return scores
+    if not parts:
+        return np.empty((0, *classifier.row_shape), dtype=np.float32)
+    return np.concatenate(parts).astype(np.float32)
+
+
+def served_probabilities(classifier: SentimentClassifier, texts: Sequence[str]) -> np.ndarray:
+    """What the server says of each text: [n] probabilities of labels[1] (two labels), or
+    [n, labels] (more)."""
+    predictions = classifier.predict(texts)
+    if not classifier.manifest.multiclass:
+        return np.array([p.score for p in predictions], dtype=np.float32)
+    labels = classifier.manifest.labels
+    return np.array(
+        [[(p.scores or {})[label] for label in labels] for p in predictions], dtype=np.float32
+    )
 
 
 def plot_history(history: Mapping[str, Sequence[float]], out_dir: Path) -> list[Path]:
@@ -82,18 +97,27 @@ def plot_roc(labels: np.ndarray, scores: np.ndarray, out_dir: Path, auc: float) 
 
 
 def plot_confusion(confusion: dict[str, int], out_dir: Path) -> Path:
+    """The two-label confusion matrix, from its tn/fp/fn/tp counts."""
     matrix = np.array([[confusion["tn"], confusion["fp"]], [confusion["fn"], confusion["tp"]]])
-    figure, axes = plt.subplots(figsize=(5, 4.5))
+    return plot_confusion_matrix(matrix, LABELS, out_dir)
+
+
+def plot_confusion_matrix(matrix: np.ndarray, labels: Sequence[str], out_dir: Path) -> Path:
+    """Rows: the true label; columns: the predicted one."""
+    matrix = np.asarray(matrix)
+    size = max(4.5, 1.2 * len(labels))
+    figure, axes = plt.subplots(figsize=(size + 0.5, size))
     image = axes.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=axes)
+    ticks = list(range(len(labels)))
     axes.set(
         title="Confusion matrix, test split",
         xlabel="predicted",
         ylabel="true",
-        xticks=[0, 1],
-        yticks=[0, 1],
-        xticklabels=LABELS,
-        yticklabels=LABELS,
+        xticks=ticks,
+        yticks=ticks,
+        xticklabels=list(labels),
+        yticklabels=list(labels),
     )
     for (row, column), count in np.ndenumerate(matrix):
         colour = "white" if count > matrix.max() / 2 else "black"

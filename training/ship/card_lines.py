@@ -48,6 +48,8 @@ def pretraining(data: dict[str, Any]) -> list[str]:
     unlabeled = data.get("unlabeled_for_embeddings")
     if not unlabeled:
         return []
+    if not unlabeled.get("source"):
+        return ["- The embedding started from word2vec vectors learnt on the training rows alone."]
     return [
         f"- The embedding started from word2vec vectors learnt on {unlabeled['reviews']:,}"
         f" unlabelled reviews (`{unlabeled['source']}`) plus the training rows; never on test text."

@@ -26,8 +26,9 @@ from onnx import TensorProto, helper
 from app.inference.bundle import RecurrentLayer
 from app.inference.pipeline import SentimentClassifier
 from training.fit.config import TrainConfig
-from training.fit.model import INPUT_NAME, OUTPUT_NAME, build_model
+from training.fit.model import INPUT_NAME, build_model, classes_of, output_name
 from training.fit.quantize import QUANTIZED_LAYERS, quantize_gathers
+from training.measure.metrics import served_probabilities
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,9 @@ def to_onnx(
     """Convert the trained model; returns the graph and how its recurrent layer runs."""
     fused = config.cell == "lstm"
     source = model
+    classes = classes_of(model)
     if fused:
-        source = build_model(config, mask_padding=False)
+        source = build_model(config, classes=classes, mask_padding=False)
         source.set_weights(model.get_weights())
     signature = (tf.TensorSpec((None, None), tf.int64, name=INPUT_NAME),)
     proto, _ = tf2onnx.convert.from_keras(
@@ -60,7 +62,7 @@ def to_onnx(
     if config.quantize_embeddings:
         _store_embeddings_as_int8(proto.graph, model)
     _name_dynamic_axes(proto.graph)
-    proto.graph.output[0].name = _rename_output(proto.graph, OUTPUT_NAME)
+    proto.graph.output[0].name = _rename_output(proto.graph, output_name(classes))
     onnx.checker.check_model(proto, full_check=True)
     ops = {node.op_type for node in proto.graph.node}
     op: Literal["LSTM", "Loop"] = "LSTM" if fused else "Loop"
@@ -228,28 +230,29 @@ def check_parity(
     model: keras.Model, classifier: SentimentClassifier, texts: list[str], onnx_batch: int = 64
 ) -> Parity:
     """Keras vs the served ONNX graph on the same ids; each text alone vs in a padded batch;
-    an empty text. Raises ExportError when a tolerance is exceeded."""
+    an empty text. Every label's probability is compared. Raises ExportError when a tolerance
+    is exceeded."""
     if not texts:
         raise ExportError("no reviews to check the export against")
     encoded = classifier.encode(texts)
-    keras_scores = model.predict(encoded.input_ids, batch_size=256, verbose=0).reshape(-1)
+    keras_scores = _keras_probabilities(model, encoded.input_ids)
     batched = np.concatenate(
         [
-            np.array([p.score for p in classifier.predict(texts[i : i + onnx_batch])])
+            served_probabilities(classifier, texts[i : i + onnx_batch])
             for i in range(0, len(texts), onnx_batch)
         ]
     )
-    alone = np.array([classifier.predict([text])[0].score for text in texts])
-    (empty,) = classifier.predict([""])
-    empty_ids = classifier.encode([""]).input_ids
-    empty_keras = float(model.predict(empty_ids, verbose=0).reshape(-1)[0])
-
+    alone = np.concatenate([served_probabilities(classifier, [text]) for text in texts])
+    empty = served_probabilities(classifier, [""])[0]
+    empty_keras = _keras_probabilities(model, classifier.encode([""]).input_ids)[0]
     parity = Parity(
         reviews=len(texts),
         keras_onnx_max_abs_diff=float(np.max(np.abs(keras_scores - batched))),
         alone_vs_batch_max_abs_diff=float(np.max(np.abs(alone - batched))),
-        empty_text_score=empty.score,
-        empty_text_keras_score=empty_keras,
+        empty_text_score=float(np.max(empty)) if empty.ndim else float(empty),
+        empty_text_keras_score=float(np.max(empty_keras))
+        if empty_keras.ndim
+        else float(empty_keras),
     )
     log.info("export parity: %s", parity)
     if not parity.keras_onnx_max_abs_diff <= KERAS_ONNX_TOLERANCE:
@@ -262,6 +265,12 @@ def check_parity(
             f"a review scores {parity.alone_vs_batch_max_abs_diff:.3g} differently alone than"
             f" in a padded batch (> {BATCH_INVARIANCE_TOLERANCE})"
         )
-    if not (0.0 <= empty.score <= 1.0) or abs(empty.score - empty_keras) > KERAS_ONNX_TOLERANCE:
-        raise ExportError(f"empty text scores {empty.score} in ONNX and {empty_keras} in Keras")
+    in_range = bool(np.all((empty >= 0.0) & (empty <= 1.0)))
+    if not in_range or float(np.max(np.abs(empty - empty_keras))) > KERAS_ONNX_TOLERANCE:
+        raise ExportError(f"empty text scores {empty} in ONNX and {empty_keras} in Keras")
     return parity
+
+
+def _keras_probabilities(model: keras.Model, input_ids: np.ndarray) -> np.ndarray:
+    scores = np.asarray(model.predict(input_ids, batch_size=256, verbose=0))
+    return scores.reshape(-1) if scores.shape[-1] == 1 else scores

@@ -12,5 +12,9 @@ from app.inference.bundle import MANIFEST_FILE, Manifest, file_checksums
 def write_manifest(bundle_dir: Path, manifest: Manifest) -> Manifest:
     """``manifest`` with the checksums of the bundle's files as they are now, written."""
     manifest = manifest.model_copy(update={"files": file_checksums(bundle_dir)})
-    (bundle_dir / MANIFEST_FILE).write_text(manifest.model_dump_json(indent=2) + "\n")
+    # A multiclass manifest has no threshold (its label is the most probable one).
+    leave_out = {"threshold"} if manifest.multiclass else None
+    (bundle_dir / MANIFEST_FILE).write_text(
+        manifest.model_dump_json(indent=2, exclude=leave_out) + "\n"
+    )
     return manifest

@@ -8,7 +8,7 @@ from typing import Any
 from app.inference.bundle import Manifest
 from training.fit.config import PUBLISHED_RECIPE
 from training.measure import out_of_domain_card
-from training.ship import card_lines
+from training.ship import card_lines, class_card
 from training.ship.measured import section as measured_section
 
 _RECIPE = PUBLISHED_RECIPE.to_dict()
@@ -30,12 +30,13 @@ def render(
     ``measured`` holds figures measured on the finished bundle, by name (see
     ``training.ship.measured.MEASURED_TITLES``), shown in their own section."""
     metrics = manifest.metrics
+    multiclass = manifest.multiclass
     lines = [
-        *_introduction(manifest),
-        *_data(manifest),
+        *(class_card.introduction(manifest) if multiclass else _introduction(manifest)),
+        *(class_card.data(manifest) if multiclass else _data(manifest)),
         *_configuration(manifest.config),
         *_training(manifest),
-        *_evaluation(metrics),
+        *(class_card.evaluation(metrics) if multiclass else _evaluation(metrics)),
         *out_of_domain_card.evaluation_lines(metrics),
         *card_lines.seeds(manifest.config, trials),
         *card_lines.calibration(metrics),
@@ -99,6 +100,9 @@ def _data(manifest: Manifest) -> list[str]:
         *card_lines.distillation(metrics),
         *out_of_domain_card.short_text_lines(metrics),
         *out_of_domain_card.quantization_lines(metrics),
+        *class_card.balance(data),
+        *class_card.left_out(data),
+        *class_card.extras(metrics),
         "",
     ]
 
@@ -165,6 +169,7 @@ def _evaluation(metrics: dict[str, Any]) -> list[str]:
         "",
         "![ROC curve](roc.png) ![confusion matrix](confusion_matrix.png)",
         "",
+        *class_card.per_label(metrics),
     ]
 
 

@@ -24,7 +24,8 @@ def record_trial(
         "train_seconds": metrics["training"]["train_seconds"],
         "validation_accuracy": metrics["validation"]["accuracy"],
         "test_accuracy": metrics["test"]["accuracy"],
-        "test_roc_auc": metrics["test"]["roc_auc"],
+        "test_roc_auc": metrics["test"].get("roc_auc"),
+        "test_macro_f1": metrics["test"].get("macro_f1"),
     }
     if metrics.get("out_of_domain"):
         trial["out_of_domain"] = out_of_domain.summary(metrics["out_of_domain"])

@@ -1,0 +1,30 @@
+"""Small generated data with three labels for the training tests: each row's cue words give its
+label away (the words of ``tests.multiclass_bundle``), among filler words."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+from tests.multiclass_bundle import CUES, FILLER, LABELS
+
+
+def three_label_rows(count: int, seed: int = 0) -> list[tuple[str, str]]:
+    """``count`` (text, label) rows, the labels in turn."""
+    rng = random.Random(seed)
+    rows = []
+    for index in range(count):
+        label = LABELS[index % len(LABELS)]
+        words = rng.choices(FILLER, k=rng.randint(4, 10)) + rng.choices(CUES[label], k=2)
+        rng.shuffle(words)
+        rows.append((" ".join(words).capitalize() + ".", label))
+    return rows
+
+
+def write_three_label_csv(path: Path, count: int = 300, seed: int = 0) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["review", "mood"])
+        writer.writerows(three_label_rows(count, seed))
+    return path
