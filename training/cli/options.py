@@ -94,28 +94,28 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             group.add_argument(flag, type=kind, default=None, help=f"{about}recipe: {default}")
 
 
-def _add_data_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        help="aclImdb folder or .tar.gz, or a table (.csv, .tsv, .jsonl, .parquet) with a text,"
+# Path flags several commands share: their defaults and help.
+_PATH_FLAGS: dict[str, tuple[Path | None, str]] = {
+    "--data": (
+        DEFAULT_DATA,
+        "aclImdb folder or .tar.gz, or a table (.csv, .tsv, .jsonl, .parquet) with a text,"
         " a label and optionally a split column (default: %(default)s)",
-    )
-
-
-def _add_trials_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--trials",
-        type=Path,
-        default=None,
-        help="trials log the model card lists (default: models/trials.jsonl for the IMDB data,"
+    ),
+    "--trials": (
+        None,
+        "trials log the model card lists (default: models/trials.jsonl for the IMDB data,"
         " runs/NAME/trials.jsonl for other data)",
-    )
+    ),
+}
+
+
+def _add_path_flag(parser: argparse.ArgumentParser, flag: str) -> None:
+    default, about = _PATH_FLAGS[flag]
+    parser.add_argument(flag, type=Path, default=default, help=about)
 
 
 def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
-    _add_data_flag(parser)
+    _add_path_flag(parser, "--data")
     parser.add_argument(
         "--name",
         help=f"bundle name (default: {DEFAULT_NAME}[-PRESET] for IMDB, else the data file's name)",
@@ -127,7 +127,7 @@ def _add_bundle_flags(parser: argparse.ArgumentParser) -> None:
         default=Path("models"),
         help="where bundles go (default: %(default)s)",
     )
-    _add_trials_flag(parser)
+    _add_path_flag(parser, "--trials")
 
 
 def _add_run_flags(parser: argparse.ArgumentParser) -> None:
@@ -237,9 +237,9 @@ def _add_explore(explore: argparse.ArgumentParser) -> None:
         "--technique", help="the technique this run leaves out of --against, for the ablation table"
     )
     explore.add_argument("--against", default="the shipped configuration")
-    _add_data_flag(explore)
+    _add_path_flag(explore, "--data")
     explore.add_argument("--ood-dir", type=Path, default=DEFAULT_OOD_DIR)
-    _add_trials_flag(explore)
+    _add_path_flag(explore, "--trials")
     _add_config_flags(explore)
 
 
@@ -256,7 +256,7 @@ def _add_evaluate(evaluate: argparse.ArgumentParser) -> None:
     evaluate.add_argument(
         "--bundle", type=Path, default=DEFAULT_BUNDLE, help="bundle folder (default: %(default)s)"
     )
-    _add_data_flag(evaluate)
+    _add_path_flag(evaluate, "--data")
     add_table_flags(evaluate)
     evaluate.add_argument("--split", choices=("test", "train"), default="test")
     evaluate.add_argument("--threads", type=int, default=2, help="onnxruntime threads")
