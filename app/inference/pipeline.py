@@ -26,9 +26,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from app.inference.bundle import (
@@ -43,6 +43,9 @@ from app.inference.predictions import Prediction, prediction_of
 from app.inference.predictions import label_for as label_for  # re-exported: its long-time home
 from app.observability.metrics import ModelMetrics
 from app.observability.tracing import stage
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 # One core per tokenizer call: the service already runs one inference thread per core, and
 # the `tokenizers` default of spreading each batch over every core makes them fight.
@@ -119,6 +122,11 @@ def postprocess(
 
 
 def create_session(model_path: Path, intra_op_threads: int = 1) -> ort.InferenceSession:
+    # Imported only here, where a session is made: importing onnxruntime starts a thread of its
+    # own (telemetry, with an open database), and the fork server that starts the service's
+    # worker processes (app.server.supervisor) imports this module but must not run threads.
+    import onnxruntime as ort
+
     ort.disable_telemetry_events()  # it would try to persist a device id (read-only in images)
     options = ort.SessionOptions()
     options.intra_op_num_threads = intra_op_threads

@@ -1,0 +1,34 @@
+"""The fork server the worker processes start from (app.server.fork_server): it holds the
+serving stack, shared with the workers, but no thread besides its own and no onnxruntime."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import psutil
+
+from benchmarks.harness.processes import listening_workers
+from benchmarks.harness.procstats import smaps_rollup
+from tests.app_processes import fresh_interpreter, serving_app
+
+
+def test_the_app_factory_module_does_not_import_onnxruntime() -> None:
+    """The fork server imports it; onnxruntime would start a thread there."""
+    result = fresh_interpreter("import sys, app.main; sys.exit('onnxruntime' in sys.modules)")
+    assert result.returncode == 0, result.stderr or "app.main imports onnxruntime"
+
+
+def test_workers_fork_from_a_server_with_one_thread_and_share_its_pages() -> None:
+    with serving_app(workers=2) as service:
+        supervisor = psutil.Process(service.process.pid)
+        servers = [p for p in supervisor.children() if "forkserver" in " ".join(p.cmdline())]
+        assert len(servers) == 1, supervisor.children()
+        server = servers[0]
+        workers = listening_workers(supervisor.pid, service.port)
+        assert {psutil.Process(pid).ppid() for pid in workers} == {server.pid}
+        assert server.num_threads() == 1
+        libraries = Path(f"/proc/{server.pid}/maps").read_text()
+        assert "numpy" in libraries and "tokenizers" in libraries  # the stack is loaded
+        assert "onnxruntime" not in libraries
+        for pid in workers:  # with "spawn" a worker shares no written page with anyone
+            assert smaps_rollup(pid)["Shared_Dirty"] > 15 * 1024, pid
