@@ -160,15 +160,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__)
-    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--reviews", type=int, default=500, help="test reviews sampled")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCIES))
     parser.add_argument("--seconds", type=float, default=15.0, help="sampled per concurrency")
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCIES))
     parser.add_argument("--top", type=int, default=15, help="rows per table")
     parser.add_argument("--py-spy", default=shutil.which("py-spy") or _venv_py_spy())
+    parser.add_argument("--reviews", type=int, default=500, help="test reviews sampled")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--bundle", type=Path, default=DEFAULT_BUNDLE)
     parser.add_argument("--out", type=Path, default=REPOSITORY / "benchmarks" / "results")
     return parser.parse_args(argv)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import sys
@@ -32,6 +33,7 @@ from benchmarks.harness.procstats import smaps_rollup
 REVIEW = "A slow, thoughtful and quite wonderful film about patience. " * 40
 BODIES = [{"texts": [REVIEW] * 16}, {"text": "Great."}]
 JSON = {"content-type": "application/json"}
+HELPERS = {"forkserver": "fork server", "resource_tracker": "resource tracker"}
 
 
 def worker_of(connection: http.client.HTTPConnection, workers: set[int]) -> int | None:
@@ -81,8 +83,9 @@ def memory_of(root: int, workers: set[int]) -> list[dict[str, Any]]:
             role = "worker"
         elif process.pid == root:
             role = "supervisor"
-        else:
-            role = "helper: " + " ".join(process.cmdline())[-60:]
+        else:  # multiprocessing's: the fork server the workers start from, and the
+            command = " ".join(process.cmdline())  # tracker of its named resources
+            role = next((name for key, name in HELPERS.items() if key in command), command)
         memory = smaps_rollup(process.pid)
         pss, rss = memory["Pss"] / 1024, memory["Rss"] / 1024
         rows.append({"pid": process.pid, "role": role, "pss_mb": pss, "rss_mb": rss})
@@ -113,17 +116,24 @@ def table(runs: list[dict[str, Any]]) -> str:
     first = runs[0]
     rows = [
         "| workers | processes | PSS, all processes (MB) | RSS, all processes (MB) "
-        "| PSS per worker process (MB) | PSS added per worker after the first (MB) |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| PSS per worker process (MB) | PSS added per worker over the first row (MB) "
+        "| PSS added per worker over the row before (MB) |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for run in runs:
+    for before, run in zip([None, *runs], runs, strict=False):
         workers = [p["pss_mb"] for p in run["processes"] if p["role"] == "worker"]
-        added = "" if run is first else f"{run['added_pss_mb']:.1f}"
+        added = "" if before is None else f"{added_per_worker(first, run):.1f}"
+        step = "" if before is None else f"{added_per_worker(before, run):.1f}"
         rows.append(
             f"| {run['workers']} | {len(run['processes'])} | {run['pss_mb']:.1f}"
-            f" | {run['rss_mb']:.1f} | {sum(workers) / len(workers):.1f} | {added} |"
+            f" | {run['rss_mb']:.1f} | {sum(workers) / len(workers):.1f} | {added} | {step} |"
         )
     return "\n".join(rows)
+
+
+def added_per_worker(fewer: dict[str, Any], more: dict[str, Any]) -> float:
+    """PSS of all processes, per worker ``more`` has over ``fewer``."""
+    return (more["pss_mb"] - fewer["pss_mb"]) / (more["workers"] - fewer["workers"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,16 +145,18 @@ def main(argv: list[str] | None = None) -> int:
     started = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     load = os.getloadavg()
     runs = [measure(count, args.bundle) for count in sorted(args.workers)]
-    for run in runs[1:]:  # over the first count measured: (PSS(n) - PSS(first)) / extra workers
-        extra = run["workers"] - runs[0]["workers"]
-        run["added_pss_mb"] = (run["pss_mb"] - runs[0]["pss_mb"]) / extra
+    for before, run in itertools.pairwise(runs):
+        run["added_pss_mb_over_first"] = added_per_worker(runs[0], run)
+        run["added_pss_mb_over_previous"] = added_per_worker(before, run)
     text = (
         "# Memory of the service by worker processes\n\n"
         f"`python -m benchmarks.workers_memory`, bundle `{args.bundle.name}`, {started};"
         f" {os.cpu_count()} CPUs, load average {load[0]:.1f} at the start. PSS and RSS from"
         " `/proc/PID/smaps_rollup` of every process of the service (supervisor, workers,"
         " multiprocessing's helpers) after every worker scored 16 reviews and a short text."
-        " With one worker there is no supervisor: the one process serves.\n\n"
+        " With one worker there is no supervisor: the one process serves; from two on, the"
+        " supervisor, multiprocessing's fork server and resource tracker come with the"
+        " workers.\n\n"
         f"{table(runs)}\n"
     )
     result = {"date": started, "load_average_at_start": load, "runs": runs}

@@ -12,7 +12,7 @@ What the fork server must not hold when it forks, as a forked child keeps only t
 called fork() (a lock another thread held stays locked for ever):
 - onnxruntime: importing it starts a thread of its own (its telemetry, with an open SQLite
   database). Each worker imports it when it makes its sessions, after the fork
-  (``app.inference.pipeline.create_session``). Sessions, models and event loops, likewise,
+  (``app.inference.session.create_session``). Sessions, models and event loops, likewise,
   are made in the workers.
 - numpy's OpenBLAS threads: OpenBLAS starts one per core when numpy is imported, unless
   OPENBLAS_NUM_THREADS says otherwise. It is set to 1 unless set already: the service does no

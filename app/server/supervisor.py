@@ -136,6 +136,23 @@ def metrics_folder(settings: Settings) -> Iterator[Path | None]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def graphs_folder() -> Iterator[Path | None]:
+    """A new temporary folder, removed at exit, where the workers save each model's graph
+    once and map its weights from (``app.inference.session.shared_graph``); None where none
+    can be made (then each worker keeps weights of its own)."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="sentiment-graphs-"))
+    except OSError as error:
+        log.warning("the workers will not share the models' weights: %s", error)
+        yield None
+        return
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def forget_live_gauges(pid: int, folder: Path | None) -> None:
     """A dead worker's in-flight and queue gauges leave the totals; its counts stay."""
     if folder is not None:

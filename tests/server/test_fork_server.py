@@ -1,5 +1,6 @@
 """The fork server the worker processes start from (app.server.fork_server): it holds the
-serving stack, shared with the workers, but no thread besides its own and no onnxruntime."""
+serving stack, shared with the workers, but no thread besides its own and no onnxruntime; and
+the one copy of the model's weights the workers map (app.inference.session.shared_graph)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import psutil
 
+from app.inference.session import WEIGHTS_FILE
 from benchmarks.harness.processes import listening_workers
 from benchmarks.harness.procstats import smaps_rollup
 from tests.app_processes import fresh_interpreter, serving_app
@@ -32,3 +34,14 @@ def test_workers_fork_from_a_server_with_one_thread_and_share_its_pages() -> Non
         assert "onnxruntime" not in libraries
         for pid in workers:  # with "spawn" a worker shares no written page with anyone
             assert smaps_rollup(pid)["Shared_Dirty"] > 15 * 1024, pid
+        weights = {shared_weights(pid) for pid in workers}
+    assert len(weights) == 1 and None not in weights  # one copy, mapped by every worker
+    assert not Path(str(weights.pop())).parent.parent.exists()  # removed at exit
+
+
+def shared_weights(pid: int) -> str | None:
+    """The model weights file a process maps from the supervisor's graphs folder."""
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        if "sentiment-graphs-" in line and line.endswith(WEIGHTS_FILE):
+            return line.split()[-1]
+    return None
