@@ -1,12 +1,13 @@
 """The fork server the worker processes start from, so that they share the serving stack.
 
 With multiprocessing's "spawn" every worker was a fresh interpreter that imported the web
-stack, numpy, tokenizers and the app on its own: about 45 MB of Python objects and library
-data per worker, the same in each. With its "forkserver" start method the supervisor starts
-one more process, the fork server, when it starts its first worker; the fork server imports
-the modules named here once and forks every worker from that state, so the workers share
-those pages copy-on-write until they write to them (``python -m benchmarks.workers_memory``
-measures it; README: Memory). The supervisor itself still imports none of it.
+stack, numpy, tokenizers and the app on its own: the same Python objects and library data in
+each. With its "forkserver" start method the supervisor starts one more process, the fork
+server, when it starts its first worker; the fork server imports the modules named here once
+and forks every worker from that state, so the workers share those pages copy-on-write until
+they write to them: each worker added 97 MB of PSS, and 61 MB so (from 2 to 4 workers,
+``python -m benchmarks.workers_memory``; README: Memory per worker). The supervisor itself
+still imports none of it.
 
 What the fork server must not hold when it forks, as a forked child keeps only the thread that
 called fork() (a lock another thread held stays locked for ever):
