@@ -18,16 +18,19 @@ called fork() (a lock another thread held stays locked for ever):
 - numpy's OpenBLAS threads: OpenBLAS starts one per core when numpy is imported, unless
   OPENBLAS_NUM_THREADS says otherwise. It is set to 1 unless set already: the service does no
   BLAS work (onnxruntime runs the model with its own kernels).
-Last, ``app.server.freeze_heap`` moves every object made so far out of the garbage collector's
-reach: a collection in a worker would otherwise write to each object's header, and so copy
-every shared page.
+Last, ``app.server.in_fork_server`` holds the signals that are not the fork server's to obey and
+freezes its heap, so that the workers' garbage collections do not copy the pages they share.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from multiprocessing.context import ForkServerContext
+
+# Blocked in the fork server and so in each worker it forks, which unblocks them first thing.
+HELD_SIGNALS = {signal.SIGTERM, signal.SIGHUP}
 
 # What a worker imports beyond the app factory's module (serving, the uvicorn server's loop,
 # protocol and lifespan). A name that is not installed is skipped by the fork server: it is
@@ -48,5 +51,5 @@ def worker_context(factory: str) -> ForkServerContext:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     context = multiprocessing.get_context("forkserver")
     module = factory.partition(":")[0]
-    context.set_forkserver_preload([module, *SERVING_MODULES, "app.server.freeze_heap"])
+    context.set_forkserver_preload([module, *SERVING_MODULES, "app.server.in_fork_server"])
     return context

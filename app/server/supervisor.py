@@ -38,7 +38,7 @@ from types import FrameType
 from typing import Any
 
 from app.core.config import Settings
-from app.server.fork_server import worker_context
+from app.server.fork_server import HELD_SIGNALS, worker_context
 
 log = logging.getLogger("app")
 
@@ -98,6 +98,7 @@ def _stop_when_the_parent_dies() -> None:
 
 
 def _worker(factory: str, settings: Settings, options: dict[str, Any]) -> None:
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the fork server
     # Imported here, in the worker (the fork server has them imported already): the parent
     # only supervises, and does not need uvicorn, the model or onnxruntime in memory.
     from uvicorn.importer import import_from_string

@@ -4,12 +4,17 @@ the one copy of the model's weights the workers map (app.inference.session.share
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import psutil
 
 from app.inference.session import WEIGHTS_FILE
-from benchmarks.harness.processes import listening_workers
+from app.paths import REPOSITORY
+from benchmarks.harness.processes import WAIT_SECONDS, eventually, free_port, listening_workers
 from benchmarks.harness.procstats import smaps_rollup
 from tests.app_processes import fresh_interpreter, serving_app
 
@@ -45,3 +50,25 @@ def shared_weights(pid: int) -> str | None:
         if "sentiment-graphs-" in line and line.endswith(WEIGHTS_FILE):
             return line.split()[-1]
     return None
+
+
+def test_a_sigterm_to_the_whole_process_group_stops_the_workers_gracefully() -> None:
+    """As ``timeout`` or an init that signals the group sends it: the fork server gets it too,
+    holds it, and the supervisor still waits for its workers' graceful stop."""
+    port = free_port()
+    env = {**os.environ, "SENTIMENT_PORT": str(port), "SENTIMENT_WORKERS": "2"}
+    service = subprocess.Popen(
+        [sys.executable, "-m", "app"], cwd=REPOSITORY, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    try:
+        eventually(lambda: len(listening_workers(service.pid, port)) == 2, what="2 workers")
+        os.killpg(service.pid, signal.SIGTERM)
+        output, _ = service.communicate(timeout=WAIT_SECONDS)
+    finally:
+        if service.poll() is None:
+            os.killpg(service.pid, signal.SIGKILL)
+            service.wait()
+    assert service.returncode == 0, output
+    assert output.count('"message": "stopped"') == 2, output  # each worker's graceful stop
+    assert "exited with status" not in output and "supervising process is gone" not in output
