@@ -6,7 +6,7 @@ bound, so a missing or corrupt bundle ends the process with its own exit status 
 line naming the file and the problem.
 
 With ``SENTIMENT_WORKERS`` > 1 (the default on a multi-core machine) that many server processes
-share the port (``app.server.supervisor``), each with its own event loop and copy of the model:
+share the port (``app.server.supervisor``), each with its own event loop and model session:
 Python runs one thread at a time per process, so processes serve more single reviews than one
 process with as many inference threads (measured by ``benchmarks``; README gives the figures).
 The parent only
@@ -103,13 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         "timeout_keep_alive": settings.keep_alive_s,
     }
     if settings.workers > 1:
-        # The parent checks the bundle in a short-lived process, so that it does not keep
-        # onnxruntime and a copy of the model in memory while it supervises.
-        problem = supervisor.check_bundle(settings)
-        if problem is not None:
-            log.critical("cannot serve the bundle: %s", problem)
-            return ExitStatus.BAD_BUNDLE
-        return supervisor.serve("app.main:create_app", settings, options)
+        return serve_supervised(settings, options)
 
     from app.inference.bundle import BundleError
     from app.main import create_app
@@ -124,6 +118,19 @@ def main(argv: list[str] | None = None) -> int:
     log.info("serving on %s:%d with 1 worker process (this one)", settings.host, settings.port)
     graceful.serve(create_app(settings, models=models), options, settings.shutdown_delay_s)
     return ExitStatus.STOPPED
+
+
+def serve_supervised(settings: Settings, options: dict[str, Any]) -> int:
+    """Check the bundles in a short-lived process, so that the parent does not keep
+    onnxruntime and a copy of the model in memory while it supervises; that process also saves
+    each model's graph where the workers will map its weights from, so they share one copy."""
+    with supervisor.graphs_folder() as graphs:
+        settings = settings.model_copy(update={"shared_graphs_dir": graphs})
+        problem = supervisor.check_bundle(settings)
+        if problem is not None:
+            log.critical("cannot serve the bundle: %s", problem)
+            return ExitStatus.BAD_BUNDLE
+        return supervisor.serve("app.main:create_app", settings, options)
 
 
 if __name__ == "__main__":

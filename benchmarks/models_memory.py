@@ -21,18 +21,9 @@ import httpx
 
 from app.paths import DEFAULT_BUNDLE
 from benchmarks.harness.processes import serving
+from benchmarks.harness.procstats import smaps_rollup
 
 REVIEW = "A slow, thoughtful and quite wonderful film about patience. " * 40
-
-
-def smaps_rollup(pid: int) -> dict[str, int]:
-    """Rss and Pss of a process, in kB."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        key, _, rest = line.partition(":")
-        if key in ("Rss", "Pss"):
-            fields[key] = int(rest.split()[0])
-    return fields
 
 
 def copies(bundle: Path, count: int, folder: Path) -> list[Path]:

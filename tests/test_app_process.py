@@ -310,3 +310,5 @@ def test_sighup_and_the_admin_endpoint_reload_every_worker(bundle_copy: Path) ->
         assert "model.onnx: checksum mismatch" in str(service.output)
         assert _versions(base) == {"1.2.0"}
         assert httpx.post(f"{base}/predict", json={"text": "Great."}).status_code == 200
+        # Reloaded in place: a worker replaced after dying would load the new bundle too.
+        assert "starting another" not in str(service.output)

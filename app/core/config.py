@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         description="set by python -m app in the worker processes it supervises (leave it"
         " unset): their POST /admin/reload asks the supervisor to reload every worker",
     )
+    shared_graphs_dir: Path | None = Field(
+        None,
+        description="set by python -m app in the worker processes it supervises (leave it"
+        " unset): a folder of the supervisor's where each model's graph is saved once with"
+        " its weights, which every worker maps into memory and so shares",
+    )
     inference_workers: int = Field(
         1, ge=1, le=64, description="threads per process running the model side by side"
     )

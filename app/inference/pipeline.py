@@ -26,14 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import onnxruntime as ort
 from tokenizers import Tokenizer
 
 from app.inference.bundle import (
     MODEL_FILE,
-    BundleError,
     Manifest,
     load_tokenizer,
     read_manifest,
@@ -41,14 +40,16 @@ from app.inference.bundle import (
 )
 from app.inference.predictions import Prediction, prediction_of
 from app.inference.predictions import label_for as label_for  # re-exported: its long-time home
+from app.inference.session import create_session, shared_session, verify_signature
 from app.observability.metrics import ModelMetrics
 from app.observability.tracing import stage
+
+if TYPE_CHECKING:
+    import onnxruntime as ort
 
 # One core per tokenizer call: the service already runs one inference thread per core, and
 # the `tokenizers` default of spreading each batch over every core makes them fight.
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-_ORT_TYPES = {"int32": "tensor(int32)", "int64": "tensor(int64)", "float32": "tensor(float)"}
 
 
 @dataclass(frozen=True)
@@ -118,35 +119,6 @@ def postprocess(
     ]
 
 
-def create_session(model_path: Path, intra_op_threads: int = 1) -> ort.InferenceSession:
-    ort.disable_telemetry_events()  # it would try to persist a device id (read-only in images)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = intra_op_threads
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL  # no inter-op threads
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    try:
-        return ort.InferenceSession(
-            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
-    except Exception as error:  # onnxruntime raises its own exception types per failure
-        raise BundleError(f"{model_path}: onnxruntime cannot load the graph ({error})") from error
-
-
-def verify_signature(session: ort.InferenceSession, manifest: Manifest, model_path: Path) -> None:
-    """The graph's inputs and outputs are exactly those the manifest declares."""
-    for kind, actual, declared in (
-        ("input", session.get_inputs(), manifest.inputs),
-        ("output", session.get_outputs(), manifest.outputs),
-    ):
-        actual_desc = [(a.name, a.type, len(a.shape)) for a in actual]
-        declared_desc = [(d.name, _ORT_TYPES[d.dtype], len(d.shape)) for d in declared]
-        if actual_desc != declared_desc:
-            raise BundleError(
-                f"{model_path}: graph {kind}s {actual_desc} do not match the manifest's"
-                f" {declared_desc}"
-            )
-
-
 class SentimentClassifier:
     """A loaded, verified bundle: tokenizer + onnxruntime session + manifest."""
 
@@ -178,9 +150,13 @@ class SentimentClassifier:
         bundle_dir: Path,
         intra_op_threads: int = 1,
         forward_batch_size: int = 4,
+        shared_graphs: Path | None = None,
     ) -> SentimentClassifier:
-        """Load and verify a bundle; raise BundleError naming the file at fault."""
-        return cls.load(bundle_dir, read_manifest(bundle_dir), intra_op_threads, forward_batch_size)
+        """Load and verify a bundle; raise BundleError naming the file at fault. With
+        ``shared_graphs``, its weights are mapped from a copy there that other processes map
+        too (``app.inference.session.shared_graph``)."""
+        manifest = read_manifest(bundle_dir)
+        return cls.load(bundle_dir, manifest, intra_op_threads, forward_batch_size, shared_graphs)
 
     @classmethod
     def load(
@@ -189,13 +165,19 @@ class SentimentClassifier:
         manifest: Manifest,
         intra_op_threads: int = 1,
         forward_batch_size: int = 4,
+        shared_graphs: Path | None = None,
     ) -> SentimentClassifier:
         """Load and verify the bundle's files against ``manifest`` (read from the bundle, or
         one being written, as the exporter does before the manifest is on disk)."""
         verify_checksums(bundle_dir, manifest)
         tokenizer = load_tokenizer(bundle_dir, manifest)
         model_path = bundle_dir / MODEL_FILE
-        session = create_session(model_path, intra_op_threads)
+        if shared_graphs is None:
+            session = create_session(model_path, intra_op_threads)
+        else:
+            session, model_path = shared_session(
+                shared_graphs, model_path, manifest, intra_op_threads
+            )
         verify_signature(session, manifest, model_path)
         return cls(manifest, tokenizer, session, bundle_dir, forward_batch_size)
 

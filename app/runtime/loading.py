@@ -17,6 +17,7 @@ def load_classifier(settings: Settings, bundle: Path | None = None) -> Sentiment
         bundle or settings.bundle_path,
         intra_op_threads=settings.onnx_intra_op_threads,
         forward_batch_size=settings.forward_batch_size,
+        shared_graphs=settings.shared_graphs_dir,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
 import signal
 from pathlib import Path
@@ -101,9 +102,13 @@ def _replace(state: ServiceState, name: str, new: SentimentClassifier, bundle: P
 
 
 def tell_siblings(settings: Settings) -> None:
-    """Under the supervisor, have every worker process reload (SIGHUP through the parent)."""
+    """Under the supervisor, have every worker process reload (SIGHUP to the supervisor, which
+    forwards it to each). The supervisor started this process, but through its fork server,
+    which is the parent the operating system knows."""
     if settings.supervised:
-        os.kill(os.getppid(), signal.SIGHUP)
+        supervisor = multiprocessing.parent_process()
+        pid = supervisor.pid if supervisor is not None else None
+        os.kill(pid or os.getppid(), signal.SIGHUP)
 
 
 async def reload_every_model(state: ServiceState, settings: Settings) -> list[str]:

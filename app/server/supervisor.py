@@ -5,7 +5,9 @@ connections over the workers. (uvicorn's own ``workers`` share one socket, and w
 process wakes first accepts a whole burst of connections: with a few keep-alive clients one
 process did all the work while the other core idled.) The parent only supervises: it
 forwards SIGTERM, waits for the workers' graceful stop, replaces a worker that dies, and
-forwards SIGHUP (reload the bundle) to every worker.
+forwards SIGHUP (reload the bundle) to every worker. It starts the workers through a fork
+server that has the serving stack imported (``app.server.fork_server``), so that they share
+it, and each worker loads its own models and onnxruntime.
 
 Metrics: the parent prepares an empty folder for prometheus-client's multiprocess mode before
 the first worker starts (each worker writes its counts into files there, and whichever one
@@ -36,6 +38,7 @@ from types import FrameType
 from typing import Any
 
 from app.core.config import Settings
+from app.server.fork_server import HELD_SIGNALS, worker_context
 
 log = logging.getLogger("app")
 
@@ -95,8 +98,9 @@ def _stop_when_the_parent_dies() -> None:
 
 
 def _worker(factory: str, settings: Settings, options: dict[str, Any]) -> None:
-    # Imported here: the parent only supervises, and does not need uvicorn, the model or
-    # onnxruntime in memory (about 40 MB).
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)  # held by the fork server
+    # Imported here, in the worker (the fork server has them imported already): the parent
+    # only supervises, and does not need uvicorn, the model or onnxruntime in memory.
     from uvicorn.importer import import_from_string
 
     from app.core.logging import configure_logging
@@ -133,6 +137,23 @@ def metrics_folder(settings: Settings) -> Iterator[Path | None]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def graphs_folder() -> Iterator[Path | None]:
+    """A new temporary folder, removed at exit, where the workers save each model's graph
+    once and map its weights from (``app.inference.session.shared_graph``); None where none
+    can be made (then each worker keeps weights of its own)."""
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="sentiment-graphs-"))
+    except OSError as error:
+        log.warning("the workers will not share the models' weights: %s", error)
+        yield None
+        return
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def forget_live_gauges(pid: int, folder: Path | None) -> None:
     """A dead worker's in-flight and queue gauges leave the totals; its counts stay."""
     if folder is not None:
@@ -160,7 +181,7 @@ def serve(factory: str, settings: Settings, options: dict[str, Any]) -> int:
 
 def _supervise(factory: str, settings: Settings, options: dict[str, Any]) -> int:
     workers = settings.workers
-    context = multiprocessing.get_context("spawn")
+    context = worker_context(factory)  # started here: it inherits PROMETHEUS_MULTIPROC_DIR
     # Workers know they are supervised: their admin reloads go through here.
     worker_settings = settings.model_copy(update={"supervised": True})
     stopping = False

@@ -238,7 +238,7 @@ def listening_workers(parent: int, port: int) -> set[int]:
     import psutil
 
     listening = set()
-    for child in psutil.Process(parent).children():
+    for child in psutil.Process(parent).children(recursive=True):
         try:
             sockets = child.net_connections(kind="tcp")
         except psutil.NoSuchProcess:

@@ -1,4 +1,4 @@
-"""CPU time and resident memory of a process and its children, from /proc (Linux)."""
+"""CPU time and memory of a process and its children, from /proc (Linux)."""
 
 from __future__ import annotations
 
@@ -40,3 +40,15 @@ def peak_rss_mb(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     raise FileNotFoundError(f"no VmHWM for process {pid}")
+
+
+def smaps_rollup(pid: int) -> dict[str, int]:
+    """The memory of a process in kB, by the fields of ``/proc/PID/smaps_rollup``: resident
+    (Rss), proportional (Pss: each page shared with other processes counted as its share, so
+    the PSS of processes add up to what they hold together; their RSS add up to more),
+    Shared_Dirty (written pages it shares, as a forked process shares its parent's), ..."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        key, _, rest = line.partition(":")
+        fields[key] = int(rest.split()[0])
+    return fields
