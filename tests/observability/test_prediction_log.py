@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter
 from app.inference.predictions import Prediction
 from app.main import create_app
 from app.observability.prediction_log import PredictionLog
+from benchmarks.harness.processes import eventually
 from tests.api.conftest import make_settings
 from tests.api.test_v2 import INFER, tensor
 from tests.conftest import SHIPPED_VERSION
@@ -101,14 +102,8 @@ def test_a_full_disk_drops_lines_counted_and_the_service_goes_on(tmp_path: Path)
     with TestClient(create_app(settings)) as client:
         for _ in range(3):
             assert client.post("/predict", json={"texts": TEXTS}).status_code == 200
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            metrics = client.get("/metrics").text
-            if 'sentiment_prediction_log_dropped_lines_total{reason="write_error"} 6.0' in metrics:
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail("the failed writes were not counted:\n" + metrics)
+        counted = 'sentiment_prediction_log_dropped_lines_total{reason="write_error"} 6.0'
+        eventually(lambda: counted in client.get("/metrics").text, 10, "the failed writes counted")
 
 
 def test_a_write_error_is_survived_and_later_lines_are_written() -> None:
