@@ -91,6 +91,7 @@ def _rounds(
                 "p99_ms": round(run["p99_ms"], 2),
                 "errors": run["errors"],
                 "by_kind": run["by_kind"],
+                "p99_ms_by_kind": run["p99_ms_by_kind"],
                 "first_refusals": run["first_refusals"],
                 "rss_mb": round(procstats.sample(service.process.pid).rss_mb, 1),
             }

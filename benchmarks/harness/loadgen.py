@@ -70,6 +70,7 @@ class _FixedRate:
         self.latencies: list[float] = []
         self.samples: list[tuple[float, float, int]] = []
         self.by_kind: dict[str, Counter[int]] = defaultdict(Counter)
+        self.latencies_by_kind: dict[str, list[float]] = defaultdict(list)
         self.first_refusals: dict[str, str] = {}  # by kind: the body of its first answer not 200
         self.errors = 0
         self.start = time.perf_counter()
@@ -95,6 +96,7 @@ class _FixedRate:
             body = await reader.readexactly(length)
             latency = time.perf_counter() - due
             self.latencies.append(latency)
+            self.latencies_by_kind[kind].append(latency)
             status = int(head[9:12])
             self.samples.append((due - self.start, latency, status))
             self.by_kind[kind][status] += 1
@@ -123,6 +125,10 @@ class _FixedRate:
             "statuses": dict(Counter(status for _sent, _latency, status in self.samples)),
             "by_kind": {kind: dict(statuses) for kind, statuses in sorted(self.by_kind.items())},
             "first_refusals": dict(sorted(self.first_refusals.items())),
+            "p99_ms_by_kind": {
+                kind: round(float(np.percentile(values, 99)) * 1000, 1)
+                for kind, values in sorted(self.latencies_by_kind.items())
+            },
             "samples": self.samples,
         }
 

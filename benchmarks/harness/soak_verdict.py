@@ -69,6 +69,9 @@ def judge(
         "rss_after_warm_up_mb": warm,
         "rss_at_end_mb": last,
         "rss_growth": round(growth, 4),
+        "worst_p99_ms_by_kind": {
+            kind: max(r["p99_ms_by_kind"].get(kind, 0.0) for r in rounds) for kind in answers
+        },
         "first_refusals": {k: v for r in rounds[::-1] for k, v in r["first_refusals"].items()},
         "after_load": {**settled, "idle_limit_ms": round(idle_limit, 2)},
         "rounds": rounds,
@@ -96,9 +99,12 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         _summary(result),
         "",
-        "| kind | answers by status (0: none) |",
-        "|---|---|",
-        *(f"| {kind} | {statuses} |" for kind, statuses in result["answers_by_kind"].items()),
+        "| kind | answers by status (0: none) | p99 ms, worst round |",
+        "|---|---|---:|",
+        *(
+            f"| {kind} | {statuses} | {result['worst_p99_ms_by_kind'].get(kind)} |"
+            for kind, statuses in result["answers_by_kind"].items()
+        ),
         "",
         f"Resident memory of all service processes {result['rss_after_warm_up_mb']} MB after the"
         f" first round, {result['rss_at_end_mb']} MB at the end: growth"

@@ -66,7 +66,8 @@ def test_the_capacity_of_the_mix_is_that_of_its_scarcest_kind() -> None:
 def _round(by_kind: dict[str, dict[int, int]], rss_mb: float) -> dict[str, Any]:
     figures = {"round": 1, "offered_per_s": 35.0, "answered_per_s": 35.0, "p50_ms": 9.0}
     return {**figures, "p99_ms": 90.0, "errors": 0, "seconds": 30.0, "by_kind": by_kind,
-            "first_refusals": {}, "rss_mb": rss_mb}  # fmt: skip
+            "first_refusals": {}, "p99_ms_by_kind": {"short": rss_mb / 100},
+            "rss_mb": rss_mb}  # fmt: skip
 
 
 CAPACITY = {
@@ -86,6 +87,7 @@ def test_a_clean_soak_passes_and_answers_add_up_over_rounds() -> None:
     assert result["passed"], result["checks"]
     assert result["answers_by_kind"] == {"explain": {"200": 10}, "short": {"200": 200}}
     assert result["requests"] == 210 and result["rss_growth"] == 0.04
+    assert result["worst_p99_ms_by_kind"] == {"explain": 0.0, "short": 10.4}
     assert "**passed**" in soak_verdict.markdown(result)
 
 
