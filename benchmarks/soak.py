@@ -1,10 +1,17 @@
-"""``python -m benchmarks.soak``: the service at about 70% of capacity for a long while.
+"""``python -m benchmarks.soak``: mixed work at about 70% of capacity for a long while (issue 23).
 
-Measures capacity (single reviews, 64 closed-loop clients), then sends single reviews at 70%
-of it, at a fixed rate, in 30-second rounds for ``--minutes``; after each round it samples the
-resident memory of the service's processes. Passes with 0 errors and a resident-memory
-growth under 5% from the end of the first round (the warm-up) to the end. Prints and writes
-``soak.md`` and ``soak.json``.
+The mix (``benchmarks.harness.mix``): short texts on ``/predict``, long reviews read with
+``long_text: "chunk"``, reviews with ``sentences: true``, ``/explain``, and V2 infer requests
+in the binary tensor form. The scenario measures the capacity of that mix (answers 200 per
+second to closed-loop clients), then sends it at ``--load`` of that (0.7 by default), at a
+fixed rate, in 30-second rounds for ``--minutes``; after each round it samples the resident
+memory of the service's processes. Once the load stops it reads the queue gauges of
+``/metrics`` until they are 0 and times a few idle single requests.
+
+Passes when every answer is a 200 (no 5xx, a 503 included, and none lost), resident memory
+grows at most 5% from the end of the first round (the warm-up) to the end, the queue and
+in-flight gauges read 0 within 5 s of the end, and idle requests are about as fast as before
+the soak. Prints and writes ``soak.md`` and ``soak.json``.
 """
 
 from __future__ import annotations
@@ -14,71 +21,83 @@ import json
 import sys
 from typing import Any
 
-from benchmarks.harness import procstats, scenario
+from benchmarks.harness import loadgen, mix, procstats, scenario, settle, soak_verdict
 
 ROUND_SECONDS = 30.0
-MAX_GROWTH = 0.05
+CAPACITY_CONNECTIONS = 32
+CAPACITY_SECONDS = 10.0  # the mix's costly kinds are a few in twenty: a longer run steadies it
+MIX_CYCLES = 200  # 4,000 requests, sent in turn and again from the start
+IDLE_REQUESTS = 20
 
 
 def main() -> int:
     args = scenario.parse_args("soak", __doc__, 8767, _add_options)
-    rounds: list[dict[str, Any]] = []
-    with scenario.service("soak", args, reviews_per_request=1) as service:
-        capacity = service.capacity(connections=64)
-        rate = capacity * args.load
-        count = max(2, round(args.minutes * 60 / ROUND_SECONDS))
-        for number in range(count):
-            run = service.open_loop(rate, ROUND_SECONDS)
-            rounds.append(
-                {
-                    "round": number + 1,
-                    "answered_per_s": round(run["requests_per_s"], 1),
-                    "p50_ms": round(run["p50_ms"], 2),
-                    "p99_ms": round(run["p99_ms"], 2),
-                    "errors": run["errors"],
-                    "rss_mb": round(procstats.sample(service.process.pid).rss_mb, 1),
-                }
-            )
-            print(json.dumps(rounds[-1]), file=sys.stderr, flush=True)  # noqa: T201
-    warm, last = rounds[0]["rss_mb"], rounds[-1]["rss_mb"]
-    growth = (last - warm) / warm
-    errors = sum(r["errors"] for r in rounds)
-    result = {
-        "capacity_requests_per_s": round(capacity, 1),
-        "offered_per_s": round(rate, 1),
-        "minutes": round(count * ROUND_SECONDS / 60, 1),
-        "requests": round(sum(r["answered_per_s"] for r in rounds) * ROUND_SECONDS),
-        "errors": errors,
-        "rss_after_warm_up_mb": warm,
-        "rss_at_end_mb": last,
-        "rss_growth": round(growth, 4),
-        "rounds": rounds,
-        "passed": errors == 0 and growth < MAX_GROWTH,
+    with scenario.service("soak", args, reviews_per_request=1, texts="short") as service:
+        base = f"http://{scenario.HOST}:{service.port}"
+        requests = mix.build(service.workload, _model_name(args), MIX_CYCLES)
+        capacity = _capacity(service.port, requests)
+        capacity["load"] = args.load
+        rate = capacity["capacity_requests_per_s"] * args.load
+        capacity["offered_per_s"] = round(rate, 1)
+        settle.seconds_to_idle(base, soak_verdict.SETTLE_SECONDS * 2)
+        unloaded_ms = settle.median_latency_ms(base, service.bodies[0], IDLE_REQUESTS)
+        rounds = _rounds(service, requests, rate, args.minutes)
+        seconds_to_idle, gauges = settle.seconds_to_idle(base, soak_verdict.SETTLE_SECONDS)
+        settled = {
+            "seconds_to_idle": seconds_to_idle,
+            "gauges": gauges,
+            "unloaded_ms": unloaded_ms,
+            "idle_ms": settle.median_latency_ms(base, service.bodies[0], IDLE_REQUESTS),
+        }
+    result = soak_verdict.judge(capacity, rounds, settled)
+    return scenario.report(args.out, "soak", result, soak_verdict.markdown(result))
+
+
+def _model_name(args: argparse.Namespace) -> str:
+    from app.inference.bundle import read_manifest
+
+    return read_manifest(args.bundle).name
+
+
+def _capacity(port: int, requests: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """The mix's capacity (``soak_verdict.mix_capacity``) to closed-loop clients, after a
+    warm-up, with their answers by kind and status."""
+    host, connections = scenario.HOST, CAPACITY_CONNECTIONS
+    loadgen.mixed_closed_loop(host, port, requests, connections, scenario.WARM_UP_SECONDS)
+    run = loadgen.mixed_closed_loop(host, port, requests, connections, CAPACITY_SECONDS)
+    return {
+        "capacity_requests_per_s": round(soak_verdict.mix_capacity(run), 1),
+        "connections": connections,
+        "capacity_answers": run["by_kind"],
+        "capacity_refusals": run["first_refusals"],
     }
-    return scenario.report(args.out, "soak", result, _markdown(result))
 
 
-def _markdown(result: dict[str, Any]) -> str:
-    lines = [
-        "# Soak",
-        "",
-        f"{result['minutes']} min at {result['offered_per_s']} requests/s of one review"
-        f" (70% of the measured capacity, {result['capacity_requests_per_s']}/s):"
-        f" {result['requests']} requests, {result['errors']} errors. Resident memory of all"
-        f" service processes {result['rss_after_warm_up_mb']} MB after the first round,"
-        f" {result['rss_at_end_mb']} MB at the end: growth {result['rss_growth']:.2%}"
-        f" (limit {MAX_GROWTH:.0%}).",
-        "",
-        "| round | answered/s | p50 ms | p99 ms | errors | RSS MB |",
-        "|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in result["rounds"]:
-        lines.append(
-            f"| {r['round']} | {r['answered_per_s']} | {r['p50_ms']} | {r['p99_ms']} |"
-            f" {r['errors']} | {r['rss_mb']} |"
+def _rounds(
+    service: scenario.Service, requests: list[tuple[str, bytes]], rate: float, minutes: float
+) -> list[dict[str, Any]]:
+    """The mix at ``rate`` in rounds of ROUND_SECONDS, at least two (the first is the warm-up);
+    figures of each, with the service's resident memory at its end."""
+    rounds = []
+    for number in range(max(2, round(minutes * 60 / ROUND_SECONDS))):
+        run = loadgen.mixed_open_loop(scenario.HOST, service.port, requests, rate, ROUND_SECONDS)
+        rounds.append(
+            {
+                "round": number + 1,
+                "seconds": round(run["seconds"], 1),
+                "offered_per_s": round(rate, 1),
+                "answered_per_s": round(run["requests_per_s"], 1),
+                "p50_ms": round(run["p50_ms"], 2),
+                "p99_ms": round(run["p99_ms"], 2),
+                "errors": run["errors"],
+                "by_kind": run["by_kind"],
+                "p99_ms_by_kind": run["p99_ms_by_kind"],
+                "first_refusals": run["first_refusals"],
+                "rss_mb": round(procstats.sample(service.process.pid).rss_mb, 1),
+            }
         )
-    lines += ["", f"**{'passed' if result['passed'] else 'FAILED'}**"]
-    return "\n".join(lines) + "\n"
+        print(json.dumps(rounds[-1]), file=sys.stderr, flush=True)  # noqa: T201
+    return rounds
 
 
 def _add_options(parser: argparse.ArgumentParser) -> None:

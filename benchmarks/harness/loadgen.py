@@ -5,6 +5,8 @@
 - ``open_loop``: requests at a fixed rate whatever the answers do, latency counted from when
   each request was due (so queueing shows, no coordinated omission). An asyncio client on
   raw keep-alive connections, light enough for a few thousand requests/s.
+- ``mixed_open_loop`` and ``mixed_closed_loop``: the same client with requests of several
+  kinds (raw HTTP requests to any path), its answers counted by kind and status.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,9 @@ class _FixedRate:
         self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
         self.latencies: list[float] = []
         self.samples: list[tuple[float, float, int]] = []
+        self.by_kind: dict[str, Counter[int]] = defaultdict(Counter)
+        self.latencies_by_kind: dict[str, list[float]] = defaultdict(list)
+        self.first_refusals: dict[str, str] = {}  # by kind: the body of its first answer not 200
         self.errors = 0
         self.start = time.perf_counter()
 
@@ -78,7 +83,7 @@ class _FixedRate:
             writer.close()
         return await asyncio.open_connection(self.host, self.port)
 
-    async def send(self, payload: bytes, due: float) -> None:
+    async def send(self, payload: bytes, due: float, kind: str = "") -> None:
         reader, writer = await self.connection()
         try:
             writer.write(payload)
@@ -88,17 +93,21 @@ class _FixedRate:
                 for line in head.split(b"\r\n")
                 if line.lower().startswith(b"content-length:")
             )
-            await reader.readexactly(length)
+            body = await reader.readexactly(length)
             latency = time.perf_counter() - due
             self.latencies.append(latency)
+            self.latencies_by_kind[kind].append(latency)
             status = int(head[9:12])
             self.samples.append((due - self.start, latency, status))
+            self.by_kind[kind][status] += 1
             if status != 200:
+                self.first_refusals.setdefault(kind, body[:300].decode(errors="replace"))
                 self.errors += 1
             self.idle.append((reader, writer, time.perf_counter()))
         except (OSError, asyncio.IncompleteReadError, StopIteration, ValueError):
             self.errors += 1
             self.samples.append((due - self.start, time.perf_counter() - due, 0))
+            self.by_kind[kind][0] += 1
             writer.close()
 
     def figures(self, total: int, rate: float, elapsed: float) -> dict[str, Any]:
@@ -108,13 +117,24 @@ class _FixedRate:
             "requests": total,
             "requests_per_s": len(latencies) / elapsed,
             "offered_per_s": rate,
+            "seconds": elapsed,
             "p50_ms": float(p50),
             "p95_ms": float(p95),
             "p99_ms": float(p99),
             "errors": self.errors,
             "statuses": dict(Counter(status for _sent, _latency, status in self.samples)),
+            "by_kind": {kind: dict(statuses) for kind, statuses in sorted(self.by_kind.items())},
+            "first_refusals": dict(sorted(self.first_refusals.items())),
+            "p99_ms_by_kind": {
+                kind: round(float(np.percentile(values, 99)) * 1000, 1)
+                for kind, values in sorted(self.latencies_by_kind.items())
+            },
             "samples": self.samples,
         }
+
+    def close(self) -> None:
+        for _reader, writer, _used in self.idle:
+            writer.close()
 
 
 async def _open_loop(
@@ -122,11 +142,37 @@ async def _open_loop(
 ) -> dict[str, Any]:
     requests = [
         (
-            f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
-        ).encode()
+            "",
+            (
+                f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
+            ).encode(),
+        )
         for body in bodies
     ]
+    return await _fixed_rate(host, port, requests, rate, seconds)
+
+
+def mixed_open_loop(
+    host: str, port: int, requests: list[tuple[str, bytes]], rate: float, seconds: float
+) -> dict[str, Any]:
+    """``open_loop`` of (kind, raw HTTP request) in turn; ``by_kind`` counts the answers of
+    each kind by status (0: no answer)."""
+    return asyncio.run(_fixed_rate(host, port, requests, rate, seconds))
+
+
+def mixed_closed_loop(
+    host: str, port: int, requests: list[tuple[str, bytes]], connections: int, seconds: float
+) -> dict[str, Any]:
+    """``connections`` clients, each sending the next of (kind, raw HTTP request) as soon as it
+    has its answer, for ``seconds``; figures as ``mixed_open_loop`` has them
+    (``requests_per_s``: answers of any status per second)."""
+    return asyncio.run(_closed_loop(host, port, requests, connections, seconds))
+
+
+async def _fixed_rate(
+    host: str, port: int, requests: list[tuple[str, bytes]], rate: float, seconds: float
+) -> dict[str, Any]:
     run = _FixedRate(host, port)
     start = run.start
     tasks = set()
@@ -136,11 +182,29 @@ async def _open_loop(
         delay = due - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        task = asyncio.create_task(run.send(requests[number % len(requests)], due))
+        kind, payload = requests[number % len(requests)]
+        task = asyncio.create_task(run.send(payload, due, kind))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - start
-    for _reader, writer, _used in run.idle:
-        writer.close()
+    run.close()
     return run.figures(total, rate, elapsed)
+
+
+async def _closed_loop(
+    host: str, port: int, requests: list[tuple[str, bytes]], connections: int, seconds: float
+) -> dict[str, Any]:
+    run = _FixedRate(host, port)
+    end = run.start + seconds
+    numbers = iter(range(10**12))
+
+    async def client() -> None:
+        while time.perf_counter() < end:
+            kind, payload = requests[next(numbers) % len(requests)]
+            await run.send(payload, time.perf_counter(), kind)
+
+    await asyncio.gather(*(client() for _ in range(connections)))
+    elapsed = time.perf_counter() - run.start
+    run.close()
+    return run.figures(len(run.samples), 0.0, elapsed)
