@@ -13,9 +13,10 @@ body is closed by the body read timeout (``SENTIMENT_BODY_TIMEOUT_S``).
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from app.api.errors import send_retry_later
+from app.core.middleware import HttpMiddleware
 from app.runtime.state import ServiceState
 
 SCORING_PATHS = ("/predict", "/explain")
@@ -35,18 +36,12 @@ def queue_full(state: ServiceState) -> bool:
     return state.batcher is not None and state.batcher.full
 
 
-class EarlyShed:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        full = (
-            scope["type"] == "http" and is_scoring(scope) and queue_full(scope["app"].state.service)
-        )
-        if full:
-            metrics = scope["app"].state.service.metrics
-            if metrics is not None:
-                metrics.requests_shed_unread.inc()
+class EarlyShed(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        service = scope["app"].state.service
+        if is_scoring(scope) and queue_full(service):
+            if service.metrics is not None:
+                service.metrics.requests_shed_unread.inc()
             message = "the service is at capacity (the queue is full); retry shortly"
             await send_retry_later(scope, send, message)
             return
