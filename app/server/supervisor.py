@@ -143,15 +143,13 @@ def graphs_folder() -> Iterator[Path | None]:
     once and map its weights from (``app.inference.session.shared_graph``); None where none
     can be made (then each worker keeps weights of its own)."""
     try:
-        folder = Path(tempfile.mkdtemp(prefix="sentiment-graphs-"))
+        folder = tempfile.TemporaryDirectory(prefix="sentiment-graphs-", ignore_cleanup_errors=True)
     except OSError as error:
         log.warning("the workers will not share the models' weights: %s", error)
         yield None
         return
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with folder as path:
+        yield Path(path)
 
 
 def forget_live_gauges(pid: int, folder: Path | None) -> None:
