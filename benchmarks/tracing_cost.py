@@ -22,25 +22,32 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from app.paths import REPOSITORY
 from benchmarks.harness import alternating, report
 
 BEFORE_TRACING = "5609e24"  # main just before the request-ID and tracing merge (a20479c)
 OFF, BASELINE = "tracing-off", "before-tracing"
-GENERATED = Path("app/api/open_inference/vendor")
+GENERATED = Path("app/api/open_inference/vendor")  # relative to the repository
 
 
 @contextmanager
 def checkout(revision: str) -> Iterator[Path]:
     """A detached worktree of ``revision``, removed afterwards."""
     folder = Path(tempfile.mkdtemp(prefix="tracing-cost-")) / "tree"
-    subprocess.run(["git", "worktree", "add", "-q", "--detach", str(folder), revision], check=True)
+    subprocess.run(
+        ["git", "worktree", "add", "-q", "--detach", str(folder), revision],
+        check=True,
+        cwd=REPOSITORY,
+    )
     # Generated gRPC modules come from this tree: older ones were made for protobuf 7, which
     # the install no longer has (the request path does not run them).
-    shutil.copytree(GENERATED, folder / GENERATED, dirs_exist_ok=True)
+    shutil.copytree(REPOSITORY / GENERATED, folder / GENERATED, dirs_exist_ok=True)
     try:
         yield folder
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], check=False)
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(folder)], check=False, cwd=REPOSITORY
+        )
 
 
 def check_imports_from(tree: Path, python: list[str], env: dict[str, str]) -> None:
