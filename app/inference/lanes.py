@@ -37,7 +37,8 @@ _SMOOTHING = 0.2  # weight of the newest batch in the seconds-per-row estimate
 
 
 class FairLanes(Generic[Item]):
-    """Queued (item, rows) pairs by lane, and the inference time each lane has had."""
+    """Queued (item, index) pairs by lane (the batcher's job and its text's place in it), and
+    the inference time each lane has had."""
 
     def __init__(
         self, heavy_share: float = HEAVY_SHARE, slice_seconds: float = SLICE_SECONDS
