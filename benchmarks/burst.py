@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from benchmarks.harness import hostile, scenario
+from benchmarks.harness import hostile, loadgen, scenario
 
 ANSWER_TIMEOUT_S = 60.0
 
@@ -24,7 +24,7 @@ ANSWER_TIMEOUT_S = 60.0
 def main() -> int:
     args = scenario.parse_args("burst", __doc__, 8770, _add_options)
     with scenario.service("burst", args, reviews_per_request=32) as service:
-        requests = [hostile.post("/predict", body.encode()) for body in service.bodies]
+        requests = [loadgen.post("/predict", body.encode()) for body in service.bodies]
         outcomes = asyncio.run(_burst(service.port, requests, args.requests, args.concurrency))
     result = _judge(outcomes, args)
     return scenario.report(args.out, "burst", result, _markdown(result))
@@ -39,7 +39,7 @@ async def _burst(port: int, requests: list[bytes], total: int, concurrency: int)
         for number in numbers:
             try:
                 if writer is None or writer.is_closing():
-                    reader, writer = await asyncio.open_connection(hostile.HOST, port)
+                    reader, writer = await asyncio.open_connection(loadgen.HOST, port)
                 writer.write(requests[number % len(requests)])
                 assert reader is not None
                 answer = hostile.read_answer(reader)

@@ -17,7 +17,7 @@ import sys
 import time
 from collections import Counter
 
-from benchmarks.harness import hostile, scenario
+from benchmarks.harness import hostile, loadgen, scenario
 
 GRACE_S = 10.0
 
@@ -25,7 +25,7 @@ GRACE_S = 10.0
 def main() -> int:
     args = scenario.parse_args("shutdown", __doc__, 8771, _add_options)
     with scenario.service("shutdown", args, reviews_per_request=32) as service:
-        requests = [hostile.post("/predict", body.encode()) for body in service.bodies]
+        requests = [loadgen.post("/predict", body.encode()) for body in service.bodies]
         outcomes, exit_s = asyncio.run(_stop_under_load(service, requests, args.requests))
     result = {
         "requests": args.requests,
@@ -50,7 +50,7 @@ async def _stop_under_load(
 
     async def one(number: int) -> None:
         try:
-            reader, writer = await asyncio.open_connection(hostile.HOST, service.port)
+            reader, writer = await asyncio.open_connection(loadgen.HOST, service.port)
             writer.write(requests[number % len(requests)])
             status, headers = await asyncio.wait_for(hostile.read_answer(reader), 30)
             writer.close()

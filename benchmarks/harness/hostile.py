@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-HOST = "127.0.0.1"
+from benchmarks.harness.loadgen import HOST, post
+
 DRIP_SECONDS = 1.0  # a byte a second
 
 
@@ -55,14 +56,6 @@ def running(clients: list[Client]) -> Iterator[Seen]:
         loop.call_soon_threadsafe(stop.set)
         thread.join()
         loop.close()
-
-
-def post(path: str, body: bytes, length: int | None = None) -> bytes:
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body) if length is None else length}\r\n\r\n"
-    )
-    return head.encode() + body
 
 
 async def read_answer(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:

@@ -23,6 +23,25 @@ from typing import Any
 
 import numpy as np
 
+HOST = "127.0.0.1"  # the service under test: on this machine, over loopback
+
+
+def post(
+    path: str,
+    body: bytes,
+    headers: dict[str, str] | None = None,
+    length: int | None = None,
+    host: str = HOST,
+) -> bytes:
+    """A raw HTTP/1.1 POST of ``body`` to ``path``, ready to write on a keep-alive connection
+    (JSON unless ``headers`` say otherwise; ``length``: a Content-Length other than the body's,
+    for clients that lie about it)."""
+    fields = {"Host": host, "Content-Type": "application/json", **(headers or {})}
+    fields["Content-Length"] = str(len(body) if length is None else length)
+    head = "".join(f"{name}: {value}\r\n" for name, value in fields.items())
+    return f"POST {path} HTTP/1.1\r\n{head}\r\n".encode() + body
+
+
 WRK_SCRIPT = Path(__file__).with_name("wrk_post.lua")
 IDLE_SECONDS = 4.0
 
@@ -140,16 +159,7 @@ class _FixedRate:
 async def _open_loop(
     host: str, port: int, bodies: list[str], rate: float, seconds: float
 ) -> dict[str, Any]:
-    requests = [
-        (
-            "",
-            (
-                f"POST /predict HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(body.encode())}\r\n\r\n{body}"
-            ).encode(),
-        )
-        for body in bodies
-    ]
+    requests = [("", post("/predict", body.encode(), host=host)) for body in bodies]
     return await _fixed_rate(host, port, requests, rate, seconds)
 
 

@@ -18,9 +18,9 @@ import json
 import random
 import struct
 
+from benchmarks.harness.loadgen import post
 from benchmarks.harness.workload import Workload
 
-HOST = "127.0.0.1"
 # Requests of each kind in a cycle of 20: mostly cheap short texts, as a public API sees them,
 # and a steady share of every costly kind (an explanation costs a row per token).
 SHARES = {"short": 10, "v2 binary": 4, "sentences": 3, "chunked": 2, "explain": 1}
@@ -31,14 +31,6 @@ EXPLAIN_MAX_CHARS = 2000  # ~450 tokens at most: well within /explain's 1,000-to
 HEADER_LENGTH = "Inference-Header-Content-Length"
 
 
-def request(path: str, body: bytes, headers: dict[str, str] | None = None) -> bytes:
-    """A POST of ``body`` to ``path`` (JSON unless ``headers`` say otherwise)."""
-    fields = {"Content-Type": "application/json", **(headers or {})}
-    lines = [f"POST {path} HTTP/1.1", f"Host: {HOST}", *(f"{k}: {v}" for k, v in fields.items())]
-    head = "\r\n".join([*lines, f"Content-Length: {len(body)}", "", ""])
-    return head.encode() + body
-
-
 def v2_binary(model: str, texts: list[str]) -> bytes:
     """A V2 infer request with ``texts`` as one BYTES tensor in the binary form: the JSON part
     (its length in the Inference-Header-Content-Length header), then each text's UTF-8 bytes
@@ -47,11 +39,11 @@ def v2_binary(model: str, texts: list[str]) -> bytes:
     tensor = {"name": "text", "shape": [len(texts)], "datatype": "BYTES"}
     head = json.dumps({"inputs": [{**tensor, "parameters": {"binary_data_size": len(data)}}]})
     headers = {"Content-Type": "application/octet-stream", HEADER_LENGTH: str(len(head))}
-    return request(f"/v2/models/{model}/infer", head.encode() + data, headers)
+    return post(f"/v2/models/{model}/infer", head.encode() + data, headers)
 
 
 def _predict(body: dict[str, object]) -> bytes:
-    return request("/predict", json.dumps(body).encode())
+    return post("/predict", json.dumps(body).encode())
 
 
 def requests_of_kind(kind: str, workload: Workload, model: str) -> list[bytes]:
@@ -63,7 +55,7 @@ def requests_of_kind(kind: str, workload: Workload, model: str) -> list[bytes]:
         return [_predict({"text": text, "sentences": True}) for text in reviews]
     if kind == "explain":
         texts = [text for text in reviews if len(text) <= EXPLAIN_MAX_CHARS]
-        return [request("/explain", json.dumps({"text": text}).encode()) for text in texts]
+        return [post("/explain", json.dumps({"text": text}).encode()) for text in texts]
     if kind == "chunked":
         step = REVIEWS_PER_LONG_TEXT
         joined = [" ".join(reviews[at : at + step]) for at in range(0, len(reviews) - step, step)]

@@ -19,6 +19,7 @@ from typing import Any
 
 from app.paths import DEFAULT_BUNDLE, REPOSITORY
 from benchmarks.harness import loadgen
+from benchmarks.harness.loadgen import HOST
 from benchmarks.harness.processes import benchmark_server
 from benchmarks.harness.workload import (
     DEFAULT_DATA,
@@ -28,7 +29,6 @@ from benchmarks.harness.workload import (
     write_bodies,
 )
 
-HOST = "127.0.0.1"
 REVIEWS = 2000  # seeded sample of test reviews the requests are made of
 WARM_UP_SECONDS = 2
 CAPACITY_SECONDS = 5
