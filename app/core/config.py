@@ -92,9 +92,9 @@ class Settings(BaseSettings):
     max_queue_rows: int = Field(
         2048,
         ge=1,
-        description="model rows waiting for the model at most (a text read within the window"
-        " is one row, a chunked text one per window, an explained text one per window and per"
-        " token); beyond, 503 with Retry-After at once",
+        description="model rows of short texts (one row each: read within the model's window)"
+        " waiting for the model at most; beyond, 503 with Retry-After at once. Costly work"
+        " (chunked reading, explanations) waits apart, bounded by its own caps and the deadline",
     )
     max_queue_texts: int | None = Field(
         None,
@@ -103,7 +103,7 @@ class Settings(BaseSettings):
         " warning is logged); removed in the next release",
     )
     max_explain_rows: int = Field(
-        1024,
+        4096,
         ge=1,
         description="model rows of POST /explain work in progress (queued or running) per"
         " process at most; beyond, 503 with Retry-After (one request alone always runs)",

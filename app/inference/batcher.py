@@ -26,6 +26,7 @@ inference threads (``app.observability.tracing``); off, the batcher only checks 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import math
@@ -36,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.core.request_id import current_request_id
-from app.inference.admission import QueueFullError, RowBudget, WorkKind
+from app.inference.admission import QueueFullError, RowBudget, WorkKind, is_costly
 from app.inference.lanes import FairLanes, Lane
 from app.observability.metrics import ServiceMetrics, observe_all
 from app.observability.tracing import RequestTrace, Tracing
@@ -46,6 +47,11 @@ log = logging.getLogger(__name__)
 # Costly work is admitted only if it would be done within this share of the request deadline
 # (the estimate is rough: it assumes the heavy lane keeps its measured speed).
 DEADLINE_SHARE = 0.7
+# The heavy lane stops resting (``FairLanes.urgent``) once the oldest costly request's queued
+# rows would need more than URGENT_MARGIN times their full-speed time, plus URGENT_SECONDS, to
+# finish by its deadline.
+URGENT_MARGIN = 3.0
+URGENT_SECONDS = 1.0
 
 # Scores texts: a classifier's predict, or anything else that runs the model on a batch of
 # texts (chunked reading, explanations) and returns one result per text, in order.
@@ -65,6 +71,8 @@ class _Job:
     model: Predict
     future: asyncio.Future[list[Any]]
     costs: Sequence[int]  # model rows per text
+    kind: WorkKind = "short"
+    queued_rows: int = 0  # of its texts' rows, those still waiting in the queue
     queued_at: float = field(default_factory=time.perf_counter)
     request_id: str | None = None  # of the request that queued it, for log lines about it
     trace: RequestTrace | None = None  # with tracing on
@@ -101,6 +109,7 @@ class DynamicBatcher:
         self._max_wait = max_wait_seconds
         self._deadline = deadline_seconds
         self._lanes: FairLanes[_Job] = FairLanes()
+        self._heavy_jobs: collections.deque[_Job] = collections.deque()  # costly, oldest first
         self._has_work = asyncio.Event()
         self._workers = workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
@@ -125,8 +134,9 @@ class DynamicBatcher:
 
     @property
     def full(self) -> bool:
-        """True while the queue holds as many rows as it may: any new work would be refused."""
-        return self._budget.queued_rows >= self._budget.max_queued_rows
+        """True while the queue holds as many short rows as it may: a short text would be
+        refused."""
+        return self._budget.full
 
     @property
     def closed(self) -> bool:
@@ -156,15 +166,18 @@ class DynamicBatcher:
             return []
         costs = costs if costs is not None else [1] * len(texts)
         rows = sum(costs)
-        if kind != "short":
+        if is_costly(kind):
             self._check_in_time(rows)
         self._budget.admit(kind, rows)
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(lambda _: self._budget.finished(kind, rows))
-        job = _Job(texts, model, future, costs, request_id=current_request_id())
+        job = _Job(texts, model, future, costs, kind, request_id=current_request_id())
         if self._tracing is not None:
             job.trace = self._tracing.request(job.request_id, len(texts))
-        self._lanes.push("light" if kind == "short" else "heavy", self._items(job))
+        job.queued_rows = rows
+        if is_costly(kind):
+            self._heavy_jobs.append(job)
+        self._lanes.push("heavy" if is_costly(kind) else "light", self._items(job))
         self._record_queue()
         self._has_work.set()
         return await job.future
@@ -183,6 +196,24 @@ class DynamicBatcher:
                 f" {rows} they would take about {seconds:.1f} s, past the deadline"
             )
 
+    def _heavy_work_is_late(self) -> bool:
+        """True while some costly request might not be done within its deadline unless the
+        heavy lane stops resting: the heavy rows queued up to its last one, at the model's
+        measured full-speed pace with a margin of URGENT_MARGIN, plus URGENT_SECONDS, take
+        longer than the time it has left."""
+        jobs = self._heavy_jobs
+        while jobs and (jobs[0].queued_rows == 0 or jobs[0].future.done()):
+            jobs.popleft()
+        if self._deadline is None or not jobs:
+            return False
+        now, rows = time.perf_counter(), 0
+        for job in jobs:
+            rows += job.queued_rows
+            left = self._deadline - (now - job.queued_at)
+            if left < URGENT_MARGIN * self._lanes.full_speed_seconds(rows) + URGENT_SECONDS:
+                return True
+        return False
+
     @staticmethod
     def _items(job: _Job) -> list[tuple[_Job, int]]:
         return [(job, index) for index in range(len(job.texts))]
@@ -196,6 +227,7 @@ class DynamicBatcher:
 
     async def _run(self) -> None:
         while True:
+            self._lanes.urgent = self._heavy_work_is_late()
             lane = self._lanes.next_lane()
             if lane is None:
                 if self._closed and not len(self._lanes):
@@ -220,8 +252,16 @@ class DynamicBatcher:
         model = batch[0][0].model  # _take_batch took texts of this model only
         self._busy_workers += 1
         started = time.perf_counter()
+        finished: list[float] = []
+
+        def run(texts: Sequence[Any]) -> list[Any]:
+            try:
+                return model(texts)
+            finally:
+                finished.append(time.perf_counter())
+
         try:
-            predictions = await self._in_thread(model, texts, batch)
+            predictions = await self._in_thread(run, texts, batch)
         except Exception:  # one bad text must cost no other request its answer
             log.exception(
                 "inference failed for a batch of %d texts",
@@ -233,7 +273,10 @@ class DynamicBatcher:
         finally:
             self._busy_workers -= 1
             rows = sum(job.costs[index] for job, index in batch)
-            self._lanes.ran(lane, rows, time.perf_counter() - started)
+            now = time.perf_counter()
+            self._lanes.ran(lane, rows, (finished[0] if finished else now) - started)
+            if finished:  # how long the results waited for the event loop
+                self._lanes.loop_delay(now - finished[0])
         for (job, index), prediction in zip(batch, predictions, strict=True):
             job.deliver(index, prediction)
 
@@ -278,7 +321,8 @@ class DynamicBatcher:
             if batch and (job.model != batch[0][0].model or rows + cost > limit):
                 break  # one model per batch; the next batch starts with this text
             queue.popleft()
-            self._budget.dequeued(cost)
+            self._budget.dequeued(job.kind, cost)
+            job.queued_rows -= cost
             if not job.future.done():  # skip texts of requests that were cancelled or failed
                 batch.append((job, index))
                 rows += cost

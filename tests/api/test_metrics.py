@@ -224,7 +224,9 @@ def test_explain_demo_and_chunked_sentence_predictions_count_like_predict(
 
 
 def test_explain_refusals_are_counted() -> None:
-    with TestClient(create_app(make_settings(max_queue_rows=2))) as client:
+    with TestClient(create_app(make_settings(max_explain_rows=2))) as client:
+        budget = client.app.state.service.batcher._budget  # type: ignore[attr-defined]
+        budget.admit("explain", 1)  # an explanation in progress
         response = client.post("/explain", json={"texts": ["a", "b", "c"]})
         assert response.status_code == 503
         assert value(samples(client), "sentiment_texts_shed_total", reason="queue_full") == 3

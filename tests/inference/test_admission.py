@@ -15,17 +15,34 @@ from tests.inference.test_batcher import RecordingModel, _with_batcher, run, unt
 def test_the_queue_bound_counts_rows_not_texts() -> None:
     budget = RowBudget(max_queued_rows=100)
     budget.admit("short", 60)
-    with pytest.raises(QueueFullError, match="60 model rows are queued and this request needs 41"):
-        budget.admit("chunk", 41)  # one text of 41 windows is more than 40 free rows
-    budget.dequeued(60)
-    budget.admit("chunk", 41)
-    assert budget.queued_rows == 41
+    with pytest.raises(QueueFullError, match="60 model rows of short texts are queued and this"):
+        budget.admit("short", 41)
+    budget.admit("chunk", 41)  # uncapped costly work waits apart, bounded the same way
+    with pytest.raises(QueueFullError, match="41 costly model rows are queued"):
+        budget.admit("explain", 60)
+    budget.dequeued("short", 60)
+    budget.admit("short", 100)
+    assert budget.queued_rows == 141 and budget.full
+
+
+def test_costly_work_within_its_cap_neither_fills_nor_is_refused_by_the_short_queue() -> None:
+    """A heavy lane full of explanations must not refuse short texts, and a full short queue
+    must not refuse an explanation its cap has room for: each lane is bounded on its own."""
+    budget = RowBudget(max_queued_rows=100, caps={"explain": 4000, "chunk": 300})
+    budget.admit("explain", 3000)
+    budget.admit("chunk", 250)
+    assert not budget.full
+    budget.admit("short", 100)
+    assert budget.full
+    budget.admit("explain", 1000)
+    with pytest.raises(QueueFullError, match="of short texts"):
+        budget.admit("short", 1)
 
 
 def test_a_kind_is_capped_in_flight_but_one_request_alone_always_runs() -> None:
     budget = RowBudget(max_queued_rows=10_000, caps={"explain": 500})
     budget.admit("explain", 900)  # alone: admitted although over the cap
-    budget.dequeued(900)  # running, no longer queued: still counts against its kind
+    budget.dequeued("explain", 900)  # running, no longer queued: still counts against its kind
     with pytest.raises(QueueFullError, match="900 model rows of explain work"):
         budget.admit("explain", 1)
     budget.admit("short", 5)  # other kinds are not held back by the explain cap
@@ -35,6 +52,7 @@ def test_a_kind_is_capped_in_flight_but_one_request_alone_always_runs() -> None:
 
 def test_lanes_take_turns_by_time_and_cut_heavy_batches_while_short_work_waits() -> None:
     lanes: FairLanes[str] = FairLanes(heavy_share=0.5, slice_seconds=0.01)
+    _busy_loop(lanes)
     lanes.push("heavy", [("explain", 1)] * 1000)
     assert lanes.next_lane() == "heavy" and lanes.row_limit("heavy", 64) == 64  # alone: full
     lanes.ran("heavy", 64, 0.064)  # 1 ms a row
@@ -49,8 +67,14 @@ def test_lanes_take_turns_by_time_and_cut_heavy_batches_while_short_work_waits()
     assert lanes.next_lane() == "light"  # heavy has had more time now
 
 
+def _busy_loop(lanes: FairLanes[str]) -> None:
+    for _ in range(20):  # batch results wait 10 ms each for the event loop
+        lanes.loop_delay(0.01)
+
+
 def test_the_heavy_lane_rests_to_its_share_while_short_requests_arrive() -> None:
     lanes: FairLanes[str] = FairLanes(heavy_share=0.25)
+    _busy_loop(lanes)
     lanes.push("heavy", [("explain", 1)] * 100)
     lanes.ran("heavy", 8, 0.1)  # no short traffic yet: no rest
     assert lanes.rest_seconds() == 0 and lanes.next_lane() == "heavy"
@@ -61,6 +85,22 @@ def test_the_heavy_lane_rests_to_its_share_while_short_requests_arrive() -> None
     assert lanes.next_lane() is None  # only heavy work waits, and it rests
     lanes.push("light", [("short", 1)])
     assert lanes.next_lane() == "light"  # short work goes at once, heavy still rests
+
+
+def test_the_heavy_lane_does_not_rest_while_the_event_loop_is_idle() -> None:
+    """Short requests arrive, but the loop takes batch results at once: resting would only
+    leave the CPU idle. Heavy batches are still cut into slices."""
+    lanes: FairLanes[str] = FairLanes(heavy_share=0.25, slice_seconds=0.01)
+    lanes.push("heavy", [("explain", 1)] * 100)
+    lanes.push("light", [("short", 1)])
+    lanes.queue("light").clear()
+    for _ in range(20):
+        lanes.loop_delay(0.0001)
+    lanes.ran("heavy", 8, 0.1)
+    assert lanes.rest_seconds() == 0 and lanes.next_lane() == "heavy"
+    assert lanes.row_limit("heavy", 64) < 64
+    _busy_loop(lanes)
+    assert lanes.rest_seconds() > 0  # the same batch earns a rest once the loop is busy
 
 
 def test_a_short_request_does_not_wait_for_queued_explanations() -> None:

@@ -133,7 +133,8 @@ def test_queue_is_bounded() -> None:
         queued = asyncio.ensure_future(batcher.predict(model, ["b"] * 5))
         await until(lambda: batcher.queued_texts == 5, "five texts queued")
         with pytest.raises(
-            QueueFullError, match="5 model rows are queued and this request needs 2; the limit is 6"
+            QueueFullError,
+            match="5 model rows of short texts are queued and this request needs 2; the limit is 6",
         ):
             await batcher.predict(model, ["c"] * 2)
         model.release.set()
