@@ -6,7 +6,8 @@ costs the rows the model runs for it, and work beyond the budget is refused at o
 rows at a time, and at most an even share of what is queued per free worker so that the others
 get the rest, and run the classifier on them. Short texts and costly work (chunked texts,
 explanation rows) wait in two lanes that share the model's time fairly
-(``app.inference.lanes``), so a short request does not wait behind seconds of explanations.
+(``app.inference.lanes``), so a short request does not wait behind seconds of explanations;
+costly work is admitted by time and hurried when late (``app.inference.deadlines``).
 While the workers are busy new texts queue up, so under load batches form with no idle
 waiting; when a worker is free a batch starts at once (or after ``max_wait`` if that is set).
 Two workers with one onnxruntime thread each keep both cores of a small machine on the model
@@ -26,7 +27,6 @@ inference threads (``app.observability.tracing``); off, the batcher only checks 
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import math
@@ -37,21 +37,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.core.request_id import current_request_id
-from app.inference.admission import QueueFullError, RowBudget, WorkKind, is_costly
+from app.inference.admission import RowBudget, WorkKind, is_costly
+from app.inference.deadlines import CostlyDeadlines
 from app.inference.lanes import FairLanes, Lane
 from app.observability.metrics import ServiceMetrics, observe_all
 from app.observability.tracing import RequestTrace, Tracing
 
 log = logging.getLogger(__name__)
-
-# Costly work is admitted only if it would be done within this share of the request deadline
-# (the estimate is rough: it assumes the heavy lane keeps its measured speed).
-DEADLINE_SHARE = 0.7
-# The heavy lane stops resting (``FairLanes.urgent``) once the oldest costly request's queued
-# rows would need more than URGENT_MARGIN times their full-speed time, plus URGENT_SECONDS, to
-# finish by its deadline.
-URGENT_MARGIN = 3.0
-URGENT_SECONDS = 1.0
 
 # Scores texts: a classifier's predict, or anything else that runs the model on a batch of
 # texts (chunked reading, explanations) and returns one result per text, in order.
@@ -107,9 +99,8 @@ class DynamicBatcher:
         self._max_batch_size = max_batch_size
         self._budget = RowBudget(max_queue_rows, row_caps or {})
         self._max_wait = max_wait_seconds
-        self._deadline = deadline_seconds
         self._lanes: FairLanes[_Job] = FairLanes()
-        self._heavy_jobs: collections.deque[_Job] = collections.deque()  # costly, oldest first
+        self._deadlines = CostlyDeadlines(self._lanes, deadline_seconds)
         self._has_work = asyncio.Event()
         self._workers = workers
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inference")
@@ -167,7 +158,7 @@ class DynamicBatcher:
         costs = costs if costs is not None else [1] * len(texts)
         rows = sum(costs)
         if is_costly(kind):
-            self._check_in_time(rows)
+            self._deadlines.check(self._budget.in_progress("chunk", "explain"), rows)
         self._budget.admit(kind, rows)
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(lambda _: self._budget.finished(kind, rows))
@@ -176,43 +167,11 @@ class DynamicBatcher:
             job.trace = self._tracing.request(job.request_id, len(texts))
         job.queued_rows = rows
         if is_costly(kind):
-            self._heavy_jobs.append(job)
+            self._deadlines.queued(job)
         self._lanes.push("heavy" if is_costly(kind) else "light", self._items(job))
         self._record_queue()
         self._has_work.set()
         return await job.future
-
-    def _check_in_time(self, rows: int) -> None:
-        """Refuse costly work that the heavy lane would not finish, with what it has in
-        progress, within the deadline (at the speed it measures): 503 now, not 504 later. As
-        the row caps, it never refuses work with nothing costly in progress."""
-        in_progress = self._budget.in_progress("chunk", "explain")
-        if self._deadline is None or not in_progress:
-            return
-        seconds = self._lanes.heavy_seconds(in_progress + rows)
-        if seconds > DEADLINE_SHARE * self._deadline:
-            raise QueueFullError(
-                f"{in_progress} model rows of costly work are in progress; with this request's"
-                f" {rows} they would take about {seconds:.1f} s, past the deadline"
-            )
-
-    def _heavy_work_is_late(self) -> bool:
-        """True while some costly request might not be done within its deadline unless the
-        heavy lane stops resting: the heavy rows queued up to its last one, at the model's
-        measured full-speed pace with a margin of URGENT_MARGIN, plus URGENT_SECONDS, take
-        longer than the time it has left."""
-        jobs = self._heavy_jobs
-        while jobs and (jobs[0].queued_rows == 0 or jobs[0].future.done()):
-            jobs.popleft()
-        if self._deadline is None or not jobs:
-            return False
-        now, rows = time.perf_counter(), 0
-        for job in jobs:
-            rows += job.queued_rows
-            left = self._deadline - (now - job.queued_at)
-            if left < URGENT_MARGIN * self._lanes.full_speed_seconds(rows) + URGENT_SECONDS:
-                return True
-        return False
 
     @staticmethod
     def _items(job: _Job) -> list[tuple[_Job, int]]:
@@ -227,7 +186,7 @@ class DynamicBatcher:
 
     async def _run(self) -> None:
         while True:
-            self._lanes.urgent = self._heavy_work_is_late()
+            self._lanes.urgent = self._deadlines.late()
             lane = self._lanes.next_lane()
             if lane is None:
                 if self._closed and not len(self._lanes):

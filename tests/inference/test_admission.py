@@ -162,3 +162,53 @@ def test_costly_work_that_would_miss_the_deadline_is_refused_at_once() -> None:
         assert len(await running) == 4 and len(await small) == 1
 
     run(_with_batcher(work, max_queue_rows=1000, deadline_seconds=1.0))
+
+
+def test_admission_counts_on_the_pace_the_heavy_lane_really_kept() -> None:
+    """Before a pace is measured, the estimate is the heavy lane's share of the model time with
+    a margin; once it has drained a backlog, the wall-clock pace it kept (rests and delays
+    included), even where that is several times slower than the model time promises."""
+    lanes: FairLanes[str] = FairLanes(heavy_share=0.5)
+    lanes.push("heavy", [("explain", 1)] * 100)
+    lanes.ran("heavy", 10, 0.01)  # 1 ms a row of model time; a backlog remains
+    guessed = lanes.heavy_seconds(100)
+    assert guessed > 100 * 0.001 / 0.5  # the share's promise, with a margin on top
+    time.sleep(0.2)  # the lane waited: rests, the event loop, the short lane's turns
+    lanes.ran("heavy", 10, 0.01)
+    measured = lanes.heavy_seconds(100)
+    assert measured >= 100 * 0.2 / 10 * 0.9 and measured > guessed  # about 20 ms a row
+
+
+def test_late_heavy_work_stops_resting_and_takes_every_other_turn() -> None:
+    lanes: FairLanes[str] = FairLanes(heavy_share=0.25, slice_seconds=0.01)
+    _busy_loop(lanes)
+    lanes.push("heavy", [("explain", 1)] * 100)
+    lanes.push("light", [("short", 1)] * 100)
+    lanes.ran("heavy", 10, 0.01)
+    lanes.ran("light", 10, 0.001)
+    assert lanes.rest_seconds() > 0 and lanes.next_lane() == "light"
+    normal_slice = lanes.row_limit("heavy", 1000)
+    lanes.urgent = True
+    assert lanes.rest_seconds() == 0 and lanes.next_lane() == "heavy"  # light went last
+    assert lanes.row_limit("heavy", 1000) > normal_slice
+    lanes.ran("heavy", 10, 0.01)
+    assert lanes.next_lane() == "light"  # turns alternate: short work still goes
+
+
+def test_the_batcher_hurries_costly_work_that_would_miss_its_deadline() -> None:
+    model = RecordingModel(seconds=0.01)
+
+    async def work(batcher) -> None:  # type: ignore[no-untyped-def]
+        lanes = batcher._lanes
+        model.release.clear()
+        first = asyncio.ensure_future(batcher.predict(model, ["a"] * 2, None, "explain"))
+        await until(lambda: model.calls == 1, "the first costly batch runs")
+        assert not lanes.urgent  # a fresh request has its whole deadline left
+        late = asyncio.ensure_future(batcher.predict(model, ["b"] * 40, None, "explain"))
+        await asyncio.sleep(2.5)  # 40 rows still queued, 2.5 of the 3 s gone
+        model.release.set()
+        await until(lambda: lanes.urgent, "the late request's lane is hurried")
+        assert len(await late) == 40 and len(await first) == 2
+        await until(lambda: not lanes.urgent, "on time again once the queue is empty")
+
+    run(_with_batcher(work, max_batch_size=1, max_queue_rows=100, deadline_seconds=3.0))
