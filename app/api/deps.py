@@ -7,6 +7,7 @@ hop to the thread pool.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -91,6 +92,16 @@ async def require_api_key(
             "missing or wrong API key (send it in X-API-Key)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+
+def api_key_in(headers: Mapping[str, str]) -> str:
+    """The API key a request's headers carry, as ``require_api_key`` reads it: X-API-Key, or
+    else a bearer token ("" with neither)."""
+    key = headers.get("x-api-key")
+    if key is not None:
+        return key
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    return credentials.strip() if scheme.lower() == "bearer" else ""
 
 
 def api_key_matches(settings: Settings, given: str) -> bool:

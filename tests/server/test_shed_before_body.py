@@ -9,6 +9,7 @@ import time
 from tests.server.live import full_queue, live_server, post, read_answer, request_head
 
 BODY = json.dumps({"texts": ["A fine film, well worth the ticket."] * 200}).encode()
+KEY = "a-long-enough-api-key"
 PAD = b" " * (1_000_000 - len(BODY))  # JSON allows trailing whitespace: a 1 MB body
 
 
@@ -47,3 +48,20 @@ def test_a_request_shed_halfway_through_its_body_gets_a_complete_503() -> None:
         with live.connect() as connection:
             connection.sendall(b"GET /health/live HTTP/1.1\r\nHost: test\r\n\r\n")
             assert read_answer(connection).status == 200
+
+
+def test_with_an_api_key_only_a_request_that_carries_it_learns_of_the_load() -> None:
+    with live_server(max_queue_rows=4, max_batch_size=1, api_key=KEY) as live:
+        with full_queue(live):
+            statuses = {}
+            for name, extra in {
+                "no key": b"",
+                "wrong key": b"X-API-Key: guess\r\n",
+                "key": b"X-API-Key: " + KEY.encode() + b"\r\n",
+                "bearer": b"Authorization: Bearer " + KEY.encode() + b"\r\n",
+            }.items():
+                with live.connect() as connection:
+                    head = request_head("/predict", len(BODY))
+                    connection.sendall(head[:-2] + extra + b"\r\n" + BODY)
+                    statuses[name] = read_answer(connection).status
+        assert statuses == {"no key": 401, "wrong key": 401, "key": 503, "bearer": 503}
