@@ -15,13 +15,13 @@ in the ``heavy`` one. While short requests are arriving (one came within the las
   requests. With the loop idle a rest would only leave the CPU idle, and costly work runs on
   in slices.
 
-Costly work is admitted by time (``DynamicBatcher``): ``heavy_seconds`` estimates how long the
-heavy lane takes to get through rows, from the wall-clock pace it has kept while backlogged
-(rests, the event loop's delays and the other lane's turns included), not only from its model
-time, which under heavy short traffic promises several times the real pace.
+Costly work is admitted by time (``app.inference.deadlines``): ``heavy_seconds`` estimates
+how long the heavy lane takes to get through rows, from the wall-clock pace it has kept while
+backlogged (rests, the event loop's delays and the other lane's turns included), not only from
+its model time, which under heavy short traffic promises several times the real pace.
 
 Admission is an estimate, and the traffic can change after it (short clients arrive after
-costly work was admitted at full speed). While the oldest heavy work would no longer be done
+costly work was admitted at full speed). While some queued heavy work might no longer be done
 in time at the heavy lane's share, the batcher marks the lanes ``urgent``: the heavy lane stops
 resting and takes every other turn, in slices URGENT_SLICE_FACTOR times as long (an event loop
 busy with short requests turns slowly, and every slice costs a turn), until it is back on time.
