@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from app.api.errors import retry_later
 from app.core.config import Settings
@@ -100,8 +101,8 @@ def api_key_in(headers: Mapping[str, str]) -> str:
     key = headers.get("x-api-key")
     if key is not None:
         return key
-    scheme, _, credentials = headers.get("authorization", "").partition(" ")
-    return credentials.strip() if scheme.lower() == "bearer" else ""
+    scheme, credentials = get_authorization_scheme_param(headers.get("authorization"))
+    return credentials if scheme.lower() == "bearer" else ""
 
 
 def api_key_matches(settings: Settings, given: str) -> bool:

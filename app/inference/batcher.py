@@ -64,16 +64,17 @@ class _Job:
     future: asyncio.Future[list[Any]]
     costs: Sequence[int]  # model rows per text
     kind: WorkKind = "short"
-    queued_rows: int = 0  # of its texts' rows, those still waiting in the queue
     queued_at: float = field(default_factory=time.perf_counter)
     request_id: str | None = None  # of the request that queued it, for log lines about it
     trace: RequestTrace | None = None  # with tracing on
     results: list[Any] = field(init=False)
     remaining: int = field(init=False)
+    queued_rows: int = field(init=False)  # of its texts' rows, those still waiting in the queue
 
     def __post_init__(self) -> None:
         self.results = [None] * len(self.texts)
         self.remaining = len(self.texts)
+        self.queued_rows = sum(self.costs)
 
     def deliver(self, index: int, prediction: Any) -> None:
         self.results[index] = prediction
@@ -165,7 +166,6 @@ class DynamicBatcher:
         job = _Job(texts, model, future, costs, kind, request_id=current_request_id())
         if self._tracing is not None:
             job.trace = self._tracing.request(job.request_id, len(texts))
-        job.queued_rows = rows
         if is_costly(kind):
             self._deadlines.queued(job)
         self._lanes.push("heavy" if is_costly(kind) else "light", self._items(job))
