@@ -31,9 +31,12 @@ from typing import Literal
 WorkKind = Literal["short", "chunk", "explain"]
 
 
+COSTLY_KINDS: tuple[WorkKind, ...] = ("chunk", "explain")
+
+
 def is_costly(kind: WorkKind) -> bool:
     """Work that waits in the batcher's heavy lane (anything but short texts)."""
-    return kind != "short"
+    return kind in COSTLY_KINDS
 
 
 class QueueFullError(RuntimeError):

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.core.request_id import current_request_id
-from app.inference.admission import RowBudget, WorkKind, is_costly
+from app.inference.admission import COSTLY_KINDS, RowBudget, WorkKind, is_costly
 from app.inference.deadlines import CostlyDeadlines
 from app.inference.lanes import FairLanes, Lane
 from app.observability.metrics import ServiceMetrics, observe_all
@@ -159,7 +159,7 @@ class DynamicBatcher:
         costs = costs if costs is not None else [1] * len(texts)
         rows = sum(costs)
         if is_costly(kind):
-            self._deadlines.check(self._budget.in_progress("chunk", "explain"), rows)
+            self._deadlines.check(self._budget.in_progress(*COSTLY_KINDS), rows)
         self._budget.admit(kind, rows)
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(lambda _: self._budget.finished(kind, rows))
