@@ -14,6 +14,7 @@ from typing import Any
 from training.cli import data_args, options, verbosity
 from training.cli.studies import STUDIES, study_main
 from training.fit.config import PRESETS, TrainConfig
+from training.fit.transfer import SourceBundle, with_source_architecture
 
 log = logging.getLogger("training")
 
@@ -176,7 +177,14 @@ def _config_from(args: argparse.Namespace) -> TrainConfig:
         for field in dataclasses.fields(TrainConfig)
         if getattr(args, field.name, None) is not None
     }
-    return PRESETS[args.preset].replace(**overrides)
+    if overrides.get("init_from"):
+        # The bundle starts the embedding; word2vec would overwrite it, so it is off unless asked.
+        overrides.setdefault("embedding_pretraining_epochs", 0)
+    config = PRESETS[args.preset].replace(**overrides)
+    if not config.init_from:
+        return config
+    source = SourceBundle.read(Path(config.init_from))
+    return with_source_architecture(config, source, given=set(overrides))
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -65,6 +65,9 @@ _HELP = {
     " the default: 0.8 point lower validation accuracy); costs nothing",
     "class_weight": "balanced weighs each labelled row by rows / (labels x rows of its label),"
     " so rare labels count as much as common ones; costs nothing",
+    "init_from": "a bundle folder (e.g. models/imdb-sentiment) whose embedding, word-pair table and"
+    " recurrent layer start the model, fine-tuned with a new head; its vocabulary is kept and the"
+    " training rows' words it lacks are added; the architecture is the bundle's",
     "embedding_pretraining_epochs": "word2vec epochs on unlabelled + training reviews to start the"
     " embedding (0 = off); about 1 minute for 5 epochs on 72,500 reviews",
 }
@@ -89,6 +92,8 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
             group.add_argument(
                 flag, choices=_CHOICES[field.name], default=None, help=f"{about}recipe: {default}"
             )
+        elif isinstance(default, str):
+            group.add_argument(flag, default=None, metavar="BUNDLE", help=f"{about}recipe: off")
         else:
             kind = float if isinstance(default, float) else int
             group.add_argument(flag, type=kind, default=None, help=f"{about}recipe: {default}")

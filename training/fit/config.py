@@ -66,6 +66,9 @@ class TrainConfig:
     # "balanced": each labelled row weighs (rows / (labels x rows of its label)) in the loss, so
     # every label counts alike however rare; "none": every row weighs 1
     class_weight: ClassWeight = "none"
+    # "" = off; else a bundle folder whose embedding, pair table and recurrent layer start this
+    # model, with its vocabulary extended by the new rows' words (training.fit.transfer)
+    init_from: str = ""
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -109,6 +112,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 0")
         if self.embedding_pretraining_epochs < 0:
             raise ValueError("embedding_pretraining_epochs must be >= 0")
+        if self.init_from and self.embedding_pretraining_epochs:
+            raise ValueError("init_from starts the embedding from a bundle: word2vec must be off")
         if self.early_stopping_patience < 0:
             raise ValueError("early_stopping_patience must be >= 0")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -24,6 +25,7 @@ from training.fit.embeddings import pretrain_embeddings
 from training.fit.model import build_model, predicted
 from training.fit.quantize import fake_quantize_embeddings
 from training.fit.run import HISTORY_FILE, KERAS_FILE, SUMMARY_FILE, RunState
+from training.fit.transfer import SourceBundle, start_from
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,16 @@ def build(run: RunState) -> None:
     run.model.summary(print_fn=lambda line, **_: summary.append(line))
     (run.run_dir / SUMMARY_FILE).write_text("\n".join(summary) + "\n")
     log.info("model summary:\n%s", "\n".join(summary))
+
+
+def start_from_bundle(run: RunState) -> None:
+    """Optionally start the embedding, pair table and recurrent layer from a trained bundle
+    (``init_from``); the head for this data's labels starts fresh."""
+    if not run.config.init_from:
+        return
+    assert run.model is not None
+    with run.clock.stage("start from bundle"):
+        start_from(run.model, SourceBundle.read(Path(run.config.init_from)))
 
 
 def start_embedding(run: RunState) -> None:
@@ -184,6 +196,7 @@ def save(run: RunState) -> None:
         "distillation": run.distillation,
         "short_texts": run.short_texts,
         "quantization": run.quantization,
+        "started_from": run.started_from,
         "calibration": run.calibration,
         "threshold": run.threshold,
         "stages": run.clock.seconds,

@@ -22,6 +22,7 @@ from training.fit.run import CONFIG_FILE, DATA_OPTIONS_FILE, TOKENIZER_FILE, Row
 from training.fit.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
 from training.fit.teacher import fit_teacher
 from training.fit.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
+from training.fit.transfer import SourceBundle, extended_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,7 @@ def vectorise(run: RunState) -> None:
     assert run.fit_split is not None and run.validation is not None
     with run.clock.stage("tokenizer"):
         tokenizer_path = run.run_dir / TOKENIZER_FILE
-        fit_tokenizer(
-            run.fit_split.texts, run.config.vocab_size, run.config.max_length, run.config.truncation
-        ).save(str(tokenizer_path))
+        _fitted_tokenizer(run).save(str(tokenizer_path))
         tokenizer = Tokenizer.from_file(str(tokenizer_path))
         # A small corpus may have fewer distinct tokens than asked for: size the embedding to fit.
         run.config = run.config.replace(vocab_size=tokenizer.get_vocab_size())
@@ -67,6 +66,26 @@ def vectorise(run: RunState) -> None:
     run.tokenizer = tokenizer
     _describe(fit_batch, tokenizer, run.config)
     run.rows = (fit_batch.input_ids, fit_batch.lengths, run.fit_split.labels.astype(np.float32))
+
+
+def _fitted_tokenizer(run: RunState) -> Tokenizer:
+    """The fit rows' most frequent words; or, starting from a bundle, its vocabulary extended by
+    the fit rows' words it lacks."""
+    assert run.fit_split is not None
+    config = run.config
+    if not config.init_from:
+        return fit_tokenizer(
+            run.fit_split.texts, config.vocab_size, config.max_length, config.truncation
+        )
+    source = SourceBundle.read(Path(config.init_from))
+    tokenizer, added = extended_tokenizer(
+        source, run.fit_split.texts, config.max_length, config.truncation
+    )
+    run.started_from = source.describe(added)
+    log.info(
+        "vocabulary of %s %s, plus %d words of the fit rows", source.name, source.version, added
+    )
+    return tokenizer
 
 
 def distil(run: RunState) -> None:

@@ -48,6 +48,7 @@ class TrainedRun:
     stages: dict[str, float] | None = None  # wall seconds of each stage so far
     short_texts: dict[str, int] | None = None  # rows of each kind of short text added, if any
     quantization: dict[str, object] | None = None  # int8 embeddings' effect on validation
+    started_from: dict[str, object] | None = None  # the bundle whose encoder started it, if any
 
 
 @dataclass
@@ -78,6 +79,7 @@ class RunState:
     train_seconds: float = 0.0
     quantization: dict[str, object] | None = None
     calibration: dict[str, float] | None = None
+    started_from: dict[str, object] | None = None
     threshold: float = 0.5
 
     def finished(self) -> TrainedRun:
@@ -100,6 +102,7 @@ class RunState:
             self.clock.seconds,
             self.short_texts,
             self.quantization,
+            self.started_from,
         )
 
 
@@ -132,4 +135,5 @@ def load_run(run_dir: Path, data_path: Path) -> TrainedRun:
         stages=record.get("stages"),
         short_texts=record.get("short_texts"),
         quantization=record.get("quantization"),
+        started_from=record.get("started_from"),
     )

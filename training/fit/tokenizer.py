@@ -22,7 +22,8 @@ UNK_TOKEN, UNK_ID = "[UNK]", 1
 _RESERVED = 2
 
 
-def _empty_tokenizer(vocab: dict[str, int]) -> Tokenizer:
+def empty_tokenizer(vocab: dict[str, int]) -> Tokenizer:
+    """A tokenizer of this vocabulary with the shared normalisation and word splitting."""
     tokenizer = Tokenizer(WordLevel(vocab, unk_token=UNK_TOKEN))
     tokenizer.normalizer = normalizers.Sequence(
         [
@@ -46,15 +47,20 @@ def fit_tokenizer(
     """
     if vocab_size <= _RESERVED:
         raise ValueError(f"vocab_size must exceed {_RESERVED} (pad and unknown)")
-    counter = _empty_tokenizer({UNK_TOKEN: 0})
+    counter = empty_tokenizer({UNK_TOKEN: 0})
     trainer = WordLevelTrainer(vocab_size=vocab_size - _RESERVED, special_tokens=[])
     counter.train_from_iterator(texts, trainer=trainer, length=len(texts))
     by_frequency = sorted(counter.get_vocab().items(), key=lambda item: item[1])
     vocab = {PAD_TOKEN: PAD_ID, UNK_TOKEN: UNK_ID}
     for word, _rank in by_frequency:
         vocab.setdefault(word, len(vocab))
-    tokenizer = _empty_tokenizer(vocab)
+    tokenizer = empty_tokenizer(vocab)
+    set_lengths(tokenizer, max_length, truncation)
+    return tokenizer
+
+
+def set_lengths(tokenizer: Tokenizer, max_length: int, truncation: Truncation) -> None:
+    """Truncate to ``max_length`` on the chosen side; post-pad to the longest row."""
     direction = "right" if truncation == "first" else "left"  # tokenizers cuts on that side
     tokenizer.enable_truncation(max_length=max_length, direction=direction)
     tokenizer.enable_padding(direction="right", pad_id=PAD_ID, pad_token=PAD_TOKEN)
-    return tokenizer

@@ -31,6 +31,7 @@ STAGES: tuple[Stage, ...] = (
     rows.distil,  # the teacher's soft labels on unlabelled reviews, and negation sentences
     rows.add_short_texts,  # review crops and everyday sentences
     learn.build,  # the Keras model
+    learn.start_from_bundle,  # a trained bundle's encoder, if asked (--init-from)
     learn.start_embedding,  # word2vec on unlabelled reviews and the fit rows
     learn.fit,  # model.fit on length-bucketed batches, validation loss watched
     learn.quantize,  # int8 embedding tables, before anything is measured

@@ -165,6 +165,7 @@ def _manifest_fields(
             "validation": len(run.validation),
             "validation_fraction": config.validation_fraction,
             "unlabeled_for_embeddings": run.unlabeled,
+            "started_from": run.started_from,
         },
         "libraries": _library_versions(),
     }

@@ -31,12 +31,20 @@ def introduction(manifest: Manifest) -> list[str]:
         f"- Text like the training rows of `{manifest.dataset['source']}`; other kinds of text,"
         " other languages and sarcasm will be scored less reliably.",
         f"- Only the {manifest.truncation} {manifest.max_length} tokens of a text are read.",
-        f"- The vocabulary has {manifest.vocab_size:,} tokens learnt from the training rows;"
+        f"- The vocabulary has {manifest.vocab_size:,} tokens{vocabulary_source(manifest)};"
         " rarer words are all one unknown token.",
         "- The probabilities are the softmax's, not calibrated; on traffic whose label mix"
         " differs from the class balance below, they will be off by that much.",
         "",
     ]
+
+
+def vocabulary_source(manifest: Manifest, rows: str = "rows") -> str:
+    """Where the vocabulary came from, for the card's limits."""
+    source = manifest.dataset.get("started_from")
+    if not source:
+        return f" learnt from the training {rows}"
+    return f": `{source['bundle']}`'s and {source['words_added']:,} more from the training {rows}"
 
 
 def data(manifest: Manifest) -> list[str]:
@@ -47,10 +55,23 @@ def data(manifest: Manifest) -> list[str]:
         f"- Source: `{described['source']}` (sha256 of its rows `{described['sha256']}`).",
         f"- Train {described['train']:,} rows, validation {described['validation']:,}"
         f" ({_validation(described)}), test {described['test']:,}.",
+        *started_from(described),
         *balance(described),
         *left_out(described),
         *extras(manifest.metrics),
         "",
+    ]
+
+
+def started_from(data: dict[str, Any]) -> list[str]:
+    source = data.get("started_from")
+    if not source:
+        return []
+    return [
+        f"- Started from `{source['bundle']}` {source['version']} (`{source['path']}`): its"
+        " embedding, word-pair table and recurrent layer, fine-tuned here with a new head. Its"
+        f" {source['vocabulary']:,} words keep their ids; {source['words_added']:,} words of the"
+        " training rows it lacked were added, their embeddings starting at zero."
     ]
 
 

@@ -76,7 +76,8 @@ def _introduction(manifest: Manifest) -> list[str]:
         "",
         *card_lines.domain_limit(metrics),
         *card_lines.truncation_limit(manifest),
-        f"- The vocabulary has {manifest.vocab_size:,} tokens learnt from the training reviews;"
+        f"- The vocabulary has {manifest.vocab_size:,} tokens"
+        f"{class_card.vocabulary_source(manifest, 'reviews')};"
         " rarer words are all one unknown token.",
         *card_lines.calibration_limit(metrics),
         "- Labels in the data come from star ratings (<= 4 negative, >= 7 positive); neutral"
@@ -97,6 +98,7 @@ def _data(manifest: Manifest) -> list[str]:
         "- Tokenizer (`tokenizer.json`, fitted on the training rows only): drop `<br />`, Unicode"
         " NFKC, lower-case, split words from punctuation; id 0 pads, id 1 is unknown.",
         *card_lines.pretraining(data),
+        *class_card.started_from(data),
         *card_lines.distillation(metrics),
         *out_of_domain_card.short_text_lines(metrics),
         *out_of_domain_card.quantization_lines(metrics),

@@ -1,0 +1,133 @@
+"""``--init-from``: a run starts from a trained bundle's embedding, pair table and recurrent layer,
+read back from its ONNX graph, with the bundle's vocabulary kept and the new rows' words added."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from tokenizers import Tokenizer
+
+from app.inference.bundle import read_manifest
+from tests.training.three_labels import write_three_label_csv
+from training.cli import main
+from training.fit.config import TrainConfig
+from training.fit.model import build_model
+from training.fit.transfer import (
+    MIN_NEW_WORD_COUNT,
+    SourceBundle,
+    extended_tokenizer,
+    start_from,
+    with_source_architecture,
+)
+
+pytestmark = pytest.mark.slow
+
+TINY = [
+    "--epochs", "3", "--vocab-size", "300", "--max-length", "24", "--embedding-dim", "16",
+    "--units", "8", "--batch-size", "16", "--bigram-buckets", "97", "--learning-rate", "0.01",
+    "--quiet",
+]  # fmt: skip
+_ENCODER = ("embedding", "bigram_embedding", "bi_lstm")
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A source bundle trained on three labels, and a second run started from it on two."""
+    work = tmp_path_factory.mktemp("transfer")
+    source = write_three_label_csv(work / "moods.csv", count=240)
+    common = ["--models-dir", str(work / "models"), "--runs-dir", str(work / "runs")]
+    columns = ["--text-column", "review", "--label-column", "mood"]
+    assert main(["train", "--data", str(source), *columns, *common, *TINY]) == 0
+    target = work / "verdicts.csv"
+    with target.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["text", "label"])
+        for index in range(200):
+            good = index % 2 == 0
+            cue = ("splendid service" if good else "rude staff") + " zyxword" * (index % 3 == 0)
+            writer.writerow([f"The airline {cue} today.", "good" if good else "bad"])
+    started = ["--init-from", str(work / "models" / "moods")]
+    assert main(["train", "--data", str(target), *common, *TINY, *started]) == 0
+    return work
+
+
+def test_weights_read_back_from_the_graph_are_the_trained_ones(work: Path) -> None:
+    """The ONNX LSTM's gates (i, o, f, c; two biases) map back onto Keras' (i, f, c, o; one)."""
+    source = SourceBundle.read(work / "models" / "moods")
+    trained = keras.models.load_model(work / "runs" / "moods" / "model.keras", compile=False)
+    config = TrainConfig(**{k: v for k, v in source.config.items() if k in _fields()})
+    fresh = build_model(config.replace(vocab_size=config.vocab_size + 5), classes=3)
+    start_from(fresh, source)
+    for name in _ENCODER:
+        for got, want in zip(
+            fresh.get_layer(name).get_weights(), trained.get_layer(name).get_weights(), strict=True
+        ):
+            if name == "embedding":  # five added words start at zero
+                np.testing.assert_array_equal(got[len(want) :], 0.0)
+                got = got[: len(want)]
+            np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+def test_the_vocabulary_keeps_every_id_and_adds_words_seen_twice(work: Path) -> None:
+    source = SourceBundle.read(work / "models" / "moods")
+    before = Tokenizer.from_file(str(source.path / "tokenizer.json")).get_vocab()
+    texts = ["brandnew brandnew word", "brandnew onceonly"]
+    tokenizer, added = extended_tokenizer(source, texts, 24, "first")
+    after = tokenizer.get_vocab()
+    assert all(after[word] == index for word, index in before.items())
+    new = {word for word in after if word not in before}
+    assert MIN_NEW_WORD_COUNT == 2 and new == {"brandnew"} and added == 1
+    assert after["brandnew"] == len(before)
+    assert tokenizer.encode("onceonly").ids == [1]  # seen once: unknown
+
+
+def test_the_started_run_records_its_source_in_manifest_and_card(work: Path) -> None:
+    bundle = work / "models" / "verdicts"
+    manifest = read_manifest(bundle)
+    started = manifest.dataset["started_from"]
+    assert started["bundle"] == "moods" and started["words_added"] >= 2  # "airline", "zyxword"
+    assert manifest.config["init_from"] == str(work / "models" / "moods")
+    assert manifest.labels == ["bad", "good"]
+    source_vocab = read_manifest(work / "models" / "moods").vocab_size
+    assert manifest.vocab_size == source_vocab + started["words_added"]
+    card = (bundle / "report" / "model_card.md").read_text()
+    assert "Started from `moods`" in card and "tokens: `moods`'s and" in card
+    assert manifest.metrics["test"]["accuracy"] > 0.9
+
+
+def test_a_clashing_architecture_is_refused_not_replaced(work: Path) -> None:
+    source = SourceBundle.read(work / "models" / "moods")
+    config = TrainConfig(units=32, init_from=str(source.path))
+    with pytest.raises(ValueError, match=r"--units 32 \(the bundle's: 8\)"):
+        with_source_architecture(config, source, given={"units"})
+    assert with_source_architecture(config, source, given=set()).units == 8
+    data = work / "verdicts.csv"
+    arguments = ["train", "--data", str(data), "--init-from", str(source.path), "--units", "32"]
+    assert main([*arguments, "--runs-dir", str(work / "clash"), "--quiet"]) == 1
+
+
+def test_what_cannot_start_a_run_is_refused_clearly(tmp_path: Path, work: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no manifest\.json"):
+        SourceBundle.read(tmp_path)
+    copy = tmp_path / "int8"
+    copy.mkdir()
+    manifest = json.loads((work / "models" / "moods" / "manifest.json").read_text())
+    manifest["config"]["quantize_embeddings"] = True
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="int8"):
+        SourceBundle.read(copy)
+    manifest["config"]["cell"] = "gru"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="only an LSTM"):
+        SourceBundle.read(copy)
+    with pytest.raises(ValueError, match="word2vec must be off"):
+        TrainConfig(init_from="x", embedding_pretraining_epochs=1)
+
+
+def _fields() -> set[str]:
+    return set(TrainConfig.__dataclass_fields__)
