@@ -97,6 +97,9 @@ def test_the_started_run_records_its_source_in_manifest_and_card(work: Path) -> 
     assert manifest.vocab_size == source_vocab + started["words_added"]
     card = (bundle / "report" / "model_card.md").read_text()
     assert "Started from `moods`" in card and "tokens: `moods`'s and" in card
+    # A user's two-label table gets the generic card, not the movie-review one.
+    assert "the probability of **good**" in card and "movie" not in card
+    assert "star ratings" not in card and "| good |" in card
     assert manifest.metrics["test"]["accuracy"] > 0.9
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from training.cli import data_args, options, verbosity
 from training.cli.studies import STUDIES, study_main
 from training.fit.config import PRESETS, TrainConfig
-from training.fit.transfer import SourceBundle, with_source_architecture
 
 log = logging.getLogger("training")
 
@@ -183,6 +182,9 @@ def _config_from(args: argparse.Namespace) -> TrainConfig:
     config = PRESETS[args.preset].replace(**overrides)
     if not config.init_from:
         return config
+    # Imported here: it imports Keras, which the CLI imports quietly (training.cli.verbosity).
+    from training.fit.transfer import SourceBundle, with_source_architecture
+
     source = SourceBundle.read(Path(config.init_from))
     return with_source_architecture(config, source, given=set(overrides))
 

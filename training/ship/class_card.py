@@ -1,13 +1,14 @@
 """Lines of the model card about labels, for any number of them: class balance, rows left out,
 what was learnt from beside the labelled rows, each label's precision/recall/F1 beside the
-yardstick's, macro-F1 and the confusion matrix; and, for more than two labels, the card's
-introduction and data section (``training.ship.model_card`` writes the two-label ones)."""
+yardstick's, macro-F1 and the confusion matrix; and, for a user's table (any number of labels),
+the card's introduction and data section (``training.ship.model_card`` writes the IMDB ones)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from app.inference.bundle import Manifest
+from training.ship import card_lines
 
 
 def introduction(manifest: Manifest) -> list[str]:
@@ -20,7 +21,7 @@ def introduction(manifest: Manifest) -> list[str]:
         "",
         f"A text classifier with {len(manifest.labels)} labels ({labels}), trained on"
         f" `{manifest.dataset['source']}`: word embedding -> {cell} ({config['units']} units)"
-        f" -> softmax. It gives each label's probability; the label is the most probable one.",
+        f" -> {_head(manifest)}",
         "",
         f"Test accuracy **{test['accuracy']:.2%}**, macro-F1 **{test['macro_f1']:.4f}** on"
         f" {test['examples']:,} held-out rows (TF-IDF + logistic regression yardstick:"
@@ -33,10 +34,35 @@ def introduction(manifest: Manifest) -> list[str]:
         f"- Only the {manifest.truncation} {manifest.max_length} tokens of a text are read.",
         f"- The vocabulary has {manifest.vocab_size:,} tokens{vocabulary_source(manifest)};"
         " rarer words are all one unknown token.",
-        "- The probabilities are the softmax's, not calibrated; on traffic whose label mix"
-        " differs from the class balance below, they will be off by that much.",
+        _calibration_limit(manifest),
         "",
     ]
+
+
+def _head(manifest: Manifest) -> str:
+    if manifest.multiclass:
+        return "softmax. It gives each label's probability; the label is the most probable one."
+    first, second = manifest.labels
+    return (
+        f"sigmoid. It gives the probability of **{second}**; at or above {manifest.threshold}"
+        f" the label is {second}, below it {first}."
+    )
+
+
+def _calibration_limit(manifest: Manifest) -> str:
+    calibration = manifest.metrics.get("calibration") or {}
+    if calibration.get("temperature") is not None:
+        return (
+            f"- The probabilities were calibrated on validation (temperature"
+            f" {calibration['temperature']:.2f}; expected calibration error on test"
+            f" {calibration['test_ece']:.3f}); on traffic whose label mix differs from the class"
+            " balance below, they will be off by that much."
+        )
+    kind = "softmax" if manifest.multiclass else "sigmoid"
+    return (
+        f"- The probabilities are the {kind}'s, not calibrated; on traffic whose label mix"
+        " differs from the class balance below, they will be off by that much."
+    )
 
 
 def vocabulary_source(manifest: Manifest, rows: str = "rows") -> str:
@@ -56,6 +82,8 @@ def data(manifest: Manifest) -> list[str]:
         f"- Train {described['train']:,} rows, validation {described['validation']:,}"
         f" ({_validation(described)}), test {described['test']:,}.",
         *started_from(described),
+        *card_lines.pretraining(described),
+        *card_lines.distillation(manifest.metrics),
         *balance(described),
         *left_out(described),
         *extras(manifest.metrics),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from app.inference.bundle import Manifest
 from training.fit.config import PUBLISHED_RECIPE
+from training.fit.formats import is_table
 from training.measure import out_of_domain_card
 from training.ship import card_lines, class_card
 from training.ship.measured import section as measured_section
@@ -30,13 +32,14 @@ def render(
     ``measured`` holds figures measured on the finished bundle, by name (see
     ``training.ship.measured.MEASURED_TITLES``), shown in their own section."""
     metrics = manifest.metrics
-    multiclass = manifest.multiclass
+    # A user's table gets the generic card; the movie-review wording is for the IMDB data only.
+    generic = manifest.multiclass or is_table(Path(str(manifest.dataset["source"])))
     lines = [
-        *(class_card.introduction(manifest) if multiclass else _introduction(manifest)),
-        *(class_card.data(manifest) if multiclass else _data(manifest)),
+        *(class_card.introduction(manifest) if generic else _introduction(manifest)),
+        *(class_card.data(manifest) if generic else _data(manifest)),
         *_configuration(manifest.config),
         *_training(manifest),
-        *(class_card.evaluation(metrics) if multiclass else _evaluation(metrics)),
+        *(class_card.evaluation(metrics) if manifest.multiclass else _evaluation(metrics)),
         *out_of_domain_card.evaluation_lines(metrics),
         *card_lines.seeds(manifest.config, trials),
         *card_lines.calibration(metrics),
