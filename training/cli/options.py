@@ -68,6 +68,10 @@ _HELP = {
     "init_from": "a bundle folder (e.g. models/imdb-sentiment) whose embedding, word-pair table and"
     " recurrent layer start the model, fine-tuned with a new head; its vocabulary is kept and the"
     " training rows' words it lacks are added; the architecture is the bundle's",
+    "ensemble": "train this many networks with seeds --seed, --seed + 1, ... and merge them into"
+    " one network that many times as wide, whose output is their mean logit (1 = off); the"
+    " export is still one fused LSTM; training takes that many times as long, serving about the"
+    " square of it in the recurrent layer",
     "embedding_pretraining_epochs": "word2vec epochs on unlabelled + training reviews to start the"
     " embedding (0 = off); about 1 minute for 5 epochs on 72,500 reviews",
 }

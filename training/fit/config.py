@@ -69,6 +69,9 @@ class TrainConfig:
     # "" = off; else a bundle folder whose embedding, pair table and recurrent layer start this
     # model, with its vocabulary extended by the new rows' words (training.fit.transfer)
     init_from: str = ""
+    # 1 = one network; else this many trained with seeds seed, seed+1, ... and merged into one
+    # network that many times as wide, whose output is their mean logit (training.fit.ensemble)
+    ensemble: int = 1
     seed: int = 42
 
     def __post_init__(self) -> None:
@@ -112,6 +115,10 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 0")
         if self.embedding_pretraining_epochs < 0:
             raise ValueError("embedding_pretraining_epochs must be >= 0")
+        if self.ensemble < 1:
+            raise ValueError("ensemble must be >= 1")
+        if self.ensemble > 1 and self.cell != "lstm":
+            raise ValueError("ensemble members are merged into one LSTM: cell must be lstm")
         if self.init_from and self.embedding_pretraining_epochs:
             raise ValueError("init_from starts the embedding from a bundle: word2vec must be off")
         if self.early_stopping_patience < 0:

@@ -22,7 +22,8 @@ from training.fit.calibration import (
 from training.fit.config import TrainConfig
 from training.fit.data import Split
 from training.fit.embeddings import pretrain_embeddings
-from training.fit.model import build_model, predicted
+from training.fit.ensemble import merge
+from training.fit.model import build_model, classes_of, predicted
 from training.fit.quantize import fake_quantize_embeddings
 from training.fit.run import HISTORY_FILE, KERAS_FILE, SUMMARY_FILE, RunState
 from training.fit.transfer import SourceBundle, start_from
@@ -68,6 +69,7 @@ def start_embedding(run: RunState) -> None:
             config.seed,
         )
     run.model.get_layer("embedding").set_weights([weights])
+    run.initial_embedding = weights  # further ensemble members start from it too
     source = run.unlabeled_path.name if run.unlabeled_path and run.extra else None
     run.unlabeled = {"source": source, "reviews": len(run.extra)}
 
@@ -76,21 +78,10 @@ def fit(run: RunState) -> None:
     """Batches of similar length (the mask makes padding irrelevant to the result); optionally
     stop early on validation loss, and/or keep the best epoch's weights."""
     config = run.config
-    assert run.model is not None and run.rows is not None and run.validation is not None
-    ids, targets, lengths = run.rows[0], run.rows[2], run.rows[1]
-    batches = length_bucketed_batches(
-        ids, targets, lengths, config.batch_size, config.seed, weights=_row_weights(run)
-    )
+    assert run.model is not None
     started = time.perf_counter()
     with run.clock.stage("training"):
-        history = run.model.fit(
-            batches,
-            validation_data=(run.validation_ids, run.validation.labels.astype(np.float32)),
-            epochs=config.epochs,
-            shuffle=False,  # the batches are shuffled, seeded, by length_bucketed_batches
-            callbacks=fit_callbacks(config, run.verbose),
-            verbose=run.verbose,
-        )
+        history = _fit_model(run, run.model, config.seed)
     run.train_seconds = time.perf_counter() - started
     run.history = {key: [float(v) for v in values] for key, values in history.history.items()}
     epochs_run = len(run.history["val_loss"])
@@ -102,6 +93,61 @@ def fit(run: RunState) -> None:
         run.train_seconds,
         run.best_epoch,
     )
+
+
+def _fit_model(run: RunState, model: keras.Model, seed: int) -> keras.callbacks.History:
+    assert run.rows is not None and run.validation is not None
+    config = run.config
+    ids, targets, lengths = run.rows[0], run.rows[2], run.rows[1]
+    batches = length_bucketed_batches(
+        ids, targets, lengths, config.batch_size, seed, weights=_row_weights(run)
+    )
+    return model.fit(
+        batches,
+        validation_data=(run.validation_ids, run.validation.labels.astype(np.float32)),
+        epochs=config.epochs,
+        shuffle=False,  # the batches are shuffled, seeded, by length_bucketed_batches
+        callbacks=fit_callbacks(config, run.verbose),
+        verbose=run.verbose,
+    )
+
+
+def ensemble(run: RunState) -> None:
+    """Optionally train ``ensemble - 1`` more members with the next seeds, each started as the
+    first was, and merge all into one network (training.fit.ensemble); the card's history is
+    the first member's."""
+    config = run.config
+    if config.ensemble == 1:
+        return
+    assert run.model is not None and run.rows is not None and run.validation_ids is not None
+    members = [run.model]
+    started = time.perf_counter()
+    with run.clock.stage("ensemble members"):
+        for seed in range(config.seed + 1, config.seed + config.ensemble):
+            keras.utils.set_random_seed(seed)
+            steps = batch_count(len(run.rows[0]), config.batch_size)
+            member = build_model(config, classes=classes_of(run.model), steps_per_epoch=steps)
+            if config.init_from:
+                start_from(member, SourceBundle.read(Path(config.init_from)))
+            if run.initial_embedding is not None:
+                member.get_layer("embedding").set_weights([run.initial_embedding])
+            _fit_model(run, member, seed)
+            members.append(member)
+        run.model = merge(members, config)
+    run.train_seconds += time.perf_counter() - started
+    accuracies = [_validation_accuracy(run, model) for model in (*members, run.model)]
+    log.info(
+        "ensemble of %d: validation accuracy %s alone, %.4f merged",
+        config.ensemble,
+        ", ".join(f"{accuracy:.4f}" for accuracy in accuracies[:-1]),
+        accuracies[-1],
+    )
+
+
+def _validation_accuracy(run: RunState, model: keras.Model) -> float:
+    assert run.validation is not None
+    scores = model.predict(run.validation_ids, batch_size=256, verbose=0)
+    return float(np.mean(predicted(scores) == run.validation.labels))
 
 
 def _row_weights(run: RunState) -> np.ndarray | None:

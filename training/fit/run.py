@@ -80,6 +80,7 @@ class RunState:
     quantization: dict[str, object] | None = None
     calibration: dict[str, float] | None = None
     started_from: dict[str, object] | None = None
+    initial_embedding: np.ndarray | None = None  # word2vec's start, for further ensemble members
     threshold: float = 0.5
 
     def finished(self) -> TrainedRun:

@@ -34,6 +34,7 @@ STAGES: tuple[Stage, ...] = (
     learn.start_from_bundle,  # a trained bundle's encoder, if asked (--init-from)
     learn.start_embedding,  # word2vec on unlabelled reviews and the fit rows
     learn.fit,  # model.fit on length-bucketed batches, validation loss watched
+    learn.ensemble,  # more members with the next seeds, merged into one network, if asked
     learn.quantize,  # int8 embedding tables, before anything is measured
     learn.calibrate,  # temperature and threshold, on validation
     learn.save,  # model.keras and history.json

@@ -62,7 +62,10 @@ class SourceBundle:
             raise ValueError(
                 f"--init-from {path}: its embedding tables are int8; start from a float bundle"
             )
-        return cls(path, manifest["name"], manifest["version"], config)
+        # An ensemble's members were merged into one network that many times as wide.
+        members = int(config.get("ensemble", 1))
+        widths = {name: int(config[name]) * members for name in ("embedding_dim", "units")}
+        return cls(path, manifest["name"], manifest["version"], {**config, **widths})
 
     def describe(self, words_added: int) -> dict[str, object]:
         return {

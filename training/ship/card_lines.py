@@ -56,6 +56,17 @@ def pretraining(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def units(config: dict[str, Any]) -> str:
+    """The recurrent layer's width as the card says it: an ensemble's members are named."""
+    members = int(config.get("ensemble", 1))
+    if members == 1:
+        return f"{config['units']} units"
+    return (
+        f"{members} x {config['units']} units: {members} networks trained with different seeds,"
+        " merged into one whose output is their mean logit"
+    )
+
+
 def trial_row(number: int, trial: dict[str, Any]) -> str:
     """One row of the trials table; figures a trial did not record show as '-'."""
     changes = ", ".join(

@@ -26,6 +26,7 @@ from onnx import TensorProto, helper
 from app.inference.bundle import RecurrentLayer
 from app.inference.pipeline import SentimentClassifier
 from training.fit.config import TrainConfig
+from training.fit.ensemble import network_config
 from training.fit.model import INPUT_NAME, build_model, classes_of, output_name
 from training.fit.quantize import QUANTIZED_LAYERS, quantize_gathers
 from training.measure.metrics import served_probabilities
@@ -51,7 +52,7 @@ def to_onnx(
     source = model
     classes = classes_of(model)
     if fused:
-        source = build_model(config, classes=classes, mask_padding=False)
+        source = build_model(network_config(config), classes=classes, mask_padding=False)
         source.set_weights(model.get_weights())
     signature = (tf.TensorSpec((None, None), tf.int64, name=INPUT_NAME),)
     proto, _ = tf2onnx.convert.from_keras(

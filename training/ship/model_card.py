@@ -68,8 +68,8 @@ def _introduction(manifest: Manifest) -> list[str]:
         f"# Model card: {manifest.name} {manifest.version}",
         "",
         f"A binary sentiment classifier for English movie reviews: word embedding{pairs} -> {cell}"
-        f" ({config['units']} units){pooled} -> sigmoid. It scores a review's probability of being"
-        f" **{manifest.labels[1]}**; at or above {manifest.threshold} the label is"
+        f" ({card_lines.units(config)}){pooled} -> sigmoid. It scores a review's probability of"
+        f" being **{manifest.labels[1]}**; at or above {manifest.threshold} the label is"
         f" {manifest.labels[1]}, below it {manifest.labels[0]}.",
         "",
         f"Test accuracy **{test['accuracy']:.2%}** on {test['examples']:,} held-out reviews"
