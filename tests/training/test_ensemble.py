@@ -11,7 +11,7 @@ import onnx
 import pytest
 
 from app.inference.bundle import read_manifest
-from tests.training.three_labels import write_three_label_csv
+from tests.training.three_labels import TINY_TRAINING, write_three_label_csv
 from training.cli import main
 from training.fit.config import TrainConfig
 from training.fit.ensemble import merge
@@ -67,9 +67,7 @@ def test_only_lstm_members_are_merged() -> None:
 def test_an_ensemble_trains_exports_and_starts_another_run(tmp_path: Path) -> None:
     data = write_three_label_csv(tmp_path / "moods.csv", count=240)
     tiny = [
-        "--epochs", "3", "--vocab-size", "300", "--max-length", "24", "--embedding-dim", "16",
-        "--units", "8", "--batch-size", "16", "--bigram-buckets", "97", "--learning-rate", "0.01",
-        "--text-column", "review", "--label-column", "mood", "--quiet",
+        *TINY_TRAINING, "--epochs", "3", "--text-column", "review", "--label-column", "mood",
         "--models-dir", str(tmp_path / "models"), "--runs-dir", str(tmp_path / "runs"),
     ]  # fmt: skip
     assert main(["train", "--data", str(data), "--ensemble", "2", *tiny]) == 0

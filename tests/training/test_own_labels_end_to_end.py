@@ -15,17 +15,12 @@ from app.inference.bundle import MULTICLASS_TASK, read_manifest
 from app.main import create_app
 from tests.api.conftest import make_settings
 from tests.multiclass_bundle import LABELS
-from tests.training.three_labels import write_three_label_csv
+from tests.training.three_labels import TINY_TRAINING, write_three_label_csv
 from training.cli import main
 
 pytestmark = pytest.mark.slow
 
-# Small enough to train in seconds, big enough to learn the cue words.
-TINY = [
-    "--epochs", "8", "--vocab-size", "300", "--max-length", "24", "--embedding-dim", "16",
-    "--units", "8", "--batch-size", "16", "--bigram-buckets", "97", "--learning-rate", "0.01",
-    "--quiet",
-]  # fmt: skip
+TINY = TINY_TRAINING
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from app.inference.bundle import read_manifest
-from tests.training.three_labels import write_three_label_csv
+from tests.training.three_labels import TINY_TRAINING, write_three_label_csv
 from training.cli import main
 from training.fit.config import TrainConfig
 from training.fit.model import build_model
@@ -27,11 +27,7 @@ from training.fit.transfer import (
 
 pytestmark = pytest.mark.slow
 
-TINY = [
-    "--epochs", "3", "--vocab-size", "300", "--max-length", "24", "--embedding-dim", "16",
-    "--units", "8", "--batch-size", "16", "--bigram-buckets", "97", "--learning-rate", "0.01",
-    "--quiet",
-]  # fmt: skip
+TINY = [*TINY_TRAINING, "--epochs", "3"]  # the last --epochs counts
 _ENCODER = ("embedding", "bigram_embedding", "bi_lstm")
 
 

@@ -9,6 +9,13 @@ from pathlib import Path
 
 from tests.multiclass_bundle import CUES, FILLER, LABELS
 
+# Training flags small enough to train in seconds, big enough to learn the cue words.
+TINY_TRAINING = [
+    "--epochs", "8", "--vocab-size", "300", "--max-length", "24", "--embedding-dim", "16",
+    "--units", "8", "--batch-size", "16", "--bigram-buckets", "97", "--learning-rate", "0.01",
+    "--quiet",
+]  # fmt: skip
+
 
 def three_label_rows(count: int, seed: int = 0) -> list[tuple[str, str]]:
     """``count`` (text, label) rows, the labels in turn."""
