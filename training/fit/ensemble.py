@@ -19,7 +19,7 @@ import keras
 import numpy as np
 
 from training.fit.config import TrainConfig
-from training.fit.model import build_model, classes_of, output_name
+from training.fit.model import build_model, classes_of, output_name, recurrent_layer_name
 
 GATES = 4  # Keras LSTM: input, forget, cell, output, each a block of `units` columns
 
@@ -43,11 +43,10 @@ def merge(models: Sequence[keras.Model], config: TrainConfig) -> keras.Model:
     count = len(models)
     classes = classes_of(models[0])
     merged = build_model(merged_config(config, count), classes=classes)
-    for name in ("embedding", "bigram_embedding"):
-        if config.bigram_buckets or name == "embedding":
-            tables = [model.get_layer(name).get_weights()[0] for model in models]
-            merged.get_layer(name).set_weights([np.concatenate(tables, axis=1)])
-    recurrent = f"bi_{config.cell}" if config.bidirectional else config.cell
+    for name in ["embedding"] + (["bigram_embedding"] if config.bigram_buckets else []):
+        tables = [model.get_layer(name).get_weights()[0] for model in models]
+        merged.get_layer(name).set_weights([np.concatenate(tables, axis=1)])
+    recurrent = recurrent_layer_name(config.cell, config.bidirectional)
     directions = 2 if config.bidirectional else 1
     parts = [model.get_layer(recurrent).get_weights() for model in models]
     weights = []

@@ -26,7 +26,7 @@ from training.fit.ensemble import merge
 from training.fit.model import build_model, classes_of, predicted
 from training.fit.quantize import fake_quantize_embeddings
 from training.fit.run import HISTORY_FILE, KERAS_FILE, SUMMARY_FILE, RunState
-from training.fit.transfer import SourceBundle, start_from
+from training.fit.transfer import SourceBundle, set_layer_weights, starting_weights
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,9 @@ def start_from_bundle(run: RunState) -> None:
         return
     assert run.model is not None
     with run.clock.stage("start from bundle"):
-        start_from(run.model, SourceBundle.read(Path(run.config.init_from)))
+        source = SourceBundle.read(Path(run.config.init_from))
+        run.start_weights.update(starting_weights(source, run.config.vocab_size))
+        set_layer_weights(run.model, run.start_weights)
 
 
 def start_embedding(run: RunState) -> None:
@@ -68,8 +70,8 @@ def start_embedding(run: RunState) -> None:
             config.embedding_pretraining_epochs,
             config.seed,
         )
+    run.start_weights["embedding"] = [weights]  # further ensemble members start from it too
     run.model.get_layer("embedding").set_weights([weights])
-    run.initial_embedding = weights  # further ensemble members start from it too
     source = run.unlabeled_path.name if run.unlabeled_path and run.extra else None
     run.unlabeled = {"source": source, "reviews": len(run.extra)}
 
@@ -121,16 +123,13 @@ def ensemble(run: RunState) -> None:
         return
     assert run.model is not None and run.rows is not None and run.validation_ids is not None
     members = [run.model]
+    steps = batch_count(len(run.rows[0]), config.batch_size)
     started = time.perf_counter()
     with run.clock.stage("ensemble members"):
         for seed in range(config.seed + 1, config.seed + config.ensemble):
             keras.utils.set_random_seed(seed)
-            steps = batch_count(len(run.rows[0]), config.batch_size)
             member = build_model(config, classes=classes_of(run.model), steps_per_epoch=steps)
-            if config.init_from:
-                start_from(member, SourceBundle.read(Path(config.init_from)))
-            if run.initial_embedding is not None:
-                member.get_layer("embedding").set_weights([run.initial_embedding])
+            set_layer_weights(member, run.start_weights)  # started as the first was
             _fit_model(run, member, seed)
             members.append(member)
         run.model = merge(members, config)

@@ -104,6 +104,11 @@ def predicted(probabilities: np.ndarray) -> np.ndarray:
     return np.argmax(probabilities, axis=-1).astype(np.int64)
 
 
+def recurrent_layer_name(cell: str, bidirectional: bool) -> str:
+    """The name build_model gives the recurrent layer (the Bidirectional wrapper, if any)."""
+    return f"bi_{cell}" if bidirectional else cell
+
+
 def build_model(
     config: TrainConfig, *, classes: int = 2, mask_padding: bool = True, steps_per_epoch: int = 1
 ) -> keras.Model:
@@ -121,7 +126,9 @@ def build_model(
     sequences = config.pooling != "last"
     recurrent = _CELLS[config.cell](config.units, return_sequences=sequences, name=config.cell)
     if config.bidirectional:
-        recurrent = layers.Bidirectional(recurrent, name=f"bi_{config.cell}")
+        recurrent = layers.Bidirectional(
+            recurrent, name=recurrent_layer_name(config.cell, bidirectional=True)
+        )
     x = recurrent(x)
     if config.pooling == "mean":
         x = MaskedMean(name="mean_over_time")(x)

@@ -80,7 +80,8 @@ class RunState:
     quantization: dict[str, object] | None = None
     calibration: dict[str, float] | None = None
     started_from: dict[str, object] | None = None
-    initial_embedding: np.ndarray | None = None  # word2vec's start, for further ensemble members
+    # what the start stages set (a bundle's encoder, word2vec), by layer: every member starts so
+    start_weights: dict[str, list[np.ndarray]] = field(default_factory=dict)
     threshold: float = 0.5
 
     def finished(self) -> TrainedRun:

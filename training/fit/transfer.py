@@ -27,7 +27,14 @@ from onnx import numpy_helper
 from tokenizers import Tokenizer
 
 from training.fit.config import TrainConfig, Truncation
-from training.fit.tokenizer import PAD_ID, PAD_TOKEN, UNK_TOKEN, empty_tokenizer, set_lengths
+from training.fit.model import recurrent_layer_name
+from training.fit.tokenizer import (
+    PAD_ID,
+    PAD_TOKEN,
+    UNK_TOKEN,
+    empty_tokenizer,
+    set_lengths,
+)
 
 ARCHITECTURE = ("embedding_dim", "bigram_buckets", "cell", "units", "bidirectional")
 MIN_NEW_WORD_COUNT = 2  # a word seen once in the new rows stays unknown (tried: 1 is worse)
@@ -115,19 +122,29 @@ def extended_tokenizer(
     return tokenizer, len(vocab) - before
 
 
-def start_from(model: keras.Model, source: SourceBundle) -> None:
-    """Set ``model``'s embedding, pair table and recurrent layer to the bundle's weights; the
-    rows of words the bundle did not know start at zero."""
+def starting_weights(source: SourceBundle, vocab_size: int) -> dict[str, list[np.ndarray]]:
+    """The bundle's embedding, pair table and recurrent layer, by the layer names of
+    ``build_model``, for a vocabulary of ``vocab_size``: the rows of words the bundle did not
+    know start at zero."""
     tables, recurrent = _exported_weights(source)
-    embedding = model.get_layer("embedding")
-    (current,) = embedding.get_weights()
-    start = np.zeros_like(current)
-    start[: len(tables[0])] = tables[0]
-    embedding.set_weights([start])
+    embedding = np.zeros((vocab_size, tables[0].shape[1]), dtype=np.float32)
+    embedding[: len(tables[0])] = tables[0]
+    name = recurrent_layer_name(source.config["cell"], bool(source.config["bidirectional"]))
+    weights = {"embedding": [embedding], name: recurrent}
     if source.config["bigram_buckets"]:
-        model.get_layer("bigram_embedding").set_weights([tables[1]])
-    name = "bi_lstm" if source.config["bidirectional"] else "lstm"
-    model.get_layer(name).set_weights(recurrent)
+        weights["bigram_embedding"] = [tables[1]]
+    return weights
+
+
+def set_layer_weights(model: keras.Model, weights: dict[str, list[np.ndarray]]) -> None:
+    for name, values in weights.items():
+        model.get_layer(name).set_weights(values)
+
+
+def start_from(model: keras.Model, source: SourceBundle) -> None:
+    """Set ``model``'s embedding, pair table and recurrent layer to the bundle's weights."""
+    vocab_size = model.get_layer("embedding").input_dim
+    set_layer_weights(model, starting_weights(source, vocab_size))
 
 
 def _exported_weights(source: SourceBundle) -> tuple[list[np.ndarray], list[np.ndarray]]:
