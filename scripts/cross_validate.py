@@ -8,7 +8,7 @@ each fold and the pooled accuracy and macro-F1; ``--seeds 42,43`` averages sever
 probabilities per fold (an ensemble).
 
     .venv/bin/python scripts/cross_validate.py ../shared/data/ood/airline_tweets.csv \
-        --max-length 64 --epochs 5 [--init-from models/imdb-sentiment]
+        --max-length 64 --epochs 5 [--init-from models/imdb-sentiment] [--subwords]
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from training.fit.batches import length_bucketed_batches
 from training.fit.config import PRESETS, TrainConfig
 from training.fit.data import load_dataset
 from training.fit.model import build_model
+from training.fit.subwords import Subwords
 from training.fit.tokenizer import PAD_ID, fit_tokenizer
 from training.fit.transfer import (
     SourceBundle,
@@ -44,7 +45,10 @@ from training.fit.transfer import (
 def main() -> None:
     args = _arguments()
     config = PRESETS["default"].replace(
-        max_length=args.max_length, epochs=args.epochs, embedding_pretraining_epochs=0
+        max_length=args.max_length,
+        epochs=args.epochs,
+        embedding_pretraining_epochs=0,
+        subwords=args.subwords,
     )
     source = SourceBundle.read(args.init_from) if args.init_from else None
     if source:
@@ -87,11 +91,12 @@ def _fold(
         encode(tokenizer, fit_texts, PAD_ID),
         encode(tokenizer, list(texts[held]), PAD_ID),
     )
+    subwords = Subwords.of(tokenizer.get_vocab()) if config.subwords else None
     total = np.zeros((len(held), classes))
     for seed in seeds:
         keras.utils.set_random_seed(seed)
         sized = config.replace(vocab_size=tokenizer.get_vocab_size(), seed=seed)
-        model = build_model(sized, classes=classes)
+        model = build_model(sized, classes=classes, subwords=subwords)
         if source:
             start_from(model, source)
         batches = length_bucketed_batches(
@@ -110,6 +115,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--max-length", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--init-from", type=Path, default=None)
+    parser.add_argument("--subwords", action="store_true", help="train with n-gram rows")
     parser.add_argument(
         "--seeds", type=lambda text: [int(s) for s in text.split(",")], default=[42]
     )

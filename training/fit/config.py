@@ -29,6 +29,9 @@ class TrainConfig:
     embedding_dim: int = 128
     embedding_pretraining_epochs: int = 0  # 0 = off; else word2vec epochs on unlabelled reviews
     bigram_buckets: int = 0  # 0 = off; else hashed word-pair embeddings added to the words'
+    # train each word's vector as its own row plus its character 3-5-grams' mean, folded into
+    # one plain table when training ends (training.fit.subwords)
+    subwords: bool = False
     cell: Cell = "lstm"  # lstm runs as one fused ONNX op; gru and rnn export as a Loop
     units: int = 64
     bidirectional: bool = False

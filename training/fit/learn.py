@@ -23,9 +23,10 @@ from training.fit.config import TrainConfig
 from training.fit.data import Split
 from training.fit.embeddings import pretrain_embeddings
 from training.fit.ensemble import merge
-from training.fit.model import build_model, classes_of, predicted
+from training.fit.model import build_model, classes_of, fold_subwords, predicted
 from training.fit.quantize import fake_quantize_embeddings
 from training.fit.run import HISTORY_FILE, KERAS_FILE, SUMMARY_FILE, RunState
+from training.fit.subwords import Subwords
 from training.fit.transfer import SourceBundle, set_layer_weights, starting_weights
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,13 @@ def build(run: RunState) -> None:
     assert run.rows is not None and run.dataset is not None
     steps = batch_count(len(run.rows[0]), run.config.batch_size)
     classes = len(run.dataset.labels)
-    run.model = build_model(run.config, classes=classes, steps_per_epoch=steps)
+    if run.config.subwords:
+        assert run.tokenizer is not None
+        run.subwords = Subwords.of(run.tokenizer.get_vocab())
+        log.info("subwords: %s", run.subwords.describe())
+    run.model = build_model(
+        run.config, classes=classes, steps_per_epoch=steps, subwords=run.subwords
+    )
     summary: list[str] = []
     run.model.summary(print_fn=lambda line, **_: summary.append(line))
     (run.run_dir / SUMMARY_FILE).write_text("\n".join(summary) + "\n")
@@ -84,6 +91,7 @@ def fit(run: RunState) -> None:
     started = time.perf_counter()
     with run.clock.stage("training"):
         history = _fit_model(run, run.model, config.seed)
+        run.model = _folded(run, run.model)
     run.train_seconds = time.perf_counter() - started
     run.history = {key: [float(v) for v in values] for key, values in history.history.items()}
     epochs_run = len(run.history["val_loss"])
@@ -128,10 +136,12 @@ def ensemble(run: RunState) -> None:
     with run.clock.stage("ensemble members"):
         for seed in range(config.seed + 1, config.seed + config.ensemble):
             keras.utils.set_random_seed(seed)
-            member = build_model(config, classes=classes_of(run.model), steps_per_epoch=steps)
+            member = build_model(
+                config, classes=classes_of(run.model), steps_per_epoch=steps, subwords=run.subwords
+            )
             set_layer_weights(member, run.start_weights)  # started as the first was
             _fit_model(run, member, seed)
-            members.append(member)
+            members.append(_folded(run, member))
         run.model = merge(members, config)
     run.train_seconds += time.perf_counter() - started
     accuracies = [_validation_accuracy(run, model) for model in (*members, run.model)]
@@ -141,6 +151,13 @@ def ensemble(run: RunState) -> None:
         ", ".join(f"{accuracy:.4f}" for accuracy in accuracies[:-1]),
         accuracies[-1],
     )
+
+
+def _folded(run: RunState, model: keras.Model) -> keras.Model:
+    """``model`` with its words' n-grams folded into the word table (if trained with them)."""
+    assert run.rows is not None
+    steps = batch_count(len(run.rows[0]), run.config.batch_size)
+    return fold_subwords(model, run.config, steps)
 
 
 def _validation_accuracy(run: RunState, model: keras.Model) -> float:

@@ -18,6 +18,7 @@ import numpy as np
 from keras import layers, ops
 
 from training.fit.config import TrainConfig
+from training.fit.subwords import SubwordEmbedding, Subwords
 from training.fit.tokenizer import PAD_ID
 
 INPUT_NAME = "input_ids"
@@ -110,18 +111,25 @@ def recurrent_layer_name(cell: str, bidirectional: bool) -> str:
 
 
 def build_model(
-    config: TrainConfig, *, classes: int = 2, mask_padding: bool = True, steps_per_epoch: int = 1
+    config: TrainConfig,
+    *,
+    classes: int = 2,
+    mask_padding: bool = True,
+    steps_per_epoch: int = 1,
+    subwords: Subwords | None = None,
 ) -> keras.Model:
     """Build (and compile) the classifier for ``classes`` labels.
 
     ``steps_per_epoch`` sizes the cosine learning-rate schedule, if the config asks for one.
+    ``subwords`` (training with ``--subwords``) gives the embedding its n-gram rows; without
+    them it is the plain table that ``fold_subwords`` fills and the export reads.
 
     ``mask_padding=False`` builds the export twin: the same layers and weights without the
     padding mask, which tf2onnx turns into one fused recurrent op; the exporter then restores
     the mask's effect with per-row ``sequence_lens`` (see ``training.ship.export``).
     """
     ids = keras.Input(shape=(None,), dtype="int64", name=INPUT_NAME)
-    embedded = _embedded(config, ids, mask_padding)
+    embedded = _embedded(config, ids, mask_padding, subwords)
     x = layers.Dropout(config.dropout, name="dropout_in")(embedded)
     sequences = config.pooling != "last"
     recurrent = _CELLS[config.cell](config.units, return_sequences=sequences, name=config.cell)
@@ -148,11 +156,35 @@ def build_model(
     return model
 
 
-def _embedded(config: TrainConfig, ids: keras.KerasTensor, mask_padding: bool) -> object:
-    """Each token's embedding, plus its pair's with the token before it (if bigram_buckets)."""
-    x = layers.Embedding(
-        config.vocab_size, config.embedding_dim, mask_zero=mask_padding, name="embedding"
-    )(ids)
+def fold_subwords(model: keras.Model, config: TrainConfig, steps_per_epoch: int) -> keras.Model:
+    """The same network with each word's n-grams folded into its row of a plain table
+    (training.fit.subwords); ``model`` itself if it has no n-gram rows."""
+    embedding = model.get_layer("embedding")
+    if not isinstance(embedding, SubwordEmbedding):
+        return model
+    plain = build_model(config, classes=classes_of(model), steps_per_epoch=steps_per_epoch)
+    for layer in plain.layers:
+        if layer.name == "embedding":
+            layer.set_weights([embedding.folded()])
+        elif layer.weights:
+            layer.set_weights(model.get_layer(layer.name).get_weights())
+    return plain
+
+
+def _embedded(
+    config: TrainConfig, ids: keras.KerasTensor, mask_padding: bool, subwords: Subwords | None
+) -> object:
+    """Each token's embedding (with its n-grams', if ``subwords``), plus its pair's with the
+    token before it (if bigram_buckets)."""
+    if subwords is None:
+        embedding: layers.Layer = layers.Embedding(
+            config.vocab_size, config.embedding_dim, mask_zero=mask_padding, name="embedding"
+        )
+    else:
+        embedding = SubwordEmbedding(
+            subwords, config.embedding_dim, mask_zero=mask_padding, name="embedding"
+        )
+    x = embedding(ids)
     if config.bigram_buckets:
         pairs = HashedBigrams(config.bigram_buckets, name="bigram_ids")(ids)
         bigrams = layers.Embedding(

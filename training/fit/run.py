@@ -18,6 +18,7 @@ from tokenizers import Tokenizer
 from training.fit.config import TrainConfig
 from training.fit.data import DataOptions, Dataset, Split, fit_and_validation, load_dataset
 from training.fit.stopwatch import Stopwatch
+from training.fit.subwords import Subwords
 
 TOKENIZER_FILE = "tokenizer.json"
 KERAS_FILE = "model.keras"
@@ -72,6 +73,7 @@ class RunState:
     rows: Rows | None = None
     distillation: dict[str, object] | None = None
     short_texts: dict[str, int] = field(default_factory=dict)
+    subwords: Subwords | None = None  # the vocabulary's n-grams, if trained with subwords
     model: keras.Model | None = None
     unlabeled: dict[str, object] | None = None
     history: dict[str, list[float]] = field(default_factory=dict)

@@ -56,6 +56,17 @@ def pretraining(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def embedding(config: dict[str, Any]) -> str:
+    """The input layers as the card says them: subwords and word pairs, if used."""
+    subwords = (
+        " (each word's row plus its character 3-5-grams', folded into one table)"
+        if config.get("subwords")
+        else ""
+    )
+    pairs = " + hashed word-pair embedding" if config.get("bigram_buckets") else ""
+    return f"word embedding{subwords}{pairs}"
+
+
 def units(config: dict[str, Any]) -> str:
     """The recurrent layer's width as the card says it: an ensemble's members are named."""
     members = int(config.get("ensemble", 1))

@@ -20,8 +20,8 @@ def introduction(manifest: Manifest) -> list[str]:
         f"# Model card: {manifest.name} {manifest.version}",
         "",
         f"A text classifier with {len(manifest.labels)} labels ({labels}), trained on"
-        f" `{manifest.dataset['source']}`: word embedding -> {cell} ({card_lines.units(config)})"
-        f" -> {_head(manifest)}",
+        f" `{manifest.dataset['source']}`: {card_lines.embedding(config)} -> {cell}"
+        f" ({card_lines.units(config)}) -> {_head(manifest)}",
         "",
         f"Test accuracy **{test['accuracy']:.2%}**, macro-F1 **{test['macro_f1']:.4f}** on"
         f" {test['examples']:,} held-out rows (TF-IDF + logistic regression yardstick:"

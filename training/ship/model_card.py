@@ -63,12 +63,12 @@ def _introduction(manifest: Manifest) -> list[str]:
     test, baseline = metrics["test"], metrics["baseline_tfidf_logreg"]
     cell = f"{'bidirectional ' if recurrent.bidirectional else ''}{recurrent.cell.upper()}"
     pooled = _POOLED[recurrent.pooling]
-    pairs = " + hashed word-pair embedding" if config.get("bigram_buckets") else ""
     return [
         f"# Model card: {manifest.name} {manifest.version}",
         "",
-        f"A binary sentiment classifier for English movie reviews: word embedding{pairs} -> {cell}"
-        f" ({card_lines.units(config)}){pooled} -> sigmoid. It scores a review's probability of"
+        "A binary sentiment classifier for English movie reviews:"
+        f" {card_lines.embedding(config)} -> {cell} ({card_lines.units(config)}){pooled} ->"
+        " sigmoid. It scores a review's probability of"
         f" being **{manifest.labels[1]}**; at or above {manifest.threshold} the label is"
         f" {manifest.labels[1]}, below it {manifest.labels[0]}.",
         "",
