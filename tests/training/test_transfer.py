@@ -124,8 +124,20 @@ def test_what_cannot_start_a_run_is_refused_clearly(tmp_path: Path, work: Path) 
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="only an LSTM"):
         SourceBundle.read(copy)
+    del manifest["config"]["units"]
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match=r"does not record \['units'\]"):
+        SourceBundle.read(copy)
     with pytest.raises(ValueError, match="word2vec must be off"):
         TrainConfig(init_from="x", embedding_pretraining_epochs=1)
+
+
+def test_a_bundle_from_before_word_pairs_reads_as_having_none(tmp_path: Path, work: Path) -> None:
+    """1.0.0's manifest does not name bigram_buckets: the setting did not exist, nor the table."""
+    manifest = json.loads((work / "models" / "moods" / "manifest.json").read_text())
+    del manifest["config"]["bigram_buckets"]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert SourceBundle.read(tmp_path).config["bigram_buckets"] == 0
 
 
 def _fields() -> set[str]:

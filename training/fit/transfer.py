@@ -39,6 +39,9 @@ from training.fit.tokenizer import (
 ARCHITECTURE = ("embedding_dim", "bigram_buckets", "cell", "units", "bidirectional")
 MIN_NEW_WORD_COUNT = 2  # a word seen once in the new rows stays unknown (tried: 1 is worse)
 _MANIFEST, _MODEL, _TOKENIZER = "manifest.json", "model.onnx", "tokenizer.json"
+# Architecture settings added after the first bundles were shipped, with the value every bundle
+# before them had: 1.0.0's manifest has no bigram_buckets because it has no word-pair table.
+_ADDED_LATER = {"bigram_buckets": 0}
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ class SourceBundle:
         if not manifest_path.is_file():
             raise FileNotFoundError(f"--init-from {path}: no {_MANIFEST}; is it a bundle folder?")
         manifest = json.loads(manifest_path.read_text())
-        config = manifest.get("config") or {}
+        config = {**_ADDED_LATER, **(manifest.get("config") or {})}
         missing = [name for name in ARCHITECTURE if name not in config]
         if missing:
             raise ValueError(f"--init-from {path}: its manifest does not record {missing}")
