@@ -133,7 +133,8 @@ def markdown(result: dict[str, Any]) -> str:
 def _how_measured(result: dict[str, Any]) -> str:
     settings = result["settings"]
     return (
-        f"{settings['reviews']} IMDB test reviews in batches of {BATCH_SIZE}, tokenization"
+        f"{settings['reviews']} test texts of `{settings.get('texts', 'IMDB')}` in batches of"
+        f" {BATCH_SIZE}, tokenization"
         f" included; onnxruntime {ORT_THREADS} intra-op thread, {settings['forward_batch_size']}"
         " rows per session.run; the bundles alternate batch by batch;"
         f" {settings['repeats']} round(s) of {settings['seconds']} s per setting, medians."
@@ -197,6 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": _machine(),
         "settings": {
             "reviews": len(workload.reviews),
+            "texts": str(args.workload or args.data),
             "repeats": args.repeats,
             "seconds": args.seconds,
             "batch_size": BATCH_SIZE,

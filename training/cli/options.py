@@ -69,9 +69,9 @@ _HELP = {
     " the default: 0.8 point lower validation accuracy); costs nothing",
     "class_weight": "balanced weighs each labelled row by rows / (labels x rows of its label),"
     " so rare labels count as much as common ones; costs nothing",
-    "init_from": "a bundle folder (e.g. models/imdb-sentiment) whose embedding, word-pair table and"
-    " recurrent layer start the model, fine-tuned with a new head; its vocabulary is kept and the"
-    " training rows' words it lacks are added; the architecture is the bundle's",
+    "init_from": "a bundle folder (e.g. models/imdb-sentiment) whose embedding, word-pair table"
+    " (if any) and recurrent layer start the model, fine-tuned with a new head; its vocabulary is"
+    " kept and the training rows' words it lacks are added; the architecture is the bundle's",
     "ensemble": "train this many networks with seeds --seed, --seed + 1, ... and merge them into"
     " one network that many times as wide, whose output is their mean logit (1 = off); the"
     " export is still one fused LSTM; training takes that many times as long, serving about the"

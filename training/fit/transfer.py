@@ -84,6 +84,7 @@ class SourceBundle:
             "path": str(self.path),
             "vocabulary": int(self.config["vocab_size"]),
             "words_added": words_added,
+            "word_pairs": bool(self.config["bigram_buckets"]),
         }
 
 

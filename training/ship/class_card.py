@@ -95,9 +95,10 @@ def started_from(data: dict[str, Any]) -> list[str]:
     source = data.get("started_from")
     if not source:
         return []
+    tables = "embedding, word-pair table" if source.get("word_pairs", True) else "embedding"
     return [
         f"- Started from `{source['bundle']}` {source['version']} (`{source['path']}`): its"
-        " embedding, word-pair table and recurrent layer, fine-tuned here with a new head. Its"
+        f" {tables} and recurrent layer, fine-tuned here with a new head. Its"
         f" {source['vocabulary']:,} words keep their ids; {source['words_added']:,} words of the"
         " training rows it lacked were added, their embeddings starting at zero."
     ]
