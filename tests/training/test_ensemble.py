@@ -11,7 +11,7 @@ import onnx
 import pytest
 
 from app.inference.bundle import read_manifest
-from tests.training.three_labels import TINY_TRAINING, write_three_label_csv
+from tests.training.three_labels import tiny_mood_training
 from training.cli import main
 from training.fit.config import TrainConfig
 from training.fit.ensemble import merge
@@ -65,12 +65,8 @@ def test_only_lstm_members_are_merged() -> None:
 
 @pytest.mark.slow
 def test_an_ensemble_trains_exports_and_starts_another_run(tmp_path: Path) -> None:
-    data = write_three_label_csv(tmp_path / "moods.csv", count=240)
-    tiny = [
-        *TINY_TRAINING, "--epochs", "3", "--text-column", "review", "--label-column", "mood",
-        "--models-dir", str(tmp_path / "models"), "--runs-dir", str(tmp_path / "runs"),
-    ]  # fmt: skip
-    assert main(["train", "--data", str(data), "--ensemble", "2", *tiny]) == 0
+    tiny = tiny_mood_training(tmp_path)
+    assert main([*tiny, "--ensemble", "2"]) == 0
     bundle = tmp_path / "models" / "moods"
     manifest = read_manifest(bundle)
     assert manifest.config["ensemble"] == 2 and manifest.config["units"] == 8
@@ -91,5 +87,5 @@ def test_an_ensemble_trains_exports_and_starts_another_run(tmp_path: Path) -> No
         "--embedding-dim",
         "32",
     ]
-    assert main(["train", "--data", str(data), *tiny, *again]) == 0
+    assert main([*tiny, *again]) == 0
     assert read_manifest(tmp_path / "models" / "again").dataset["started_from"]["bundle"] == "moods"

@@ -12,7 +12,7 @@ import onnx
 import pytest
 
 from app.inference.bundle import read_manifest
-from tests.training.three_labels import TINY_TRAINING, write_three_label_csv
+from tests.training.three_labels import tiny_mood_training
 from training.cli import main
 from training.fit.config import TrainConfig
 from training.fit.model import build_model, fold_subwords
@@ -76,12 +76,8 @@ def test_a_word_table_alone_starts_the_words_and_zeroes_the_ngrams() -> None:
 
 @pytest.mark.slow
 def test_a_subword_run_exports_a_plain_table_and_its_card_says_so(tmp_path: Path) -> None:
-    data = write_three_label_csv(tmp_path / "moods.csv", count=240)
-    tiny = [
-        *TINY_TRAINING, "--epochs", "3", "--text-column", "review", "--label-column", "mood",
-        "--models-dir", str(tmp_path / "models"), "--runs-dir", str(tmp_path / "runs"),
-    ]  # fmt: skip
-    assert main(["train", "--data", str(data), "--subwords", "--ensemble", "2", *tiny]) == 0
+    tiny = tiny_mood_training(tmp_path)
+    assert main([*tiny, "--subwords", "--ensemble", "2"]) == 0
     bundle = tmp_path / "models" / "moods"
     manifest = read_manifest(bundle)
     assert manifest.config["subwords"] is True

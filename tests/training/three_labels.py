@@ -35,3 +35,15 @@ def write_three_label_csv(path: Path, count: int = 300, seed: int = 0) -> Path:
         writer.writerow(["review", "mood"])
         writer.writerows(three_label_rows(count, seed))
     return path
+
+
+def tiny_mood_training(folder: Path) -> list[str]:
+    """``train`` arguments for 240 rows of ``write_three_label_csv`` in ``folder`` (its review
+    and mood columns), 3 tiny epochs, bundles and runs under ``folder``: add the flags under
+    test. The bundle is ``folder / "models" / "moods"``."""
+    data = write_three_label_csv(folder / "moods.csv", count=240)
+    return [
+        "train", "--data", str(data), *TINY_TRAINING, "--epochs", "3", "--text-column", "review",
+        "--label-column", "mood", "--models-dir", str(folder / "models"),
+        "--runs-dir", str(folder / "runs"),
+    ]  # fmt: skip
