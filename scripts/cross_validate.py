@@ -37,7 +37,8 @@ from training.fit.tokenizer import PAD_ID, fit_tokenizer
 from training.fit.transfer import (
     SourceBundle,
     extended_tokenizer,
-    start_from,
+    set_layer_weights,
+    starting_weights,
     with_source_architecture,
 )
 
@@ -92,13 +93,14 @@ def _fold(
         encode(tokenizer, list(texts[held]), PAD_ID),
     )
     subwords = Subwords.of(tokenizer.get_vocab()) if config.subwords else None
+    # the bundle's graph is read once per fold; every seed starts from the same weights
+    start = starting_weights(source, tokenizer.get_vocab_size()) if source else {}
     total = np.zeros((len(held), classes))
     for seed in seeds:
         keras.utils.set_random_seed(seed)
         sized = config.replace(vocab_size=tokenizer.get_vocab_size(), seed=seed)
         model = build_model(sized, classes=classes, subwords=subwords)
-        if source:
-            start_from(model, source)
+        set_layer_weights(model, start)
         batches = length_bucketed_batches(
             rows.input_ids, labels[fit], rows.lengths, config.batch_size, seed
         )

@@ -20,8 +20,6 @@ from training.cli import main
 
 pytestmark = pytest.mark.slow
 
-TINY = TINY_TRAINING
-
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -36,7 +34,7 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "--class-weight", "balanced",
             "--models-dir", str(work / "models"),
             "--runs-dir", str(work / "runs"),
-            *TINY,
+            *TINY_TRAINING,
         ]
     )  # fmt: skip
     assert code == 0

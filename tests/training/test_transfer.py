@@ -13,7 +13,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from app.inference.bundle import read_manifest
-from tests.training.three_labels import TINY_TRAINING, write_three_label_csv
+from tests.training.three_labels import TINY_TRAINING, tiny_mood_training
 from training.cli import main
 from training.fit.config import TrainConfig
 from training.fit.model import build_model
@@ -21,7 +21,8 @@ from training.fit.transfer import (
     MIN_NEW_WORD_COUNT,
     SourceBundle,
     extended_tokenizer,
-    start_from,
+    set_layer_weights,
+    starting_weights,
     with_source_architecture,
 )
 
@@ -35,10 +36,8 @@ _ENCODER = ("embedding", "bigram_embedding", "bi_lstm")
 def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A source bundle trained on three labels, and a second run started from it on two."""
     work = tmp_path_factory.mktemp("transfer")
-    source = write_three_label_csv(work / "moods.csv", count=240)
+    assert main(tiny_mood_training(work)) == 0
     common = ["--models-dir", str(work / "models"), "--runs-dir", str(work / "runs")]
-    columns = ["--text-column", "review", "--label-column", "mood"]
-    assert main(["train", "--data", str(source), *columns, *common, *TINY]) == 0
     target = work / "verdicts.csv"
     with target.open("w", newline="") as stream:
         writer = csv.writer(stream)
@@ -58,7 +57,7 @@ def test_weights_read_back_from_the_graph_are_the_trained_ones(work: Path) -> No
     trained = keras.models.load_model(work / "runs" / "moods" / "model.keras", compile=False)
     config = TrainConfig(**{k: v for k, v in source.config.items() if k in _fields()})
     fresh = build_model(config.replace(vocab_size=config.vocab_size + 5), classes=3)
-    start_from(fresh, source)
+    set_layer_weights(fresh, starting_weights(source, config.vocab_size + 5))
     for name in _ENCODER:
         for got, want in zip(
             fresh.get_layer(name).get_weights(), trained.get_layer(name).get_weights(), strict=True

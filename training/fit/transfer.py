@@ -145,12 +145,6 @@ def set_layer_weights(model: keras.Model, weights: dict[str, list[np.ndarray]]) 
         model.get_layer(name).set_weights(values)
 
 
-def start_from(model: keras.Model, source: SourceBundle) -> None:
-    """Set ``model``'s embedding, pair table and recurrent layer to the bundle's weights."""
-    vocab_size = model.get_layer("embedding").input_dim
-    set_layer_weights(model, starting_weights(source, vocab_size))
-
-
 def _exported_weights(source: SourceBundle) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The embedding tables (words, then pairs if any) and the Keras LSTM weights (kernel,
     recurrent kernel, bias per direction) from the bundle's ONNX graph."""
