@@ -8,7 +8,8 @@ each fold and the pooled accuracy and macro-F1; ``--seeds 42,43`` averages sever
 probabilities per fold (an ensemble).
 
     .venv/bin/python scripts/cross_validate.py ../shared/data/ood/airline_tweets.csv \
-        --max-length 64 --epochs 5 [--init-from models/imdb-sentiment] [--subwords]
+        --max-length 64 --epochs 5 [--init-from models/imdb-sentiment] [--subwords] \
+        [--recurrent-pretraining-tokens 1000000]
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.inference.pipeline import encode
 from training.fit.batches import length_bucketed_batches
 from training.fit.config import PRESETS, TrainConfig
 from training.fit.data import load_dataset
+from training.fit.language_model import pretrain_recurrent
 from training.fit.model import build_model
 from training.fit.subwords import Subwords
 from training.fit.tokenizer import PAD_ID, fit_tokenizer
@@ -50,6 +52,7 @@ def main() -> None:
         epochs=args.epochs,
         embedding_pretraining_epochs=0,
         subwords=args.subwords,
+        recurrent_pretraining_tokens=args.recurrent_pretraining_tokens,
     )
     source = SourceBundle.read(args.init_from) if args.init_from else None
     if source:
@@ -95,6 +98,9 @@ def _fold(
     subwords = Subwords.of(tokenizer.get_vocab()) if config.subwords else None
     # the bundle's graph is read once per fold; every seed starts from the same weights
     start = starting_weights(source, tokenizer.get_vocab_size()) if source else {}
+    if config.recurrent_pretraining_tokens:  # a language model on the fit rows, once per fold
+        sized = config.replace(vocab_size=tokenizer.get_vocab_size())
+        start.update(pretrain_recurrent(tokenizer, fit_texts, sized, start)[0])
     total = np.zeros((len(held), classes))
     for seed in seeds:
         keras.utils.set_random_seed(seed)
@@ -118,6 +124,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--init-from", type=Path, default=None)
     parser.add_argument("--subwords", action="store_true", help="train with n-gram rows")
+    parser.add_argument(
+        "--recurrent-pretraining-tokens",
+        type=int,
+        default=0,
+        help="first train the embedding and recurrent layer as a language model on the fit rows",
+    )
     parser.add_argument(
         "--seeds", type=lambda text: [int(s) for s in text.split(",")], default=[42]
     )

@@ -28,6 +28,10 @@ class TrainConfig:
     truncation: Truncation = "first"  # which max_length tokens a longer review keeps
     embedding_dim: int = 128
     embedding_pretraining_epochs: int = 0  # 0 = off; else word2vec epochs on unlabelled reviews
+    # 0 = off; else the recurrent layer (and embedding) first learn to predict the next word
+    # (and, bidirectional, the previous one) on this many tokens of unlabelled text and the fit
+    # rows (training.fit.language_model)
+    recurrent_pretraining_tokens: int = 0
     bigram_buckets: int = 0  # 0 = off; else hashed word-pair embeddings added to the words'
     # train each word's vector as its own row plus its character 3-5-grams' mean, folded into
     # one plain table when training ends (training.fit.subwords)
@@ -107,6 +111,7 @@ class TrainConfig:
         if not 0.0 < self.validation_fraction < 0.5:
             raise ValueError("validation_fraction must be in (0, 0.5)")
         counts = (
+            "recurrent_pretraining_tokens",
             "bigram_buckets",
             "distillation_reviews",
             "negation_sentences",

@@ -23,6 +23,7 @@ from training.fit.config import TrainConfig
 from training.fit.data import Split
 from training.fit.embeddings import pretrain_embeddings
 from training.fit.ensemble import merge
+from training.fit.language_model import pretrain_recurrent
 from training.fit.model import build_model, classes_of, fold_subwords, predicted
 from training.fit.quantize import fake_quantize_embeddings
 from training.fit.run import HISTORY_FILE, KERAS_FILE, SUMMARY_FILE, RunState
@@ -81,6 +82,27 @@ def start_embedding(run: RunState) -> None:
     run.model.get_layer("embedding").set_weights([weights])
     source = run.unlabeled_path.name if run.unlabeled_path and run.extra else None
     run.unlabeled = {"source": source, "reviews": len(run.extra)}
+
+
+def start_recurrent(run: RunState) -> None:
+    """Optionally pretrain the embedding and recurrent layer as a language model on unlabelled
+    reviews plus the fit rows (never validation or test text), from where they start."""
+    config = run.config
+    if not config.recurrent_pretraining_tokens:
+        return
+    assert run.model is not None and run.tokenizer is not None and run.fit_split is not None
+    with run.clock.stage("language model"):
+        weights, run.language_model = pretrain_recurrent(
+            run.tokenizer,
+            [*run.fit_split.texts, *run.extra],
+            config,
+            run.start_weights,
+            verbose=run.verbose,
+        )
+    run.start_weights.update(weights)  # further ensemble members start from it too
+    set_layer_weights(run.model, weights)
+    source = run.unlabeled_path.name if run.unlabeled_path and run.extra else None
+    run.language_model = {**(run.language_model or {}), "source": source}
 
 
 def fit(run: RunState) -> None:
@@ -259,6 +281,7 @@ def save(run: RunState) -> None:
         "short_texts": run.short_texts,
         "quantization": run.quantization,
         "started_from": run.started_from,
+        "language_model": run.language_model,
         "calibration": run.calibration,
         "threshold": run.threshold,
         "stages": run.clock.seconds,

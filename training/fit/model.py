@@ -24,7 +24,7 @@ from training.fit.tokenizer import PAD_ID
 INPUT_NAME = "input_ids"
 OUTPUT_NAME = "probability"  # two labels: [batch, 1], the probability of the second
 MULTICLASS_OUTPUT_NAME = "probabilities"  # more: [batch, labels], softmax in the labels' order
-_CELLS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
+CELL_LAYERS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
 # Odd multipliers of the pair hash; ids stay far below 2**63 / 40503 for any vocabulary.
 _PREVIOUS_FACTOR, _TOKEN_FACTOR = 40503, 7919
 
@@ -132,7 +132,7 @@ def build_model(
     embedded = _embedded(config, ids, mask_padding, subwords)
     x = layers.Dropout(config.dropout, name="dropout_in")(embedded)
     sequences = config.pooling != "last"
-    recurrent = _CELLS[config.cell](config.units, return_sequences=sequences, name=config.cell)
+    recurrent = CELL_LAYERS[config.cell](config.units, return_sequences=sequences, name=config.cell)
     if config.bidirectional:
         recurrent = layers.Bidirectional(
             recurrent, name=recurrent_layer_name(config.cell, bidirectional=True)

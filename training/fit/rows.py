@@ -168,9 +168,13 @@ def _refuse_for_more_labels(run: RunState, what: str) -> None:
 
 
 def _unlabeled_texts(config: TrainConfig, path: Path | None) -> list[str]:
-    """The unlabelled reviews, read once if word2vec or the teacher needs them (word2vec can do
-    without: it then learns from the fit rows alone)."""
-    if not (config.embedding_pretraining_epochs or config.distillation_reviews):
+    """The unlabelled reviews, read once if word2vec, the language model or the teacher needs
+    them (the first two can do without: they then learn from the fit rows alone)."""
+    if not (
+        config.embedding_pretraining_epochs
+        or config.recurrent_pretraining_tokens
+        or config.distillation_reviews
+    ):
         return []
     if path is None:
         if config.distillation_reviews:

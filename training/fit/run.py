@@ -50,6 +50,7 @@ class TrainedRun:
     short_texts: dict[str, int] | None = None  # rows of each kind of short text added, if any
     quantization: dict[str, object] | None = None  # int8 embeddings' effect on validation
     started_from: dict[str, object] | None = None  # the bundle whose encoder started it, if any
+    language_model: dict[str, object] | None = None  # the recurrent layer's pretraining, if any
 
 
 @dataclass
@@ -82,6 +83,7 @@ class RunState:
     quantization: dict[str, object] | None = None
     calibration: dict[str, float] | None = None
     started_from: dict[str, object] | None = None
+    language_model: dict[str, object] | None = None  # the recurrent layer's pretraining, if any
     # what the start stages set (a bundle's encoder, word2vec), by layer: every member starts so
     start_weights: dict[str, list[np.ndarray]] = field(default_factory=dict)
     threshold: float = 0.5
@@ -107,6 +109,7 @@ class RunState:
             self.short_texts,
             self.quantization,
             self.started_from,
+            self.language_model,
         )
 
 
@@ -140,4 +143,5 @@ def load_run(run_dir: Path, data_path: Path) -> TrainedRun:
         short_texts=record.get("short_texts"),
         quantization=record.get("quantization"),
         started_from=record.get("started_from"),
+        language_model=record.get("language_model"),
     )

@@ -33,6 +33,7 @@ STAGES: tuple[Stage, ...] = (
     learn.build,  # the Keras model
     learn.start_from_bundle,  # a trained bundle's encoder, if asked (--init-from)
     learn.start_embedding,  # word2vec on unlabelled reviews and the fit rows
+    learn.start_recurrent,  # then the recurrent layer as a language model on the same text
     learn.fit,  # model.fit on length-bucketed batches, validation loss watched
     learn.ensemble,  # more members with the next seeds, merged into one network, if asked
     learn.quantize,  # int8 embedding tables, before anything is measured

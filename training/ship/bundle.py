@@ -166,6 +166,7 @@ def _manifest_fields(
             "validation_fraction": config.validation_fraction,
             "unlabeled_for_embeddings": run.unlabeled,
             "started_from": run.started_from,
+            "language_model": run.language_model,
         },
         "libraries": _library_versions(),
     }

@@ -45,7 +45,10 @@ def score(value: float | None) -> str:
 
 
 def pretraining(data: dict[str, Any]) -> list[str]:
-    unlabeled = data.get("unlabeled_for_embeddings")
+    return [*_word2vec(data.get("unlabeled_for_embeddings")), *_language_model(data)]
+
+
+def _word2vec(unlabeled: dict[str, Any] | None) -> list[str]:
     if not unlabeled:
         return []
     if not unlabeled.get("source"):
@@ -53,6 +56,19 @@ def pretraining(data: dict[str, Any]) -> list[str]:
     return [
         f"- The embedding started from word2vec vectors learnt on {unlabeled['reviews']:,}"
         f" unlabelled reviews (`{unlabeled['source']}`) plus the training rows; never on test text."
+    ]
+
+
+def _language_model(data: dict[str, Any]) -> list[str]:
+    model = data.get("language_model")
+    if not model:
+        return []
+    text = f"unlabelled reviews (`{model['source']}`) and " if model.get("source") else ""
+    return [
+        f"- Before fitting, the embedding and recurrent layer learnt as a language model (next"
+        f" word forward, previous word backward, among the {model['predicted_words']:,} most"
+        f" frequent) on {model['tokens']:,} tokens of {text}the training rows, in windows of"
+        f" {model['window']}; final loss {model['final_loss']:.3f} nats. Never on test text."
     ]
 
 
