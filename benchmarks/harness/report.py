@@ -13,6 +13,7 @@ SYSTEMS = {
     "c": "(c) FastAPI + Keras model.predict",
     "c-inprocess": "(c) in-process Keras model.predict",
     "d": "(d) FastAPI + session.run per request",
+    "e": "(e) FastAPI, same request and response, no model",
 }
 
 
@@ -47,6 +48,8 @@ def acceptance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     lines.append(
         _ratio("(b)/(d), 1 review at c=64", single, _find(rows, "d", single["config"]), 1.5)
     )
+    if any(r["system"] == "e" for r in rows):
+        lines.append(http_ceiling(_find(rows, "e", single["config"]), limit))
     short = _find(rows, "b", "1 short text, c=1")
     lines.append(_at_most("p50 of one short text at c=1 (ms)", short["p50_ms"], 1.5))
     plain_short = _find(rows, "d", "1 short text, c=1")
@@ -71,6 +74,22 @@ def acceptance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     errors = sum(r.get("errors", 0) for r in rows if r["system"].startswith("b"))
     lines.append(_at_most("errors answered by the service", errors, 0))
     return lines
+
+
+def http_ceiling(floor: dict[str, Any], limit: dict[str, Any]) -> dict[str, Any]:
+    """The most (b)/(a) can be at this shape, given what HTTP alone costs: a request takes
+    1/E of the machine in (e) (E requests/s, every core busy, the load generator's share
+    included) and a review 1/L in (a), so no server on this HTTP stack answers more than
+    1 / (1/E + 1/L) reviews/s, E / (E + L) of the limit. The target is issue 22's."""
+    http, model = floor["reviews_per_s"], limit["reviews_per_s"]
+    value = http / (http + model)
+    return {
+        "line": "ceiling of (b)/(a), 1 review at c=64, that (e)'s HTTP cost leaves: E/(E+L)",
+        "value": round(value, 3),
+        "target": ">= 0.85",
+        "met": value >= 0.85,
+        "yardstick": f"E = {http:.0f} requests/s (e), L = {model:.0f} reviews/s (a)",
+    }
 
 
 def _ratio(
