@@ -11,7 +11,7 @@ Standard library only: the inference layer may read it without the web stack.
 
 from __future__ import annotations
 
-import os
+import random
 import re
 from contextvars import ContextVar, Token
 
@@ -26,11 +26,16 @@ _CURRENT: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 def accepted_or_new(given: bytes | None) -> str:
     """The caller's ID if it is 1 to MAX_LENGTH safe characters, else a new random one: 128
-    random bits as 32 hex digits (a uuid4's randomness, at a quarter of ``uuid4().hex``'s
-    cost on the request path)."""
+    random bits as 32 hex digits.
+
+    The bits come from ``random`` (seeded from the OS at start and again in each forked
+    worker), not ``os.urandom``: an ID needs to be unique, not secret, and ``os.urandom``
+    lets go of the GIL for its system call, so under load the event loop then waits for an
+    inference thread to hand the lock back (5% of a worker's samples at c=64 in
+    ``benchmarks.profile``)."""
     if given is not None and _SAFE.fullmatch(given):
         return given.decode("ascii")
-    return os.urandom(16).hex()
+    return f"{random.getrandbits(128):032x}"
 
 
 def current_request_id() -> str | None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.core.logging import json_formatter
+from app.core.request_id import accepted_or_new
 from app.main import create_app
 from tests.api.conftest import make_settings
 from tests.otlp_receiver import otlp_receiver
@@ -91,3 +93,19 @@ def test_a_500_body_carries_the_id() -> None:
         answer = client.get("/boom", headers={"X-Request-ID": ID})
     assert answer.status_code == 500
     assert answer.headers["x-request-id"] == answer.json()["request_id"] == ID
+
+
+def test_new_ids_differ_between_a_worker_forked_after_start_and_its_parent() -> None:
+    """New IDs come from ``random``, which is reseeded in a forked child: two workers forked
+    from one supervisor must not hand out the same IDs."""
+    assert len({accepted_or_new(None) for _ in range(10_000)}) == 10_000
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child only writes its first ID
+        os.write(write, accepted_or_new(None).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    os.close(write)
+    from_child = os.read(read, 64).decode()
+    os.close(read)
+    assert len(from_child) == 32 and from_child != accepted_or_new(None)
