@@ -71,6 +71,7 @@ def test_the_pretrained_layers_fit_the_classifier_and_have_learnt(bidirectional:
     recurrent = recurrent_layer_name("lstm", bidirectional)
     assert set(weights) == {"embedding", recurrent}
     assert record["tokens"] == 20 * WINDOW and record["predicted_words"] == config.vocab_size
+    assert record["directions"] == (["forward", "backward"] if bidirectional else ["forward"])
     classifier = build_model(config)
     fresh = classifier.get_layer(recurrent).get_weights()
     for name, values in weights.items():
@@ -109,4 +110,4 @@ def test_a_run_pretrained_as_a_language_model_says_so_in_its_card(tmp_path: Path
     assert "language model" in history["stages"]
     assert manifest.metrics["test"]["accuracy"] > 0.8
     card = (bundle / "report" / "model_card.md").read_text()
-    assert "learnt as a language model" in card
+    assert "language model to predict the next word, and backward the word before" in card

@@ -81,7 +81,7 @@ def pretrain_recurrent(
     history = model.fit(
         inputs, targets, batch_size=BATCH_SIZE, epochs=1, shuffle=True, verbose=verbose
     )
-    loss = float(history.history["loss"][-1]) / len(targets)
+    loss = float(history.history["loss"][-1]) / len(targets)  # the pass's mean, per direction
     names = _directions_names(config)
     recurrent = [w for name in names for w in model.get_layer(name).get_weights()]
     weights = {
@@ -92,8 +92,9 @@ def pretrain_recurrent(
         "texts": len(texts),
         "tokens": int(windows.shape[0] * WINDOW),
         "window": WINDOW,
+        "directions": list(names),
         "predicted_words": words,
-        "final_loss": round(loss, 4),
+        "mean_loss": round(loss, 4),
         "seconds": round(time.perf_counter() - started, 1),
     }
     log.info("recurrent layer pretrained as a language model: %s", record)

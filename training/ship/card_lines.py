@@ -64,11 +64,13 @@ def _language_model(data: dict[str, Any]) -> list[str]:
     if not model:
         return []
     text = f"unlabelled reviews (`{model['source']}`) and " if model.get("source") else ""
+    backward = ", and backward the word before" if "backward" in model["directions"] else ""
     return [
-        f"- Before fitting, the embedding and recurrent layer learnt as a language model (next"
-        f" word forward, previous word backward, among the {model['predicted_words']:,} most"
+        f"- Before fitting, the embedding and recurrent layer learnt as a language model to"
+        f" predict the next word{backward} (among the {model['predicted_words']:,} most"
         f" frequent) on {model['tokens']:,} tokens of {text}the training rows, in windows of"
-        f" {model['window']}; final loss {model['final_loss']:.3f} nats. Never on test text."
+        f" {model['window']}; mean loss {model['mean_loss']:.3f} nats over the pass. Never on"
+        " test text."
     ]
 
 

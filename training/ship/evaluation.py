@@ -155,9 +155,11 @@ def extras_used(run: TrainedRun) -> dict[str, Any]:
     distillation: dict[str, Any] = run.distillation or {}
     negation: dict[str, Any] = distillation.get("negation_sentences") or {}
     unlabeled = run.unlabeled or {}
+    language_model = run.language_model or {}
     return {
         "negation_sentences": int(negation.get("count", 0)),
-        "unlabeled_reviews": unlabeled.get("source"),
+        # word2vec's or the language model's unlabelled reviews
+        "unlabeled_reviews": unlabeled.get("source") or language_model.get("source"),
         "teacher": distillation.get("teacher") if distillation.get("reviews") else None,
         "class_weight": run.config.class_weight,
         "validation": "given by the data" if run.dataset.validation is not None else "held out",
