@@ -11,7 +11,7 @@ import onnx
 import pytest
 
 from app.inference.bundle import read_manifest
-from tests.training.three_labels import tiny_mood_training
+from tests.training.three_labels import tiny_mood_training, trained_moods
 from training.cli import main
 from training.fit.config import TrainConfig
 from training.fit.ensemble import merge
@@ -65,9 +65,7 @@ def test_only_lstm_members_are_merged() -> None:
 
 @pytest.mark.slow
 def test_an_ensemble_trains_exports_and_starts_another_run(tmp_path: Path) -> None:
-    tiny = tiny_mood_training(tmp_path)
-    assert main([*tiny, "--ensemble", "2"]) == 0
-    bundle = tmp_path / "models" / "moods"
+    bundle = trained_moods(tmp_path, "--ensemble", "2")
     manifest = read_manifest(bundle)
     assert manifest.config["ensemble"] == 2 and manifest.config["units"] == 8
     (lstm,) = [n for n in onnx.load(bundle / "model.onnx").graph.node if n.op_type == "LSTM"]
@@ -87,5 +85,5 @@ def test_an_ensemble_trains_exports_and_starts_another_run(tmp_path: Path) -> No
         "--embedding-dim",
         "32",
     ]
-    assert main([*tiny, *again]) == 0
+    assert main([*tiny_mood_training(tmp_path), *again]) == 0
     assert read_manifest(tmp_path / "models" / "again").dataset["started_from"]["bundle"] == "moods"

@@ -13,8 +13,7 @@ import pytest
 from tokenizers import Tokenizer
 
 from app.inference.bundle import read_manifest
-from tests.training.three_labels import three_label_rows, tiny_mood_training
-from training.cli import main
+from tests.training.three_labels import three_label_rows, trained_moods
 from training.fit.config import TrainConfig
 from training.fit.language_model import WINDOW, _directions, pretrain_recurrent, token_windows
 from training.fit.model import build_model, recurrent_layer_name
@@ -100,9 +99,7 @@ def test_it_starts_from_a_given_recurrent_layer_forward_then_backward() -> None:
 
 @pytest.mark.slow
 def test_a_run_pretrained_as_a_language_model_says_so_in_its_card(tmp_path: Path) -> None:
-    tiny = tiny_mood_training(tmp_path)
-    assert main([*tiny, "--bidirectional", "--recurrent-pretraining-tokens", "3000"]) == 0
-    bundle = tmp_path / "models" / "moods"
+    bundle = trained_moods(tmp_path, "--bidirectional", "--recurrent-pretraining-tokens", "3000")
     manifest = read_manifest(bundle)
     assert manifest.config["recurrent_pretraining_tokens"] == 3000
     history = json.loads((tmp_path / "runs" / "moods" / "history.json").read_text())

@@ -12,8 +12,7 @@ import onnx
 import pytest
 
 from app.inference.bundle import read_manifest
-from tests.training.three_labels import tiny_mood_training
-from training.cli import main
+from tests.training.three_labels import trained_moods
 from training.fit.config import TrainConfig
 from training.fit.model import build_model, fold_subwords
 from training.fit.subwords import SubwordEmbedding, Subwords
@@ -76,9 +75,7 @@ def test_a_word_table_alone_starts_the_words_and_zeroes_the_ngrams() -> None:
 
 @pytest.mark.slow
 def test_a_subword_run_exports_a_plain_table_and_its_card_says_so(tmp_path: Path) -> None:
-    tiny = tiny_mood_training(tmp_path)
-    assert main([*tiny, "--subwords", "--ensemble", "2"]) == 0
-    bundle = tmp_path / "models" / "moods"
+    bundle = trained_moods(tmp_path, "--subwords", "--ensemble", "2")
     manifest = read_manifest(bundle)
     assert manifest.config["subwords"] is True
     graph = onnx.load(bundle / "model.onnx").graph

@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 from tests.multiclass_bundle import CUES, FILLER, LABELS
+from training.cli import main
 
 # Training flags small enough to train in seconds, big enough to learn the cue words.
 TINY_TRAINING = [
@@ -47,3 +48,9 @@ def tiny_mood_training(folder: Path) -> list[str]:
         "--label-column", "mood", "--models-dir", str(folder / "models"),
         "--runs-dir", str(folder / "runs"),
     ]  # fmt: skip
+
+
+def trained_moods(folder: Path, *flags: str) -> Path:
+    """Train ``tiny_mood_training(folder)`` with ``flags`` added; the bundle's folder."""
+    assert main([*tiny_mood_training(folder), *flags]) == 0
+    return folder / "models" / "moods"
