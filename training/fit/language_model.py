@@ -44,12 +44,14 @@ def token_windows(tokenizer: Tokenizer, texts: Sequence[str], tokens: int, seed:
     order = rng.permutation(len(texts))
     needed = tokens + WINDOW + 1
     pieces: list[np.ndarray] = []
+    once = 0  # tokens in pieces
     for start in range(0, len(order), 1_000):  # only as much text as the budget needs
         chunk = [texts[i] for i in order[start : start + 1_000]]
-        pieces += [np.asarray(e.ids, dtype=np.int64) for e in whole.encode_batch(chunk)]
-        if sum(map(len, pieces)) >= needed:
+        encoded = [np.asarray(e.ids, dtype=np.int64) for e in whole.encode_batch(chunk)]
+        pieces += encoded
+        once += sum(map(len, encoded))
+        if once >= needed:
             break
-    once = sum(map(len, pieces))
     passes = [pieces]
     while once and once * len(passes) < needed:
         passes.append([pieces[i] for i in rng.permutation(len(pieces))])

@@ -80,8 +80,7 @@ def start_embedding(run: RunState) -> None:
         )
     run.start_weights["embedding"] = [weights]  # further ensemble members start from it too
     run.model.get_layer("embedding").set_weights([weights])
-    source = run.unlabeled_path.name if run.unlabeled_path and run.extra else None
-    run.unlabeled = {"source": source, "reviews": len(run.extra)}
+    run.unlabeled = {"source": _unlabeled_source(run), "reviews": len(run.extra)}
 
 
 def start_recurrent(run: RunState) -> None:
@@ -92,7 +91,7 @@ def start_recurrent(run: RunState) -> None:
         return
     assert run.model is not None and run.tokenizer is not None and run.fit_split is not None
     with run.clock.stage("language model"):
-        weights, run.language_model = pretrain_recurrent(
+        weights, record = pretrain_recurrent(
             run.tokenizer,
             [*run.fit_split.texts, *run.extra],
             config,
@@ -101,8 +100,12 @@ def start_recurrent(run: RunState) -> None:
         )
     run.start_weights.update(weights)  # further ensemble members start from it too
     set_layer_weights(run.model, weights)
-    source = run.unlabeled_path.name if run.unlabeled_path and run.extra else None
-    run.language_model = {**(run.language_model or {}), "source": source}
+    run.language_model = {**record, "source": _unlabeled_source(run)}
+
+
+def _unlabeled_source(run: RunState) -> str | None:
+    """The unlabelled reviews' file name, if any were read beside the fit rows."""
+    return run.unlabeled_path.name if run.unlabeled_path and run.extra else None
 
 
 def fit(run: RunState) -> None:
