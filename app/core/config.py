@@ -89,6 +89,13 @@ class Settings(BaseSettings):
         description="milliseconds a batch that is not full waits for more texts once the model"
         " is free; 0 runs at once (batches still form from texts that arrive while it is busy)",
     )
+    inline_rows: int = Field(
+        defaults.INLINE_ROWS,
+        ge=0,
+        le=1024,
+        description="a batch of short texts of at most this many rows runs on the event loop's"
+        " thread when nothing else waits or runs (faster at light load); 0: always in a thread",
+    )
     max_queue_rows: int = Field(
         2048,
         ge=1,
@@ -115,7 +122,6 @@ class Settings(BaseSettings):
         " progress per process at most; beyond, 503 with Retry-After (one request alone always"
         " runs)",
     )
-
     request_timeout_ms: float = Field(
         10_000,
         ge=1,
@@ -123,7 +129,6 @@ class Settings(BaseSettings):
         description="milliseconds within which a prediction is answered; past them, 504 and its"
         " queued texts are dropped",
     )
-
     header_timeout_s: float = Field(
         10.0,
         gt=0.0,
@@ -143,8 +148,7 @@ class Settings(BaseSettings):
         gt=0.0,
         le=3600.0,
         description="seconds an idle keep-alive connection stays open; keep it above the idle"
-        " timeout of the clients and load balancers in front, so that they close first and"
-        " never send a request into a connection the server is closing",
+        " timeout of the clients and load balancers in front, so that they close it first",
     )
     max_connections: int = Field(
         1000,
@@ -153,7 +157,6 @@ class Settings(BaseSettings):
         description="open connections per server process; requests on connections beyond them"
         " get 503 with Retry-After and their connection is closed",
     )
-
     shutdown_delay_s: float = Field(
         1.0,
         ge=0.0,
@@ -194,7 +197,6 @@ class Settings(BaseSettings):
         le=100_000,
         description="sentences scored per request with sentences=true (422 beyond)",
     )
-
     max_texts_per_request: int = Field(
         256, ge=1, le=10_000, description="texts in one request at most (422)"
     )

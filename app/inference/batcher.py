@@ -33,54 +33,23 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.core.request_id import current_request_id
 from app.inference.admission import COSTLY_KINDS, RowBudget, WorkKind, is_costly
 from app.inference.deadlines import CostlyDeadlines
+from app.inference.jobs import Job, Predict
 from app.inference.lanes import FairLanes, Lane
 from app.observability.metrics import ServiceMetrics, observe_all
-from app.observability.tracing import RequestTrace, Tracing
+from app.observability.tracing import Tracing
 
 log = logging.getLogger(__name__)
 
-# Scores texts: a classifier's predict, or anything else that runs the model on a batch of
-# texts (chunked reading, explanations) and returns one result per text, in order.
-Predict = Callable[[Sequence[str]], list[Any]]
 Result = TypeVar("Result")
 
 
 class BatcherClosedError(RuntimeError):
     """The batcher is shutting down and takes no new work."""
-
-
-@dataclass(eq=False)
-class _Job:
-    """One request's texts and where its predictions go."""
-
-    texts: Sequence[Any]
-    model: Predict
-    future: asyncio.Future[list[Any]]
-    costs: Sequence[int]  # model rows per text
-    kind: WorkKind = "short"
-    queued_at: float = field(default_factory=time.perf_counter)
-    request_id: str | None = None  # of the request that queued it, for log lines about it
-    trace: RequestTrace | None = None  # with tracing on
-    results: list[Any] = field(init=False)
-    remaining: int = field(init=False)
-    queued_rows: int = field(init=False)  # of its texts' rows, those still waiting in the queue
-
-    def __post_init__(self) -> None:
-        self.results = [None] * len(self.texts)
-        self.remaining = len(self.texts)
-        self.queued_rows = sum(self.costs)
-
-    def deliver(self, index: int, prediction: Any) -> None:
-        self.results[index] = prediction
-        self.remaining -= 1
-        if self.remaining == 0 and not self.future.done():
-            self.future.set_result([p for p in self.results if p is not None])
 
 
 class DynamicBatcher:
@@ -94,13 +63,15 @@ class DynamicBatcher:
         tracing: Tracing | None = None,
         row_caps: dict[WorkKind, int | None] | None = None,
         deadline_seconds: float | None = None,
+        inline_rows: int = 0,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self._max_batch_size = max_batch_size
         self._budget = RowBudget(max_queue_rows, row_caps or {})
         self._max_wait = max_wait_seconds
-        self._lanes: FairLanes[_Job] = FairLanes()
+        self._inline_rows = inline_rows
+        self._lanes: FairLanes[Job] = FairLanes()
         self._deadlines = CostlyDeadlines(self._lanes, deadline_seconds)
         self._has_work = asyncio.Event()
         self._workers = workers
@@ -163,7 +134,7 @@ class DynamicBatcher:
         self._budget.admit(kind, rows)
         future = asyncio.get_running_loop().create_future()
         future.add_done_callback(lambda _: self._budget.finished(kind, rows))
-        job = _Job(texts, model, future, costs, kind, request_id=current_request_id())
+        job = Job(texts, model, future, costs, kind, request_id=current_request_id())
         if self._tracing is not None:
             job.trace = self._tracing.request(job.request_id, len(texts))
         if is_costly(kind):
@@ -174,7 +145,7 @@ class DynamicBatcher:
         return await job.future
 
     @staticmethod
-    def _items(job: _Job) -> list[tuple[_Job, int]]:
+    def _items(job: Job) -> list[tuple[Job, int]]:
         return [(job, index) for index in range(len(job.texts))]
 
     async def close(self) -> None:
@@ -206,9 +177,11 @@ class DynamicBatcher:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._has_work.wait(), seconds)
 
-    async def _score(self, lane: Lane, batch: list[tuple[_Job, int]]) -> None:
+    async def _score(self, lane: Lane, batch: list[tuple[Job, int]]) -> None:
         texts = [job.texts[index] for job, index in batch]
         model = batch[0][0].model  # _take_batch took texts of this model only
+        rows = sum(job.costs[index] for job, index in batch)
+        inline = self._runs_inline(lane, rows)
         self._busy_workers += 1
         started = time.perf_counter()
         finished: list[float] = []
@@ -220,7 +193,10 @@ class DynamicBatcher:
                 finished.append(time.perf_counter())
 
         try:
-            predictions = await self._in_thread(run, texts, batch)
+            if inline:
+                predictions = self._here(run, texts, batch)
+            else:
+                predictions = await self._in_thread(run, texts, batch)
         except Exception:  # one bad text must cost no other request its answer
             log.exception(
                 "inference failed for a batch of %d texts",
@@ -231,7 +207,6 @@ class DynamicBatcher:
             return
         finally:
             self._busy_workers -= 1
-            rows = sum(job.costs[index] for job, index in batch)
             now = time.perf_counter()
             self._lanes.ran(lane, rows, (finished[0] if finished else now) - started)
             if finished:  # how long the results waited for the event loop
@@ -239,8 +214,30 @@ class DynamicBatcher:
         for (job, index), prediction in zip(batch, predictions, strict=True):
             job.deliver(index, prediction)
 
+    def _runs_inline(self, lane: Lane, rows: int) -> bool:
+        """Whether a batch runs on the event loop's own thread rather than an inference
+        thread's: a batch of short texts of at most ``inline_rows`` rows, when no other batch
+        runs and nothing else waits. Handing a batch to a thread and its results back costs
+        two thread wake-ups and the interpreter lock passed back and forth, as much as the
+        model's work for a short text; on the loop's thread that cost is gone. While it runs
+        the loop reads no new requests, but they would wait for the model anyway: with
+        nothing else queued, this batch is all the process has to do. Costly work (chunked
+        texts, explanations) always runs in a thread, so the loop keeps answering meanwhile."""
+        return (
+            lane == "light"
+            and rows <= self._inline_rows
+            and not self._busy_workers
+            and not len(self._lanes)
+        )
+
+    def _here(self, model: Predict, texts: list[str], batch: list[tuple[Job, int]]) -> list[Any]:
+        """``model(texts)`` on this thread, traced when tracing is on."""
+        if self._tracing is None:
+            return model(texts)
+        return self._tracing.run_batch(model, texts, [job.trace for job, _ in batch])
+
     def _in_thread(
-        self, model: Predict, texts: list[str], batch: list[tuple[_Job, int]]
+        self, model: Predict, texts: list[str], batch: list[tuple[Job, int]]
     ) -> asyncio.Future[list[Any]]:
         """``model(texts)`` in an inference thread, traced when tracing is on."""
         loop = asyncio.get_running_loop()
@@ -249,7 +246,7 @@ class DynamicBatcher:
         rows = [job.trace for job, _ in batch]
         return loop.run_in_executor(self._executor, self._tracing.run_batch, model, texts, rows)
 
-    async def _one_by_one(self, batch: list[tuple[_Job, int]]) -> None:
+    async def _one_by_one(self, batch: list[tuple[Job, int]]) -> None:
         """After a failed batch, score its texts one at a time: the requests whose texts
         succeed get their answers; only a request with a failing text gets the error."""
         for job, index in batch:
@@ -266,13 +263,13 @@ class DynamicBatcher:
                 continue
             job.deliver(index, prediction)
 
-    def _take_batch(self, lane: Lane) -> list[tuple[_Job, int]]:
+    def _take_batch(self, lane: Lane) -> list[tuple[Job, int]]:
         """Texts of one model from ``lane``, up to the rows a batch may hold (at least one)."""
         free_workers = self._workers - self._busy_workers  # this one included
         share = math.ceil(self._budget.queued_rows / free_workers)
         limit = self._lanes.row_limit(lane, min(self._max_batch_size, share))
         queue = self._lanes.queue(lane)
-        batch: list[tuple[_Job, int]] = []
+        batch: list[tuple[Job, int]] = []
         rows = 0
         while queue:
             job, index = queue[0]

@@ -94,6 +94,7 @@ def _batcher(settings: Settings, state: ServiceState) -> DynamicBatcher:
         deadline_seconds=settings.request_timeout_ms / 1000,
         max_wait_seconds=settings.max_wait_ms / 1000,
         workers=settings.inference_workers,
+        inline_rows=settings.inline_rows,
         metrics=state.metrics,
         tracing=state.tracing,
     )

@@ -282,7 +282,9 @@ def test_a_stop_lets_calls_in_flight_finish_and_refuses_new_ones() -> None:
     """The lifespan's end stops the gRPC server: a call already queued in the batcher is
     answered, while a new call is refused, before the batcher closes."""
     port = free_port()
-    rest = TestClient(create_app(make_settings(grpc_port=port)))
+    # inline_rows=0: the held model stands for a busy inference thread (on the event loop's
+    # thread it would stop the service)
+    rest = TestClient(create_app(make_settings(grpc_port=port, inline_rows=0)))
     rest.__enter__()
     state: ServiceState = rest.app.state.service  # type: ignore[attr-defined]
     assert state.batcher is not None and rest.portal is not None

@@ -31,7 +31,9 @@ def test_one_id_through_header_access_log_error_body_and_inference_thread(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     predictions = tmp_path / "predictions.jsonl"
-    settings = make_settings(tracing=True, prediction_log=str(predictions), max_queue_rows=2)
+    settings = make_settings(
+        tracing=True, prediction_log=str(predictions), max_queue_rows=2, inline_rows=0
+    )  # inline_rows=0: the batch runs in an inference thread, which the ID must reach
     headers = {"X-Request-ID": ID}
     with otlp_receiver() as receiver:
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)

@@ -35,9 +35,15 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
         yield running
 
 
-def test_a_request_gives_a_span_tree_into_the_inference_thread(receiver: Receiver) -> None:
+@pytest.mark.parametrize("inline_rows", [0, 4], ids=["in a thread", "on the event loop"])
+def test_a_request_gives_a_span_tree_into_the_inference_thread(
+    receiver: Receiver, inline_rows: int
+) -> None:
+    """The same tree whether the batch runs in an inference thread or, small and alone, on the
+    event loop's thread (``inline_rows``)."""
     texts = ["A wonderful, moving film.", "Dull and far too long."]
-    with TestClient(create_app(make_settings(tracing=True))) as client:
+    settings = make_settings(tracing=True, inline_rows=inline_rows)
+    with TestClient(create_app(settings)) as client:
         answer = client.post(
             "/predict",
             json={"texts": texts},
@@ -63,8 +69,8 @@ def test_a_request_gives_a_span_tree_into_the_inference_thread(receiver: Receive
     assert model_run.parent_span_id == batch.span_id
     assert queue_wait.end_ns <= batch.start_ns <= tokenize.start_ns <= model_run.start_ns
     assert batch.end_ns <= server.end_ns
-    # Made in the inference thread, with the request's ID carried there.
-    assert batch.attributes["thread.name"].startswith("inference")
+    # Made in the thread that ran the batch, with the request's ID carried there.
+    assert batch.attributes["thread.name"].startswith("inference") is (inline_rows == 0)
     for span in (queue_wait, batch, tokenize, model_run):
         assert span.attributes["sentiment.request_id"] == "trace-me-1"
     for span in (batch, tokenize, model_run):

@@ -141,7 +141,8 @@ class HeldModel:
 
 @contextmanager
 def full_queue(live: LiveServer) -> Iterator[None]:
-    """The server's queue full (its inference thread held) until the block ends."""
+    """The server's queue full (its inference thread held) until the block ends; the server
+    must run every batch in a thread (``inline_rows=0``)."""
     batcher = live.state.batcher
     assert batcher is not None
     model = HeldModel()

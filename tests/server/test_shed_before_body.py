@@ -11,11 +11,15 @@ from tests.server.live import full_queue, live_server, post, read_answer, reques
 BODY = json.dumps({"texts": ["A fine film, well worth the ticket."] * 200}).encode()
 KEY = "a-long-enough-api-key"
 PAD = b" " * (1_000_000 - len(BODY))  # JSON allows trailing whitespace: a 1 MB body
+# A small queue, and every batch in an inference thread (inline_rows=0): full_queue's held
+# model stands for a busy inference thread, and held on the event loop's thread it would stop
+# the server.
+HELD = {"max_queue_rows": 4, "max_batch_size": 1, "inline_rows": 0}
 
 
 def test_a_request_shed_before_its_body_is_sent_gets_a_complete_503() -> None:
     with (
-        live_server(max_queue_rows=4, max_batch_size=1) as live,
+        live_server(**HELD) as live,
         full_queue(live),
         live.connect() as connection,
     ):
@@ -35,7 +39,7 @@ def test_a_request_shed_before_its_body_is_sent_gets_a_complete_503() -> None:
 
 
 def test_a_request_shed_halfway_through_its_body_gets_a_complete_503() -> None:
-    with live_server(max_queue_rows=4, max_batch_size=1) as live, full_queue(live):
+    with live_server(**HELD) as live, full_queue(live):
         with live.connect() as connection:
             whole = post("/v2/models/imdb-sentiment/infer", BODY + PAD)
             connection.sendall(whole[:300_000])
@@ -51,7 +55,7 @@ def test_a_request_shed_halfway_through_its_body_gets_a_complete_503() -> None:
 
 
 def test_with_an_api_key_only_a_request_that_carries_it_learns_of_the_load() -> None:
-    with live_server(max_queue_rows=4, max_batch_size=1, api_key=KEY) as live:
+    with live_server(**HELD, api_key=KEY) as live:
         with full_queue(live):
             statuses = {}
             for name, extra in {
