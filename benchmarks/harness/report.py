@@ -1,4 +1,5 @@
-"""The benchmark's table and the acceptance ratios of the performance issue."""
+"""The benchmark's table and the acceptance lines: the targets of the performance issue (22)
+where it sets one, the first performance issue's elsewhere."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ SYSTEMS = {
     "d": "(d) FastAPI + session.run per request",
     "e": "(e) FastAPI, same request and response, no model",
 }
+
+
+# Issue 22's targets: single reviews at c=64 against the in-process limit; one short text at
+# c=1 (ms), and no slower than the plain endpoint.
+SINGLE_C64_RATIO = 0.85
+SHORT_P50_MS = 0.6
 
 
 def row_line(row: dict[str, Any]) -> str:
@@ -38,8 +45,8 @@ def acceptance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     single = _find(rows, "b", "1 review, c=64")
     batched = _find(rows, "b", "32 reviews, c=8")
     lines = [
-        _ratio("(b)/(a), 1 review at c=64", single, limit, 0.5),
-        _ratio("(b)/(a), 32 reviews at c=8", batched, limit, 0.85),
+        _ratio("(b)/(a), 1 review at c=64", single, limit, SINGLE_C64_RATIO),
+        _ratio("(b)/(a), 32 reviews at c=8", batched, limit, 1.05),
     ]
     if any(r["system"] == "c" for r in rows):
         lines.append(
@@ -51,12 +58,16 @@ def acceptance(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if any(r["system"] == "e" for r in rows):
         lines.append(http_ceiling(_find(rows, "e", single["config"]), limit))
     short = _find(rows, "b", "1 short text, c=1")
-    lines.append(_at_most("p50 of one short text at c=1 (ms)", short["p50_ms"], 1.5))
     plain_short = _find(rows, "d", "1 short text, c=1")
-    lines[-1]["yardstick"] = f"(d) p50 {plain_short['p50_ms']:.2f} ms"
+    target = min(round(plain_short["p50_ms"], 3), SHORT_P50_MS)
+    lines.append(_at_most("p50 of one short text at c=1 (ms)", short["p50_ms"], target))
+    lines[-1]["yardstick"] = (
+        f"(d) p50 {plain_short['p50_ms']:.2f} ms; the target is the lower of it and"
+        f" {SHORT_P50_MS} ms"
+    )
     fixed = next(r for r in rows if r["system"] == "b-open-loop")
     lines.append(
-        _at_most(f"p99 at {fixed['offered_per_s']:.0f} requests/s (ms)", fixed["p99_ms"], 50)
+        _at_most(f"p99 at {fixed['offered_per_s']:.0f} requests/s (ms)", fixed["p99_ms"], 10)
     )
     service = [r for r in rows if r["system"].startswith("b")]
     lines.append(
@@ -82,7 +93,7 @@ def http_ceiling(floor: dict[str, Any], limit: dict[str, Any]) -> dict[str, Any]
     included) and a review 1/L in (a), so no server on this HTTP stack answers more than
     1 / (1/E + 1/L) reviews/s, E / (E + L) of the limit. The target is issue 22's."""
     http, model = floor["reviews_per_s"], limit["reviews_per_s"]
-    value, target = http / (http + model), 0.85
+    value, target = http / (http + model), SINGLE_C64_RATIO
     return {
         "line": "ceiling of (b)/(a), 1 review at c=64, that (e)'s HTTP cost leaves: E/(E+L)",
         "value": round(value, 3),
