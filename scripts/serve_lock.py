@@ -6,9 +6,15 @@ file serves x86_64 and aarch64 images, and heads it with a fingerprint of those 
 The Dockerfile installs from it with `pip --require-hashes --no-deps`: two builds a month apart
 get the same bytes.
 
+Packages the service never imports stay out of the lock (`NOT_SERVED`): tokenizers declares
+huggingface-hub, which its `Tokenizer.from_pretrained` uses to download from the Hub, and with it
+comes an HTTP client, a Rust transfer agent and more, about 30 MB of the image. The service reads
+`tokenizer.json` from the bundle; a test checks that serving a request imports none of them.
+
 `--check` (run by the tests, offline) fails when the lock no longer matches pyproject.toml: the
-fingerprint differs (a requirement was added, removed or changed since `make lock`), or a pinned
-version does not satisfy its requirement's range.
+fingerprint differs (a requirement was added, removed or changed since `make lock`), a pinned
+version does not satisfy its requirement's range, or a package the service does not need is
+pinned.
 """
 
 from __future__ import annotations
@@ -39,6 +45,19 @@ IMAGE_ENVIRONMENT = {
     "python_full_version": "3.11.0",
     "sys_platform": "linux",
     "platform_system": "Linux",
+}
+# name in the lock -> the module it installs; none is imported to serve (see above).
+NOT_SERVED = {
+    "huggingface-hub": "huggingface_hub",  # tokenizers' from_pretrained; the bundle has the file
+    "hf-xet": "hf_xet",  # huggingface-hub's transfer agent
+    "fsspec": "fsspec",  # the rest: what only huggingface-hub requires
+    "filelock": "filelock",
+    "httpx2": "httpx2",
+    "httpcore2": "httpcore2",
+    "httpx2-jsfetch": "httpx2_jsfetch",
+    "truststore": "truststore",
+    "pyyaml": "yaml",  # uvicorn reads YAML log configs with it; the service passes a dict
+    "tqdm": "tqdm",  # python -m app.score draws no progress bar without it
 }
 
 
@@ -82,6 +101,10 @@ def problems(lock_text: str, requirements: list[str]) -> list[str]:
             found.append(f"{requirement.name} is not pinned")
         elif not requirement.specifier.contains(version, prereleases=True):
             found.append(f"{requirement.name}=={version} does not satisfy {requirement}")
+    found += [
+        f"{name} is pinned, but the service does not need it"
+        for name in NOT_SERVED.keys() & pinned.keys()
+    ]
     return found
 
 
@@ -98,6 +121,7 @@ def compile_lock(lock: Path = LOCK) -> None:
                 *uv, "pip", "compile", str(PYPROJECT), "--extra", "serve", "--universal",
                 "--python-version", "3.11", "--generate-hashes", "--no-header", "--quiet",
                 "--output-file", str(output),
+                *(f"--no-emit-package={name}" for name in NOT_SERVED),
             ],
             cwd=ROOT, check=True,
         )  # fmt: skip

@@ -1,6 +1,7 @@
 """The serving image's lock file matches pyproject.toml (scripts/serve_lock.py --check)."""
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -56,3 +57,60 @@ def test_pins_follow_the_images_platform_markers() -> None:
         "uvloop==0.23.0 \\\n"
     )
     assert lock.pins(text) == {"numpy": "2.4.6", "uvloop": "0.23.0"}
+
+
+SERVE_AND_LIST_MODULES = """
+import json, socket, sys, threading, time, urllib.request
+import uvicorn
+from app.core.config import Settings
+from app.main import create_app
+
+with socket.socket() as probe:
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+server = uvicorn.Server(uvicorn.Config(create_app(Settings()), port=port, log_level="warning"))
+thread = threading.Thread(target=server.run)
+thread.start()
+deadline = time.monotonic() + 60
+while not server.started:
+    assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+    time.sleep(0.05)
+for path, body in [
+    ("/predict", {"text": "A fine film.", "sentences": True}),
+    ("/predict", {"text": "A fine film. " * 500, "long_text": "chunk"}),
+    ("/explain", {"text": "A fine film."}),
+    ("/v2/models/imdb-sentiment/infer", {"inputs": [
+        {"name": "text", "shape": [1], "datatype": "BYTES", "data": ["A fine film."]}]}),
+]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", json.dumps(body).encode(),
+        {"Content-Type": "application/json"},
+    )
+    assert urllib.request.urlopen(request).status == 200, path
+for path in ("/docs", "/metrics", "/model", "/health/ready"):
+    assert urllib.request.urlopen(f"http://127.0.0.1:{port}{path}").status == 200, path
+server.should_exit = True
+thread.join()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_serving_imports_none_of_the_packages_the_lock_leaves_out() -> None:
+    """Every kind of request, served by uvicorn in a process of the dev install (where the
+    left-out packages are installed, so an import of one would succeed and show)."""
+    served = subprocess.run(
+        [sys.executable, "-c", SERVE_AND_LIST_MODULES],
+        capture_output=True, text=True, check=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    modules = {name.partition(".")[0] for name in json.loads(served.stdout.splitlines()[-1])}
+    lock = _serve_lock()
+    assert "tokenizers" in modules and "onnxruntime" in modules
+    assert not modules & set(lock.NOT_SERVED.values())
+
+
+def test_a_pin_of_a_package_the_service_does_not_need_is_a_problem() -> None:
+    lock = _serve_lock()
+    text = lock.LOCK.read_text() + "huggingface-hub==2.4.0 \\\n    --hash=sha256:00\n"
+    assert "huggingface-hub is pinned, but the service does not need it" in lock.problems(
+        text, lock.serving_requirements()
+    )
