@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -43,16 +44,6 @@ def serving(state: ServiceState) -> tuple[SentimentClassifier, DynamicBatcher]:
     return state.classifier, state.batcher
 
 
-async def _serving(state: Annotated[ServiceState, Depends(get_state)]) -> ServiceState:
-    serving(state)
-    return state
-
-
-async def get_classifier(state: Annotated[ServiceState, Depends(_serving)]) -> SentimentClassifier:
-    assert state.classifier is not None
-    return state.classifier
-
-
 def served_model(state: ServiceState, name: str | None) -> SentimentClassifier:
     """The served model a request names (None: the default one); 404 for any other name. A
     name is only looked up among the loaded models' names: it never becomes a path."""
@@ -65,15 +56,29 @@ def served_model(state: ServiceState, name: str | None) -> SentimentClassifier:
     return model
 
 
-async def get_batcher(state: Annotated[ServiceState, Depends(_serving)]) -> DynamicBatcher:
-    assert state.batcher is not None
-    return state.batcher
+@dataclass(frozen=True)
+class Serving:
+    """What a scoring route works with: the settings, the service's state, the default model
+    and the batcher."""
+
+    settings: Settings
+    state: ServiceState
+    default: SentimentClassifier
+    batcher: DynamicBatcher
 
 
+async def get_serving(request: Request) -> Serving:
+    """``Serving``, or 503 while the models load or the service shuts down. One dependency
+    where a route would otherwise name four: FastAPI's work per dependency is a good part of
+    a short request's cost (``benchmarks.profile``)."""
+    state: ServiceState = request.app.state.service
+    default, batcher = serving(state)
+    return Serving(request.app.state.settings, state, default, batcher)
+
+
+ServingDep = Annotated[Serving, Depends(get_serving)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StateDep = Annotated[ServiceState, Depends(get_state)]
-ClassifierDep = Annotated[SentimentClassifier, Depends(get_classifier)]
-BatcherDep = Annotated[DynamicBatcher, Depends(get_batcher)]
 
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the API key")

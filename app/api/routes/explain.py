@@ -9,7 +9,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic_core import to_json
 
-from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep, served_model
+from app.api.deps import ServingDep, served_model
 from app.api.routes.predict import ERRORS, require_json
 from app.api.schemas import ExplainResponse, PredictRequest
 from app.api.scoring import (
@@ -77,16 +77,14 @@ router = APIRouter(prefix="/explain", tags=["explain"], dependencies=[Depends(re
 async def explain(
     body: PredictRequest,
     request: Request,
-    default: ClassifierDep,  # 503 until the models are loaded
-    state: StateDep,
-    batcher: BatcherDep,
-    settings: SettingsDep,
+    serving: ServingDep,  # 503 until the models are loaded
 ) -> Response:
     """Each text's label and score with every token it read and how much that token moves the
     score toward positive, or toward the predicted label for more than two labels (the text
     scored without it, through the served model). Same body, limits and errors as /predict;
     at most SENTIMENT_MAX_EXPLAIN_TOKENS tokens per request."""
-    classifier = default if body.model is None else served_model(state, body.model)
+    settings, batcher = serving.settings, serving.batcher
+    classifier = serving.default if body.model is None else served_model(serving.state, body.model)
     check_limits(body, settings)
     texts = echoable(body.all_texts)  # tokens and sentences quote them
     note_texts(request, texts, settings)

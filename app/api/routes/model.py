@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.api.deps import ClassifierDep, StateDep
+from app.api.deps import ServingDep
 from app.api.schemas import ErrorOut, ModelInfo, ServedModel
 
 router = APIRouter(prefix="/model", tags=["model"])
@@ -13,9 +13,10 @@ _SUMMARY_METRICS = ("test", "validation", "baseline_tfidf_logreg", "export_parit
 
 
 @router.get("", response_model=ModelInfo, responses={503: {"model": ErrorOut}})
-async def describe_model(classifier: ClassifierDep, state: StateDep) -> ModelInfo:
+async def describe_model(serving: ServingDep) -> ModelInfo:
     """The default model's name, version, labels, threshold, max length, vocabulary, signature
     and metrics, and the name, version and labels of every served model."""
+    classifier, state = serving.default, serving.state
     manifest = classifier.manifest
     served = [
         ServedModel(

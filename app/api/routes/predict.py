@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic_core import to_json
 
-from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep, served_model
+from app.api.deps import ServingDep, served_model
 from app.api.schemas import ErrorOut, PredictRequest, PredictResponse
 from app.api.scoring import (
     answered_in_time,
@@ -51,14 +51,12 @@ router = APIRouter(prefix="/predict", tags=["predict"], dependencies=[Depends(re
 async def predict(
     body: PredictRequest,
     request: Request,
-    default: ClassifierDep,  # 503 until the models are loaded
-    state: StateDep,
-    batcher: BatcherDep,
-    settings: SettingsDep,
+    serving: ServingDep,  # 503 until the models are loaded
 ) -> Response:
     """Label and probability of being positive for each text, in input order; optionally read
     long texts whole (``long_text: "chunk"``) and score each sentence (``sentences: true``)."""
-    classifier = default if body.model is None else served_model(state, body.model)
+    settings, batcher = serving.settings, serving.batcher
+    classifier = serving.default if body.model is None else served_model(serving.state, body.model)
     texts = body.all_texts
     check_limits(body, settings)
     note_texts(request, texts, settings)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from app.api.deps import BatcherDep, ClassifierDep, SettingsDep, StateDep
+from app.api.deps import Serving, ServingDep, StateDep
 from app.api.open_inference import bodies, served, tensors
 from app.api.scoring import log_predictions, note_texts, score
 from app.inference.pipeline import SentimentClassifier
@@ -27,17 +27,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _model(state: StateDep, default: ClassifierDep, model_name: str) -> SentimentClassifier:
-    """The served model the path names; 404 otherwise. ``default`` answers 503 until the
-    models are loaded."""
-    return served.find_model(state, default, model_name)
+async def _model(serving: ServingDep, model_name: str) -> SentimentClassifier:
+    """The served model the path names; 404 otherwise (``serving``: 503 until the models are
+    loaded)."""
+    return served.find_model(serving.state, serving.default, model_name)
 
 
 async def _model_version(
-    state: StateDep, default: ClassifierDep, model_name: str, model_version: str
+    serving: ServingDep, model_name: str, model_version: str
 ) -> SentimentClassifier:
     """The served classifier, if the path names its version too; 404 otherwise."""
-    return served.find_model(state, default, model_name, model_version)
+    return served.find_model(serving.state, serving.default, model_name, model_version)
 
 
 @router.get("", response_model=bodies.ServerMetadata)
@@ -132,13 +132,9 @@ _INFER_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _infer(
-    request: Request,
-    classifier: SentimentClassifier,
-    batcher: BatcherDep,
-    settings: SettingsDep,
-) -> Response:
+async def _infer(request: Request, classifier: SentimentClassifier, serving: Serving) -> Response:
     """What both infer routes answer, for the model their path names."""
+    settings = serving.settings
     tensors.check_media_type(
         request.headers.get("content-type"), request.headers.get("content-encoding")
     )
@@ -149,7 +145,7 @@ async def _infer(
         classifier.manifest.multiclass,
     )
     note_texts(request, call.texts, settings)
-    predictions = await score(call.texts, classifier, batcher, settings)
+    predictions = await score(call.texts, classifier, serving.batcher, settings)
     log_predictions(request, classifier, call.texts, predictions)
     manifest = classifier.manifest
     body, header_length = tensors.write_response(call, predictions, manifest.name, manifest.version)
@@ -162,22 +158,18 @@ async def _infer(
     )
 
 
-async def infer(
-    request: Request, classifier: ModelDep, batcher: BatcherDep, settings: SettingsDep
-) -> Response:
+async def infer(request: Request, classifier: ModelDep, serving: ServingDep) -> Response:
     """Label, probability of being positive (or, for more than two labels, of every label),
     tokens read and truncation for each text of the BYTES input ``text`` (shape [n] or [n, 1]),
     as JSON or binary tensors."""
-    return await _infer(request, classifier, batcher, settings)
+    return await _infer(request, classifier, serving)
 
 
-async def infer_version(
-    request: Request, classifier: VersionDep, batcher: BatcherDep, settings: SettingsDep
-) -> Response:
+async def infer_version(request: Request, classifier: VersionDep, serving: ServingDep) -> Response:
     """Label, probability of being positive (or, for more than two labels, of every label),
     tokens read and truncation for each text of the BYTES input ``text`` (shape [n] or [n, 1]),
     as JSON or binary tensors, if the model has this version."""
-    return await _infer(request, classifier, batcher, settings)
+    return await _infer(request, classifier, serving)
 
 
 for _path, _handler in ((MODEL, infer), (VERSIONED, infer_version)):
