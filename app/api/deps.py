@@ -69,8 +69,8 @@ class Serving:
 
 async def get_serving(request: Request) -> Serving:
     """``Serving``, or 503 while the models load or the service shuts down. One dependency
-    where a route would otherwise name four: FastAPI's work per dependency is a good part of
-    a short request's cost (``benchmarks.profile``)."""
+    where a route would otherwise name four: FastAPI's work per dependency was a third of a
+    short request's Python calls (``python -m benchmarks.request_overhead``)."""
     state: ServiceState = request.app.state.service
     default, batcher = serving(state)
     return Serving(request.app.state.settings, state, default, batcher)
