@@ -10,6 +10,8 @@ explanation rows) wait in two lanes that share the model's time fairly
 costly work is admitted by time and hurried when late (``app.inference.deadlines``).
 While the workers are busy new texts queue up, so under load batches form with no idle
 waiting; when a worker is free a batch starts at once (or after ``max_wait`` if that is set).
+A small batch of short texts with nothing else waiting or running (``inline_rows``) runs on the
+event loop's own thread: at light load, handing it to a thread would cost as much as the model.
 Two workers with one onnxruntime thread each keep both cores of a small machine on the model
 while the event loop's work interleaves (``benchmarks`` measures the choice). Each request gets
 exactly its own predictions, in its own order. Because the model's scores do not depend on the
