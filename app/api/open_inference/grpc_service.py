@@ -24,7 +24,7 @@ from fastapi import HTTPException, status
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from app.api.deps import api_key_matches, serving
+from app.api.deps import api_key_in, api_key_matches, serving
 from app.api.errors import RETRY_AFTER_S, RetryLater
 from app.api.open_inference import bodies, grpc_tensors, served
 from app.api.open_inference.vendor import grpc_predict_v2_pb2 as pb
@@ -184,12 +184,8 @@ class InferenceService(GRPCInferenceServiceServicer):
     def _check_api_key(self, context: grpc.aio.ServicerContext) -> None:
         """401 (UNAUTHENTICATED) unless the call's metadata carries the key, as ``x-api-key``
         or ``authorization: Bearer KEY``, when one is configured."""
-        metadata = {key: value for key, value in context.invocation_metadata() or ()}
-        given = metadata.get("x-api-key")
-        if given is None:
-            scheme, _, token = str(metadata.get("authorization", "")).partition(" ")
-            given = token if scheme.lower() == "bearer" else ""
-        if not api_key_matches(self._settings, str(given)):
+        metadata = {key: str(value) for key, value in context.invocation_metadata() or ()}
+        if not api_key_matches(self._settings, api_key_in(metadata)):  # read as over REST
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 "missing or wrong API key (send it in the x-api-key metadata)",
