@@ -9,7 +9,7 @@ import pytest
 
 from app.inference.admission import QueueFullError, RowBudget
 from app.inference.lanes import FairLanes
-from tests.inference.test_batcher import RecordingModel, _with_batcher, run, until
+from tests.inference.batching import RecordingModel, run, until, with_batcher
 
 
 def test_the_queue_bound_counts_rows_not_texts() -> None:
@@ -124,7 +124,7 @@ def test_a_short_request_does_not_wait_for_queued_explanations() -> None:
         assert model.batches.index(later[0]) <= 2, model.batches[:3]
         await asyncio.gather(*heavy)
 
-    run(_with_batcher(work, max_batch_size=64, max_queue_rows=1000))
+    run(with_batcher(work, max_batch_size=64, max_queue_rows=1000))
 
 
 def test_work_beyond_the_budget_is_refused_at_once() -> None:
@@ -142,7 +142,7 @@ def test_work_beyond_the_budget_is_refused_at_once() -> None:
         await first
         assert len(await short) == 1
 
-    run(_with_batcher(work, max_queue_rows=100, row_caps={"chunk": 40}))
+    run(with_batcher(work, max_queue_rows=100, row_caps={"chunk": 40}))
 
 
 def test_costly_work_that_would_miss_the_deadline_is_refused_at_once() -> None:
@@ -161,7 +161,7 @@ def test_costly_work_that_would_miss_the_deadline_is_refused_at_once() -> None:
             model.release.set()
         assert len(await running) == 4 and len(await small) == 1
 
-    run(_with_batcher(work, max_queue_rows=1000, deadline_seconds=1.0))
+    run(with_batcher(work, max_queue_rows=1000, deadline_seconds=1.0))
 
 
 def test_admission_counts_on_the_pace_the_heavy_lane_really_kept() -> None:
@@ -211,4 +211,4 @@ def test_the_batcher_hurries_costly_work_that_would_miss_its_deadline() -> None:
         assert len(await late) == 40 and len(await first) == 2
         await until(lambda: not lanes.urgent, "on time again once the queue is empty")
 
-    run(_with_batcher(work, max_batch_size=1, max_queue_rows=100, deadline_seconds=3.0))
+    run(with_batcher(work, max_batch_size=1, max_queue_rows=100, deadline_seconds=3.0))

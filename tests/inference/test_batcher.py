@@ -9,64 +9,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pytest
 
 from app.inference.admission import QueueFullError
 from app.inference.batcher import BatcherClosedError, DynamicBatcher
 from app.inference.pipeline import Prediction
-
-HELD_SECONDS = 30.0  # a generous bound: a test that never releases a held model fails
-WAIT_SECONDS = 10.0
-
-
-class RecordingModel:
-    """Scores a text by its length; can be held busy (``release`` cleared) to let a queue
-    build up. ``calls`` counts the batches workers have taken into it so far."""
-
-    def __init__(self, seconds: float = 0.0, fail_on: str | None = None) -> None:
-        self.batches: list[list[str]] = []
-        self.seconds = seconds
-        self.fail_on = fail_on
-        self.release = threading.Event()
-        self.release.set()
-        self.calls = 0
-        self._lock = threading.Lock()
-
-    def __call__(self, texts: Sequence[str]) -> list[Prediction]:
-        with self._lock:
-            self.calls += 1
-        if not self.release.wait(HELD_SECONDS):
-            raise TimeoutError(
-                f"the test held the model for {HELD_SECONDS} s and never released it"
-            )
-        time.sleep(self.seconds)
-        self.batches.append(list(texts))
-        if self.fail_on is not None and self.fail_on in texts:
-            raise RuntimeError("model failure")
-        return [Prediction("positive", len(text) / 1000, len(text), False) for text in texts]
-
-
-def run(coroutine):  # type: ignore[no-untyped-def]
-    return asyncio.run(coroutine)
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    """Let the event loop run until ``condition`` holds; fail after a generous deadline."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {WAIT_SECONDS} s: {what}"
-        await asyncio.sleep(0.001)
-
-
-async def _with_batcher(work, **options):  # type: ignore[no-untyped-def]
-    batcher = DynamicBatcher(**{"max_batch_size": 4, "max_queue_rows": 100, **options})
-    batcher.start()
-    try:
-        return await work(batcher)
-    finally:
-        await batcher.close()
+from tests.inference.batching import RecordingModel, run, until, with_batcher
 
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
@@ -77,7 +27,7 @@ def test_each_request_gets_its_own_results_in_order(workers: int) -> None:
     async def work(batcher: DynamicBatcher) -> list[list[Prediction]]:
         return await asyncio.gather(*(batcher.predict(model, texts) for texts in requests))
 
-    results = run(_with_batcher(work, workers=workers))
+    results = run(with_batcher(work, workers=workers))
     for texts, predictions in zip(requests, results, strict=True):
         assert [p.tokens for p in predictions] == [len(t) for t in texts]
     assert max(len(batch) for batch in model.batches) == 4  # batches formed, capped
@@ -102,7 +52,7 @@ def test_no_waiting_when_the_model_is_free() -> None:
         await alone
         return turns
 
-    assert run(_with_batcher(work, max_wait_seconds=0.0)) < 10, "the lone text was not taken"
+    assert run(with_batcher(work, max_wait_seconds=0.0)) < 10, "the lone text was not taken"
     assert model.batches == [["alone"]]
 
 
@@ -119,7 +69,7 @@ def test_a_batch_that_is_not_full_waits_max_wait_for_more_texts() -> None:
         await first
         return time.monotonic() - started
 
-    assert run(_with_batcher(work, max_wait_seconds=0.2)) >= 0.2
+    assert run(with_batcher(work, max_wait_seconds=0.2)) >= 0.2
     assert model.batches == [["first", "second"]]
 
 
@@ -140,7 +90,7 @@ def test_queue_is_bounded() -> None:
         model.release.set()
         assert len(await first) == 4 and len(await queued) == 5
 
-    run(_with_batcher(work, max_queue_rows=6))
+    run(with_batcher(work, max_queue_rows=6))
 
 
 def test_a_failing_batch_fails_only_its_requests() -> None:
@@ -151,7 +101,7 @@ def test_a_failing_batch_fails_only_its_requests() -> None:
             await batcher.predict(model, ["boom"])
         assert [p.tokens for p in await batcher.predict(model, ["fine"])] == [4]
 
-    run(_with_batcher(work))
+    run(with_batcher(work))
 
 
 def test_a_text_that_breaks_its_batch_costs_no_other_request_its_answer() -> None:
@@ -172,7 +122,7 @@ def test_a_text_that_breaks_its_batch_costs_no_other_request_its_answer() -> Non
         with pytest.raises(RuntimeError, match="model failure"):
             await bad
 
-    run(_with_batcher(work, max_batch_size=8))
+    run(with_batcher(work, max_batch_size=8))
     assert ["fine", "good", "boom", "also fine"] in model.batches  # it was one batch
 
 
@@ -194,7 +144,7 @@ def test_cancelled_requests_are_skipped() -> None:
         await busy
         assert [p.tokens for p in await kept] == [4]
 
-    run(_with_batcher(work))
+    run(with_batcher(work))
     assert ["abandoned"] not in model.batches and all("abandoned" not in b for b in model.batches)
 
 
@@ -214,7 +164,7 @@ def test_a_request_is_scored_by_the_model_it_was_queued_with() -> None:
         old.release.set()
         await asyncio.gather(busy, before, after, pinned)
 
-    run(_with_batcher(work, max_batch_size=8))
+    run(with_batcher(work, max_batch_size=8))
     assert old.batches == [["busy"], ["o1", "o2", "o3"], ["o4"]]
     assert new.batches == [["n1", "n2"]]
 
@@ -278,7 +228,7 @@ def test_workers_run_batches_at_the_same_time_and_share_the_queue() -> None:
         await first
         assert len(await rest) == 8
 
-    run(_with_batcher(work, workers=2, max_batch_size=64))
+    run(with_batcher(work, workers=2, max_batch_size=64))
     assert overlap == 2
     # two free workers split 8 texts evenly; a lone free worker takes all 8
     assert [len(batch) for batch in model.batches[:2]] == [4, 4]

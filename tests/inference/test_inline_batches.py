@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
 from app.inference.admission import WorkKind
 from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import Prediction
+from tests.inference.batching import with_batcher
 
 
 class ThreadRecordingModel:
@@ -33,15 +35,6 @@ class ThreadRecordingModel:
         return next(thread for batch, thread in self.batches if batch == texts)
 
 
-async def _with_batcher(work, **options):  # type: ignore[no-untyped-def]
-    batcher = DynamicBatcher(**{"max_batch_size": 4, "max_queue_rows": 100, **options})
-    batcher.start()
-    try:
-        return await work(batcher)
-    finally:
-        await batcher.close()
-
-
 @pytest.mark.parametrize(("inline_rows", "on_the_loop"), [(4, True), (0, False)])
 def test_a_lone_short_text_runs_on_the_loop_thread_only_when_asked(
     inline_rows: int, on_the_loop: bool
@@ -52,7 +45,7 @@ def test_a_lone_short_text_runs_on_the_loop_thread_only_when_asked(
         assert [p.tokens for p in await batcher.predict(model, ["alone"])] == [5]
         return threading.get_ident()
 
-    loop_thread = asyncio.run(_with_batcher(work, inline_rows=inline_rows))
+    loop_thread = asyncio.run(with_batcher(work, inline_rows=inline_rows))
     assert (model.ran_on(["alone"]) == loop_thread) is on_the_loop
 
 
@@ -63,7 +56,7 @@ def test_a_batch_larger_than_inline_rows_runs_in_a_thread() -> None:
         await batcher.predict(model, ["one", "two", "three"])
         return threading.get_ident()
 
-    loop_thread = asyncio.run(_with_batcher(work, inline_rows=2))
+    loop_thread = asyncio.run(with_batcher(work, inline_rows=2))
     assert model.ran_on(["one", "two", "three"]) != loop_thread
 
 
@@ -75,7 +68,7 @@ def test_costly_work_always_runs_in_a_thread(kind: WorkKind) -> None:
         await batcher.predict(model, ["long"], costs=[1], kind=kind)
         return threading.get_ident()
 
-    loop_thread = asyncio.run(_with_batcher(work, inline_rows=64))
+    loop_thread = asyncio.run(with_batcher(work, inline_rows=64))
     assert model.ran_on(["long"]) != loop_thread
 
 
@@ -92,7 +85,7 @@ def test_while_texts_wait_the_batch_runs_in_a_thread_and_the_last_one_on_the_loo
         assert [p.tokens for p in first] == [5] and [p.tokens for p in second] == [6]
         return threading.get_ident()
 
-    loop_thread = asyncio.run(_with_batcher(work, max_batch_size=1, inline_rows=64))
+    loop_thread = asyncio.run(with_batcher(work, max_batch_size=1, inline_rows=64))
     assert model.ran_on(["first"]) != loop_thread
     assert model.ran_on(["second"]) == loop_thread
 
@@ -100,7 +93,7 @@ def test_while_texts_wait_the_batch_runs_in_a_thread_and_the_last_one_on_the_loo
 def test_a_text_that_breaks_an_inline_batch_costs_no_other_request_its_answer() -> None:
     model = ThreadRecordingModel(fail_on="boom")
 
-    async def work(batcher: DynamicBatcher) -> tuple[object, ...]:
+    async def work(batcher: DynamicBatcher) -> tuple[Any, ...]:
         return tuple(
             await asyncio.gather(
                 batcher.predict(model, ["fine"]),
@@ -110,7 +103,7 @@ def test_a_text_that_breaks_an_inline_batch_costs_no_other_request_its_answer() 
             )
         )
 
-    fine, boom, good = asyncio.run(_with_batcher(work, max_batch_size=8, inline_rows=64))
+    fine, boom, good = asyncio.run(with_batcher(work, max_batch_size=8, inline_rows=64))
     assert model.batches[0][0] == ["fine", "boom", "good"]  # one batch, which failed
     assert [p.tokens for p in fine] == [4] and [p.tokens for p in good] == [4]
     assert isinstance(boom, RuntimeError)
