@@ -82,23 +82,17 @@ class TrainConfig:
     seed: int = 42
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise ValueError(f"cell must be one of {CELLS}, got {self.cell!r}")
-        if self.truncation not in TRUNCATIONS:
-            raise ValueError(f"truncation must be one of {TRUNCATIONS}, got {self.truncation!r}")
-        if self.pooling not in POOLINGS:
-            raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
-        if self.learning_rate_schedule not in SCHEDULES:
-            raise ValueError(
-                f"learning_rate_schedule must be one of {SCHEDULES},"
-                f" got {self.learning_rate_schedule!r}"
-            )
-        if self.class_weight not in CLASS_WEIGHTS:
-            raise ValueError(
-                f"class_weight must be one of {CLASS_WEIGHTS}, got {self.class_weight!r}"
-            )
-        if self.teacher not in TEACHERS:
-            raise ValueError(f"teacher must be one of {TEACHERS}, got {self.teacher!r}")
+        choices: dict[str, tuple[str, ...]] = {
+            "cell": CELLS,
+            "truncation": TRUNCATIONS,
+            "pooling": POOLINGS,
+            "learning_rate_schedule": SCHEDULES,
+            "class_weight": CLASS_WEIGHTS,
+            "teacher": TEACHERS,
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         if self.clipnorm < 0:
             raise ValueError("clipnorm must be >= 0")
         for name in ("vocab_size", "max_length", "embedding_dim", "units", "batch_size", "epochs"):
@@ -111,6 +105,8 @@ class TrainConfig:
         if not 0.0 < self.validation_fraction < 0.5:
             raise ValueError("validation_fraction must be in (0, 0.5)")
         counts = (
+            "embedding_pretraining_epochs",
+            "early_stopping_patience",
             "recurrent_pretraining_tokens",
             "bigram_buckets",
             "distillation_reviews",
@@ -121,16 +117,12 @@ class TrainConfig:
         for name in counts:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0")
-        if self.embedding_pretraining_epochs < 0:
-            raise ValueError("embedding_pretraining_epochs must be >= 0")
         if self.ensemble < 1:
             raise ValueError("ensemble must be >= 1")
         if self.ensemble > 1 and self.cell != "lstm":
             raise ValueError("ensemble members are merged into one LSTM: cell must be lstm")
         if self.init_from and self.embedding_pretraining_epochs:
             raise ValueError("init_from starts the embedding from a bundle: word2vec must be off")
-        if self.early_stopping_patience < 0:
-            raise ValueError("early_stopping_patience must be >= 0")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
