@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import alternating, loadgen
 from benchmarks.harness.processes import benchmark_server
-from benchmarks.harness.workload import from_dataset, request_bodies, write_bodies
+from benchmarks.harness.workload import bodies_files, from_dataset, request_bodies
 
 # (figure, what it is, whether more is better)
 FIGURES = [
@@ -107,20 +106,18 @@ def main() -> None:
     args = alternating.arguments(parser, port=8768, rounds=3)
     systems = [("A", assignments(args.a)), ("B", assignments(args.b))]
     workload = from_dataset(args.data, args.bundle, args.reviews, args.seed)
-    scratch = Path(tempfile.mkdtemp(prefix="settings-ab-"))
-    files = {
-        "short": write_bodies(scratch / "short.jsonl", request_bodies(workload.short, 1)),
-        "review": write_bodies(scratch / "review.jsonl", request_bodies(workload.reviews, 1)),
-        "batch32": write_bodies(scratch / "batch32.jsonl", request_bodies(workload.reviews, 32)),
-    }
+    files = bodies_files(
+        "settings-ab-",
+        short=(workload.short, 1),
+        review=(workload.reviews, 1),
+        batch32=(workload.reviews, 32),
+    )
     rows = []
-    for number in range(args.rounds):
-        for name, env in systems if number % 2 == 0 else systems[::-1]:
-            command = [sys.executable, "-m", "app"]
-            with benchmark_server(name, command, env, args.port, args.bundle.resolve()):
-                row = measure_round(args.port, files, workload.reviews, args)
-            rows.append({"system": name, "round": number + 1, **row})
-            print(f"[settings-ab] {json.dumps(rows[-1])}", file=sys.stderr, flush=True)  # noqa: T201
+    for number, (name, env) in alternating.in_turns(systems, args.rounds):
+        with benchmark_server(name, alternating.APP, env, args.port, args.bundle.resolve()):
+            row = measure_round(args.port, files, workload.reviews, args)
+        rows.append({"system": name, "round": number + 1, **row})
+        print(f"[settings-ab] {json.dumps(rows[-1])}", file=sys.stderr, flush=True)  # noqa: T201
     lines = summary(rows)
     print(markdown(lines, systems[0][1], systems[1][1]))  # noqa: T201
     if args.out is not None:

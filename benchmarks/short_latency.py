@@ -17,14 +17,12 @@ import argparse
 import json
 import statistics
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from benchmarks.harness import alternating, loadgen
 from benchmarks.harness.processes import benchmark_server
 from benchmarks.harness.report import SHORT_P50_MS
-from benchmarks.harness.workload import from_dataset, request_bodies, write_bodies
+from benchmarks.harness.workload import bodies_files, from_dataset
 
 APP = [sys.executable, "-m", "app"]
 PLAIN = [sys.executable, "-m", "uvicorn", "benchmarks.servers.plain_onnx:app"]
@@ -51,16 +49,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.short_latency", description=__doc__)
     args = alternating.arguments(parser, port=8769, rounds=4)
     workload = from_dataset(args.data, args.bundle, args.reviews, args.seed)
-    scratch = Path(tempfile.mkdtemp(prefix="short-latency-"))
-    bodies = write_bodies(scratch / "short.jsonl", request_bodies(workload.short, 1))
+    bodies = bodies_files("short-latency-", short=(workload.short, 1))["short"]
     url = f"http://127.0.0.1:{args.port}/predict"
     p50s: dict[str, list[float]] = {name: [] for name, _, _ in SYSTEMS}
-    for number in range(args.rounds):
-        for name, command, env in SYSTEMS if number % 2 == 0 else SYSTEMS[::-1]:
-            with benchmark_server(name, command, env, args.port, args.bundle.resolve()):
-                loadgen.closed_loop(url, bodies, 1, seconds=2)  # warm-up
-                p50s[name].append(loadgen.closed_loop(url, bodies, 1, args.seconds)["p50_ms"])
-            print(f"[short-latency] {name}: p50 {p50s[name][-1]:.3f} ms", file=sys.stderr)  # noqa: T201
+    for _round, (name, command, env) in alternating.in_turns(SYSTEMS, args.rounds):
+        with benchmark_server(name, command, env, args.port, args.bundle.resolve()):
+            loadgen.closed_loop(url, bodies, 1, seconds=2)  # warm-up
+            p50s[name].append(loadgen.closed_loop(url, bodies, 1, args.seconds)["p50_ms"])
+        print(f"[short-latency] {name}: p50 {p50s[name][-1]:.3f} ms", file=sys.stderr)  # noqa: T201
     result = verdict(p50s)
     for name, median in result["median_p50_ms"].items():
         runs = ", ".join(f"{value:.2f}" for value in p50s[name])

@@ -7,21 +7,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.paths import DEFAULT_BUNDLE
 from benchmarks.harness import loadgen, procstats
 from benchmarks.harness.processes import benchmark_server
-from benchmarks.harness.workload import DEFAULT_DATA, from_dataset, request_bodies, write_bodies
+from benchmarks.harness.workload import DEFAULT_DATA, bodies_files, from_dataset
 
+T = TypeVar("T")
 CONCURRENCY = 64
 TARGET = 0.97  # the cost of a feature switched off, or of metrics on: within the noise
 APP = [sys.executable, "-m", "app"]
 # A name, the environment that configures it and, where not APP, the command that runs it.
 System = tuple[str, dict[str, str]] | tuple[str, dict[str, str], list[str]]
+
+
+def in_turns(systems: Sequence[T], rounds: int) -> Iterator[tuple[int, T]]:
+    """(round, system): each system once a round, the order reversed every other round (A, B,
+    then B, A, ...) so that drift of a shared machine's load falls on all of them alike."""
+    for number in range(rounds):
+        for system in systems if number % 2 == 0 else list(reversed(systems)):
+            yield number, system
 
 
 def measure(
@@ -35,20 +43,19 @@ def measure(
 ) -> list[dict[str, Any]]:
     """Rows of single reviews at concurrency 64, each system ``rounds`` times."""
     rows = []
-    for number in range(rounds):
-        for name, env, *command in systems if number % 2 == 0 else list(reversed(systems)):
-            with benchmark_server(name, command[0] if command else APP, env, port, bundle) as (
-                process,
-                start_to_ready,
-            ):
-                url = f"http://127.0.0.1:{port}/predict"
-                loadgen.closed_loop(url, bodies_file, CONCURRENCY, seconds=2)  # warm-up
-                before = procstats.sample(process.pid)
-                load = loadgen.closed_loop(url, bodies_file, CONCURRENCY, seconds)
-                after = procstats.sample(process.pid)
-            rows.append(_row(name, number, load, after.cpu_seconds - before.cpu_seconds, after))
-            rows[-1]["start_to_ready_s"] = start_to_ready
-            say(rows[-1])
+    for number, (name, env, *command) in in_turns(systems, rounds):
+        with benchmark_server(name, command[0] if command else APP, env, port, bundle) as (
+            process,
+            start_to_ready,
+        ):
+            url = f"http://127.0.0.1:{port}/predict"
+            loadgen.closed_loop(url, bodies_file, CONCURRENCY, seconds=2)  # warm-up
+            before = procstats.sample(process.pid)
+            load = loadgen.closed_loop(url, bodies_file, CONCURRENCY, seconds)
+            after = procstats.sample(process.pid)
+        rows.append(_row(name, number, load, after.cpu_seconds - before.cpu_seconds, after))
+        rows[-1]["start_to_ready_s"] = start_to_ready
+        say(rows[-1])
     return rows
 
 
@@ -107,8 +114,7 @@ def arguments(parser: argparse.ArgumentParser, port: int, rounds: int) -> argpar
 def single_review_bodies(args: argparse.Namespace) -> Path:
     """A file of request bodies, one sampled IMDB test review each."""
     workload = from_dataset(args.data, args.bundle, args.reviews, args.seed)
-    scratch = Path(tempfile.mkdtemp(prefix="ab-"))
-    return write_bodies(scratch / "bodies.jsonl", request_bodies(workload.reviews, 1))
+    return bodies_files("ab-", reviews=(workload.reviews, 1))["reviews"]
 
 
 def report(

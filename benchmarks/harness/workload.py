@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +58,15 @@ def _shorten(text: str, tokenizer: Tokenizer) -> str:
     while words and len(tokenizer.encode(" ".join(words)).ids) > SHORT_MAX_TOKENS:
         words.pop()
     return " ".join(words) or "fine"
+
+
+def bodies_files(prefix: str, **shapes: tuple[list[str], int]) -> dict[str, Path]:
+    """A fresh scratch folder's request-body files, one per ``name=(texts, texts per request)``."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    return {
+        name: write_bodies(scratch / f"{name}.jsonl", request_bodies(texts, per_request))
+        for name, (texts, per_request) in shapes.items()
+    }
 
 
 def write_bodies(path: Path, bodies: list[str]) -> Path:
