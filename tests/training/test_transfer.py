@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import keras
 import numpy as np
+import onnx
 import pytest
 from tokenizers import Tokenizer
 
@@ -17,6 +19,7 @@ from tests.training.three_labels import TINY_TRAINING, tiny_mood_training
 from training.cli import main
 from training.fit.config import TrainConfig
 from training.fit.model import build_model
+from training.fit.quantize import dequantized, quantize_gathers
 from training.fit.transfer import (
     MIN_NEW_WORD_COUNT,
     SourceBundle,
@@ -112,13 +115,9 @@ def test_a_clashing_architecture_is_refused_not_replaced(work: Path) -> None:
 def test_what_cannot_start_a_run_is_refused_clearly(tmp_path: Path, work: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"no manifest\.json"):
         SourceBundle.read(tmp_path)
-    copy = tmp_path / "int8"
+    copy = tmp_path / "gru"
     copy.mkdir()
     manifest = json.loads((work / "models" / "moods" / "manifest.json").read_text())
-    manifest["config"]["quantize_embeddings"] = True
-    (copy / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(ValueError, match="int8"):
-        SourceBundle.read(copy)
     manifest["config"]["cell"] = "gru"
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="only an LSTM"):
@@ -141,3 +140,27 @@ def test_a_bundle_from_before_word_pairs_reads_as_having_none(tmp_path: Path, wo
 
 def _fields() -> set[str]:
     return set(TrainConfig.__dataclass_fields__)
+
+
+def test_an_int8_bundle_starts_a_run_from_its_tables_as_served(tmp_path: Path, work: Path) -> None:
+    """A bundle exported with --quantize-embeddings (the shipped default since 2.3.0) stores its
+    tables as int8 rows and row scales: a run starts from ``rows * scales``, what it serves."""
+    floats = SourceBundle.read(work / "models" / "moods")
+    vocab = int(floats.config["vocab_size"])
+    before = starting_weights(floats, vocab)
+    copy = Path(shutil.copytree(floats.path, tmp_path / "int8"))
+    model = onnx.load(str(copy / "model.onnx"))
+    tables = [before[name][0] for name in ("embedding", "bigram_embedding") if name in before]
+    assert quantize_gathers(model.graph, tables) == len(tables) >= 1
+    onnx.save(model, str(copy / "model.onnx"))
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["config"]["quantize_embeddings"] = True
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    after = starting_weights(SourceBundle.read(copy), vocab)
+    assert after.keys() == before.keys()
+    for name, weights in before.items():
+        for got, want in zip(after[name], weights, strict=True):
+            if name in ("embedding", "bigram_embedding"):
+                want = dequantized(want)
+                assert not np.array_equal(got, weights[0])  # int8 really was read
+            np.testing.assert_array_equal(got, want)

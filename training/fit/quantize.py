@@ -36,6 +36,16 @@ def dequantized(table: np.ndarray) -> np.ndarray:
     return rows.astype(np.float32) * scales
 
 
+def float_tables(initializers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The float32 tables an exported graph computes from its int8 rows and row scales (what
+    ``quantize_gathers`` stored), by the name the table had before: ``q * s``."""
+    return {
+        name.removesuffix("_int8"): rows.astype(np.float32) * initializers[f"{name[:-5]}_scale"]
+        for name, rows in initializers.items()
+        if name.endswith("_int8") and rows.dtype == np.int8 and f"{name[:-5]}_scale" in initializers
+    }
+
+
 def fake_quantize_embeddings(model: keras.Model) -> list[str]:
     """Round the model's embedding tables to their int8 form; returns the layers changed."""
     changed = []

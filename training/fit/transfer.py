@@ -28,6 +28,7 @@ from tokenizers import Tokenizer
 
 from training.fit.config import TrainConfig, Truncation
 from training.fit.model import recurrent_layer_name
+from training.fit.quantize import float_tables
 from training.fit.tokenizer import (
     PAD_ID,
     PAD_TOKEN,
@@ -67,10 +68,6 @@ class SourceBundle:
             raise ValueError(
                 f"--init-from {path}: a {config['cell']} bundle; only an LSTM's weights are read"
                 " back from the exported graph (one fused LSTM node)"
-            )
-        if config.get("quantize_embeddings"):
-            raise ValueError(
-                f"--init-from {path}: its embedding tables are int8; start from a float bundle"
             )
         # An ensemble's members were merged into one network that many times as wide.
         members = int(config.get("ensemble", 1))
@@ -150,6 +147,7 @@ def _exported_weights(source: SourceBundle) -> tuple[list[np.ndarray], list[np.n
     recurrent kernel, bias per direction) from the bundle's ONNX graph."""
     graph = onnx.load(str(source.path / _MODEL)).graph
     values = {tensor.name: numpy_helper.to_array(tensor) for tensor in graph.initializer}
+    values.update(float_tables(values))  # int8 tables (--quantize-embeddings) as served
     config = source.config
     dim = int(config["embedding_dim"])
     rows = [int(config["vocab_size"])]
