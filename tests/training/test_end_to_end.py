@@ -306,8 +306,9 @@ def test_bad_data_path_exits_with_one_clear_line(
 def test_own_csv_leaves_the_imdb_only_parts_out(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The default preset on a user's CSV: no negation sentences and no distillation (both are
-    about IMDB reviews), word2vec on the training rows alone, the rest (pair embeddings,
+    """The default preset on a user's CSV: no negation sentences, distillation, review crops or
+    everyday sentences (all about IMDB reviews), nor subword vectors and int8 tables (chosen on
+    IMDB alone); word2vec on the training rows alone, the rest (pair embeddings,
     mean+max pooling, calibration) as usual; the card says what was used."""
     import csv
 
@@ -339,6 +340,9 @@ def test_own_csv_leaves_the_imdb_only_parts_out(
     manifest = read_manifest(tmp_path / "models" / "reviews")  # named after the file
     assert manifest.config["negation_sentences"] == 0
     assert manifest.config["distillation_reviews"] == 0
+    for chosen_on_imdb in ("review_crops", "everyday_sentences"):
+        assert manifest.config[chosen_on_imdb] == 0
+    assert not manifest.config["subwords"] and not manifest.config["quantize_embeddings"]
     assert manifest.config["embedding_pretraining_epochs"] == 5
     assert manifest.dataset["unlabeled_for_embeddings"]["source"] is None
     assert manifest.metrics["extras"]["negation_sentences"] == 0

@@ -3,8 +3,9 @@
 data is the IMDB default or someone else's.
 
 The IMDB-only parts of a preset (the English negation sentences, the unlabelled IMDB reviews
-for word2vec and the teacher's distillation) apply to the aclImdb data, or when the command
-line asks for them; for other data they are switched off and the log says so. A run on other
+for word2vec and the teacher's distillation, the review crops and everyday sentences, and the
+subword vectors and int8 tables chosen on IMDB alone) apply to the aclImdb data, or when the
+command line asks for them; for other data they are switched off and the log says so. A run on other
 data is named after its file and keeps its trials beside its run (``runs/NAME/trials.jsonl``),
 so ``models/imdb-sentiment`` and ``models/trials.jsonl`` change only when IMDB is trained.
 """
@@ -15,6 +16,7 @@ import argparse
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from training.fit.config import TrainConfig
 from training.fit.data import DataOptions
@@ -27,8 +29,17 @@ DEFAULT_UNLABELED = Path("../shared/data/aclImdb_v1_unsup.tar.gz")
 DEFAULT_NAME = "imdb-sentiment"
 IMDB_TRIALS = Path("models/trials.jsonl")
 RUN_TRIALS_FILE = "trials.jsonl"
-# Preset settings that only make sense on the IMDB reviews; other data gets them when asked.
-IMDB_ONLY = ("negation_sentences", "distillation_reviews", "review_crops", "everyday_sentences")
+# Preset settings that only make sense on the IMDB reviews, or were chosen on them alone (subword
+# vectors and int8 tables, added to the default in 2.3.0); other data gets them when asked.
+IMDB_ONLY = (
+    "negation_sentences",
+    "distillation_reviews",
+    "review_crops",
+    "everyday_sentences",
+    "subwords",
+    "quantize_embeddings",
+)
+_OFF = TrainConfig()  # the recipe, where each of them is off
 _NAME_CHARACTERS = re.compile(r"[^a-z0-9._-]+")
 
 
@@ -87,10 +98,10 @@ def for_the_data(config: TrainConfig, args: argparse.Namespace) -> TrainConfig:
     """The preset without its IMDB-only parts for other data, unless the command line set them;
     without unlabelled reviews (none given, or the default archive absent), no distillation,
     and word2vec learns from the training rows alone."""
-    changes: dict[str, int] = {}
+    changes: dict[str, Any] = {}
     if not is_imdb(args.data):
         changes = {
-            name: 0
+            name: getattr(_OFF, name)
             for name in IMDB_ONLY
             if getattr(config, name) and getattr(args, name, None) is None
         }
