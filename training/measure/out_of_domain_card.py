@@ -115,10 +115,10 @@ def _accuracy_of(name: str) -> Callable[[dict[str, Any]], float]:
 # The card's line for each kind of short training text, filled with how many the run had.
 SHORT_TEXT_LINES = {
     "review_crops": "- Short texts: {:,} crops of one to three consecutive sentences of the"
-    " training rows, each with its review's label (`training/crops.py`).",
+    " training rows, each with its review's label (`training/fit/crops.py`).",
     "everyday_sentences": "- Everyday sentences: {:,} complaints, praise (targets 0 and 1) and"
     " plain statements (target 0.5) about products, deliveries, service, travel, restaurants"
-    " and hotels, written for training (`training/everyday.py`); none is a case of the"
+    " and hotels, written for training (`training/fit/everyday/`); none is a case of the"
     " behavioural suite.",
 }
 
@@ -130,7 +130,7 @@ def short_text_lines(metrics: dict[str, Any]) -> list[str]:
 
 QUANTIZATION_LINE = (
     "- Embedding tables ({layer_names}) stored as int8 with one scale per row"
-    " (`training/quantize.py`), applied before calibration and every check: validation accuracy"
+    " (`training/fit/quantize.py`), applied before calibration and every check: validation accuracy"
     " {validation_accuracy_float32:.2%} in float32, {validation_accuracy_int8:.2%} in int8 (at"
     " 0.5; largest change of a validation score {max_abs_score_change:.4f})."
 )

@@ -159,8 +159,9 @@ def distillation(metrics: dict[str, Any]) -> list[str]:
     negation = distillation.get("negation_sentences")
     if negation and negation["count"]:
         lines.append(
-            f"- Negation: {negation['count']:,} short synthetic sentences (`training/augment.py`)"
-            " assert and negate the teacher's most polar predicate words"
+            f"- Negation: {negation['count']:,} short synthetic sentences"
+            " (`training/fit/augment.py`) assert and negate the teacher's most polar predicate"
+            " words"
             f" (positive: {', '.join(negation['positive_words'][:8])}, ...; negative:"
             f" {', '.join(negation['negative_words'][:8])}, ...), labelled as negation implies;"
             " none is a case of the behavioural suite."
