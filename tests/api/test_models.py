@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.schemas import POSITIVE_EXAMPLE
-from app.inference.bundle import BundleError
+from app.inference.bundle import BundleError, read_manifest
 from app.main import create_app
 from tests.api.conftest import make_settings
 from tests.conftest import SHIPPED_BUNDLE, SHIPPED_VERSION
@@ -54,7 +54,8 @@ def three(models_dir: Path) -> Iterator[TestClient]:
 def test_model_lists_every_served_model_after_the_default_ones_fields(three: TestClient) -> None:
     described = three.get("/model").json()
     assert described["name"] == "imdb-sentiment" and described["version"] == SHIPPED_VERSION
-    assert described["labels"] == ["negative", "positive"] and described["threshold"] == 0.5
+    assert described["labels"] == ["negative", "positive"]
+    assert described["threshold"] == read_manifest(SHIPPED_BUNDLE).threshold
     listed = [(m["name"], m["default"], len(m["labels"])) for m in described["models"]]
     # the models folder's bundles by folder name: tri/ (tri-sentiment), then tri-b/
     assert listed == [("imdb-sentiment", True, 2), ("tri-sentiment", False, 3), ("tri-b", False, 3)]

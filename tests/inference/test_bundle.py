@@ -28,7 +28,7 @@ def test_shipped_bundle_loads_and_describes_itself() -> None:
     assert manifest.metrics["test"]["examples"] == 25_000
     assert (SHIPPED_BUNDLE / "model.onnx").stat().st_size + (
         SHIPPED_BUNDLE / "tokenizer.json"
-    ).stat().st_size < 20_000_000  # issue 9: at most 20 MB (issue 19's 10 MB: not yet shipped)
+    ).stat().st_size <= 10_000_000  # issue 19: at most 10 MB (int8 tables since 2.3.0)
 
 
 def test_corrupt_model_is_refused(bundle_copy: Path) -> None:

@@ -31,7 +31,8 @@ def test_a_shared_copy_scores_as_the_bundle_does_and_its_weights_are_mapped(
     [copy] = tmp_path.iterdir()  # one folder, named by the model's sha256
     assert copy.name == read_manifest(SHIPPED_BUNDLE).files[MODEL_FILE]
     weights = copy / WEIGHTS_FILE
-    assert weights.stat().st_size > 10_000_000  # the embedding tables left the graph
+    # the embedding tables (int8 since 2.3.0) left the graph: almost all of its bytes
+    assert weights.stat().st_size > 0.9 * (SHIPPED_BUNDLE / MODEL_FILE).stat().st_size
     assert str(weights) in mapped_files()  # mapped, not read into the process's own memory
     expected = [p.score for p in classifier.predict(REVIEWS)]
     actual = [p.score for p in shared.predict(REVIEWS)]

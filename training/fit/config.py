@@ -159,6 +159,11 @@ PRESETS: dict[str, TrainConfig] = {
         distillation_reviews=25_000,
         teacher="nb",  # a point more accurate than TF-IDF 1-2 grams; validation loss .201, not .214
         negation_sentences=2_400,  # short sentences that teach what "not" does
+        # Short texts with labels, so that length stops deciding a short text's score:
+        review_crops=20_000,  # 1-3 sentence passages of the fit reviews, with their labels
+        everyday_sentences=8_000,  # complaints, praise and plain statements outside films
+        subwords=True,  # words share character n-grams: OOD mean 0.847 against 0.820
+        quantize_embeddings=True,  # int8 tables: 5 MB bundle instead of 18.7
         calibrate=True,  # temperature and threshold from validation
     ),
 }
