@@ -24,11 +24,10 @@ from benchmarks.harness.processes import benchmark_server
 from benchmarks.harness.report import SHORT_P50_MS
 from benchmarks.harness.workload import bodies_files, from_dataset
 
-APP = [sys.executable, "-m", "app"]
 PLAIN = [sys.executable, "-m", "uvicorn", "benchmarks.servers.plain_onnx:app"]
 SYSTEMS: list[tuple[str, list[str], dict[str, str]]] = [
-    ("service", APP, {}),
-    ("service, no inline batches", APP, {"SENTIMENT_INLINE_ROWS": "0"}),
+    ("service", alternating.APP, {}),
+    ("service, no inline batches", alternating.APP, {"SENTIMENT_INLINE_ROWS": "0"}),
     ("plain endpoint (d)", PLAIN, {}),
 ]
 

@@ -5,9 +5,10 @@ data is the IMDB default or someone else's.
 The IMDB-only parts of a preset (the English negation sentences, the unlabelled IMDB reviews
 for word2vec and the teacher's distillation, the review crops and everyday sentences, and the
 subword vectors and int8 tables chosen on IMDB alone) apply to the aclImdb data, or when the
-command line asks for them; for other data they are switched off and the log says so. A run on other
-data is named after its file and keeps its trials beside its run (``runs/NAME/trials.jsonl``),
-so ``models/imdb-sentiment`` and ``models/trials.jsonl`` change only when IMDB is trained.
+command line asks for them; for other data they are switched off and the log says so. A run on
+other data is named after its file and keeps its trials beside its run
+(``runs/NAME/trials.jsonl``), so ``models/imdb-sentiment`` and ``models/trials.jsonl`` change
+only when IMDB is trained.
 """
 
 from __future__ import annotations

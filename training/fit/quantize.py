@@ -20,6 +20,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 QUANTIZED_LAYERS = ("embedding", "bigram_embedding")
+# A quantized table ``T`` is stored as the initializers ``T_int8`` (rows) and ``T_scale``.
+_ROWS, _SCALES = "_int8", "_scale"
 _LEVELS = 127
 
 
@@ -39,11 +41,13 @@ def dequantized(table: np.ndarray) -> np.ndarray:
 def float_tables(initializers: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The float32 tables an exported graph computes from its int8 rows and row scales (what
     ``quantize_gathers`` stored), by the name the table had before: ``q * s``."""
-    return {
-        name.removesuffix("_int8"): rows.astype(np.float32) * initializers[f"{name[:-5]}_scale"]
-        for name, rows in initializers.items()
-        if name.endswith("_int8") and rows.dtype == np.int8 and f"{name[:-5]}_scale" in initializers
-    }
+    tables = {}
+    for name, rows in initializers.items():
+        table = name.removesuffix(_ROWS)
+        scales = initializers.get(table + _SCALES)
+        if table != name and rows.dtype == np.int8 and scales is not None:
+            tables[table] = rows.astype(np.float32) * scales
+    return tables
 
 
 def fake_quantize_embeddings(model: keras.Model) -> list[str]:
@@ -75,8 +79,8 @@ def quantize_gathers(graph: onnx.GraphProto, tables: list[np.ndarray]) -> int:
         graph.initializer.remove(init)
         graph.initializer.extend(
             [
-                numpy_helper.from_array(rows, f"{name}_int8"),
-                numpy_helper.from_array(scales, f"{name}_scale"),
+                numpy_helper.from_array(rows, name + _ROWS),
+                numpy_helper.from_array(scales, name + _SCALES),
             ]
         )
         for index, node in enumerate(readers):
@@ -89,7 +93,7 @@ def _read_int8(graph: onnx.GraphProto, gather: onnx.NodeProto, table: str, index
     """Turn ``Gather(table, ids)`` into ``Cast(Gather(table_int8, ids)) * Gather(scale, ids)``."""
     ids, output = gather.input[1], gather.output[0]
     prefix = f"{table}_dequantize_{index}"
-    gather.input[0] = f"{table}_int8"
+    gather.input[0] = table + _ROWS
     gather.output[0] = f"{prefix}_rows"
     position = list(graph.node).index(gather) + 1
     new_nodes = [
@@ -102,7 +106,7 @@ def _read_int8(graph: onnx.GraphProto, gather: onnx.NodeProto, table: str, index
         ),
         helper.make_node(
             "Gather",
-            [f"{table}_scale", ids],
+            [table + _SCALES, ids],
             [f"{prefix}_scales"],
             name=f"{prefix}_scales",
             axis=0,
