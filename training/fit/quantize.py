@@ -7,9 +7,13 @@ back as ``q * s``. Two steps keep the exported graph exactly what was evaluated:
 - ``fake_quantize_embeddings`` replaces the Keras tables by ``q * s`` (float32) right after
   training, before calibration and every check, so the temperature, the threshold and the parity
   checks all see the quantized model;
-- ``quantize_gathers`` rewrites the ONNX graph: each table's ``Gather`` becomes a ``Gather`` of
-  the int8 rows, a ``Cast`` to float and a ``Mul`` by the gathered row scales, which computes
-  the same float32 products as Keras.
+- ``quantize_gathers`` rewrites the ONNX graph: each table becomes its int8 rows and row scales
+  and a ``Cast`` and a ``Mul`` that rebuild the float32 table ``q * s``, which every ``Gather``
+  reads as before. Those two nodes read only initializers, so onnxruntime folds them into one
+  float table when it loads the graph (constant folding, at its basic level already): the file
+  is small, and serving gathers float rows, as fast as from a float table, instead of casting
+  and scaling every token's row on every request. The service's shared copy of the optimised
+  graph (``app.inference.session.shared_graph``) holds the folded table once for all workers.
 """
 
 from __future__ import annotations
@@ -62,8 +66,9 @@ def fake_quantize_embeddings(model: keras.Model) -> list[str]:
 
 
 def quantize_gathers(graph: onnx.GraphProto, tables: list[np.ndarray]) -> int:
-    """Store each initializer equal to one of ``tables`` (already fake-quantized) as int8 rows
-    and row scales, read by every ``Gather`` of it; returns how many tables were rewritten."""
+    """Store each initializer equal to one of ``tables`` (already fake-quantized) and read only by
+    ``Gather`` nodes as int8 rows and row scales, rebuilt into the float table by a ``Cast`` and a
+    ``Mul`` at the start of the graph; returns how many tables were rewritten."""
     initializers = {init.name: init for init in graph.initializer}
     rewritten = 0
     for name, init in list(initializers.items()):
@@ -83,37 +88,13 @@ def quantize_gathers(graph: onnx.GraphProto, tables: list[np.ndarray]) -> int:
                 numpy_helper.from_array(scales, name + _SCALES),
             ]
         )
-        for index, node in enumerate(readers):
-            _read_int8(graph, node, name, index)
+        rebuilt = [
+            helper.make_node(
+                "Cast", [name + _ROWS], [name + "_float"], to=TensorProto.FLOAT, name=name + "_cast"
+            ),
+            helper.make_node("Mul", [name + "_float", name + _SCALES], [name], name=name + "_mul"),
+        ]
+        for offset, node in enumerate(rebuilt):
+            graph.node.insert(offset, node)
         rewritten += 1
     return rewritten
-
-
-def _read_int8(graph: onnx.GraphProto, gather: onnx.NodeProto, table: str, index: int) -> None:
-    """Turn ``Gather(table, ids)`` into ``Cast(Gather(table_int8, ids)) * Gather(scale, ids)``."""
-    ids, output = gather.input[1], gather.output[0]
-    prefix = f"{table}_dequantize_{index}"
-    gather.input[0] = table + _ROWS
-    gather.output[0] = f"{prefix}_rows"
-    position = list(graph.node).index(gather) + 1
-    new_nodes = [
-        helper.make_node(
-            "Cast",
-            [f"{prefix}_rows"],
-            [f"{prefix}_float"],
-            to=TensorProto.FLOAT,
-            name=f"{prefix}_cast",
-        ),
-        helper.make_node(
-            "Gather",
-            [table + _SCALES, ids],
-            [f"{prefix}_scales"],
-            name=f"{prefix}_scales",
-            axis=0,
-        ),
-        helper.make_node(
-            "Mul", [f"{prefix}_float", f"{prefix}_scales"], [output], name=f"{prefix}_mul"
-        ),
-    ]
-    for offset, node in enumerate(new_nodes):
-        graph.node.insert(position + offset, node)
