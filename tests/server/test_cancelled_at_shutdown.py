@@ -10,7 +10,9 @@ from tests.server.live import HeldModel, live_server, post, read_answer, wait_fo
 
 def test_a_request_cancelled_at_the_shutdown_boundary_gets_a_json_503() -> None:
     model = HeldModel()
-    with live_server(graceful_shutdown_s=0.2) as live:
+    # inline_rows=0: the held model stands for a busy inference thread; run inline on the event
+    # loop's thread it would hold the loop itself, and the request would never be read
+    with live_server(graceful_shutdown_s=0.2, inline_rows=0) as live:
         batcher = live.state.batcher
         assert batcher is not None
         held = live.submit(batcher.predict(model, ["held"]))  # the inference thread is busy
