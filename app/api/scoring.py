@@ -19,7 +19,7 @@ from app.api.schemas import PredictRequest
 from app.core.config import Settings
 from app.inference.admission import QueueFullError, WorkKind
 from app.inference.batcher import BatcherClosedError, DynamicBatcher
-from app.inference.chunking import ChunkPolicy, LongText, Reading, window_counts
+from app.inference.chunking import ChunkPolicy, LongText, Reading, Tokenized, windowed
 from app.inference.pipeline import Prediction, SentimentClassifier, encodable
 from app.inference.sentences import Sentence, split_sentences
 
@@ -77,14 +77,16 @@ def scorer(classifier: SentimentClassifier, long_text: LongText, settings: Setti
 
 async def row_costs(
     texts: Sequence[str], classifier: SentimentClassifier, long_text: LongText, settings: Settings
-) -> tuple[list[int], WorkKind]:
-    """The model rows each text costs read as ``long_text`` says, and the kind of work they
-    are to the batcher's admission: chunked only when some text takes more than one window."""
+) -> tuple[Sequence[str | Tokenized], list[int], WorkKind]:
+    """The texts as the batcher is to take them, the model rows each costs read as
+    ``long_text`` says, and the kind of work they are to the batcher's admission: chunked only
+    when some text takes more than one window. Texts tokenized to count their windows come
+    back ``Tokenized``, so that scoring does not tokenize them again."""
     window = classifier.manifest.max_length
     if long_text != "chunk" or all(len(text) <= window for text in texts):
-        return [1] * len(texts), "short"
-    costs = await asyncio.to_thread(window_counts, classifier, texts, settings.chunk_overlap)
-    return costs, "chunk" if any(cost > 1 for cost in costs) else "short"
+        return texts, [1] * len(texts), "short"
+    rows, costs = await asyncio.to_thread(windowed, classifier, texts, settings.chunk_overlap)
+    return rows, costs, "chunk" if any(cost > 1 for cost in costs) else "short"
 
 
 async def score(
@@ -97,9 +99,9 @@ async def score(
     says, in order, through the batcher within the deadline (503/504 as ``answered_in_time``)."""
     long_text = settings.long_text
     async with answered_in_time(settings, batcher, len(texts)):
-        costs, kind = await row_costs(texts, classifier, long_text, settings)
+        rows, costs, kind = await row_costs(texts, classifier, long_text, settings)
         model = scorer(classifier, long_text, settings)
-        predictions = await batcher.predict(model, texts, costs, kind)
+        predictions = await batcher.predict(model, rows, costs, kind)
     return predictions
 
 

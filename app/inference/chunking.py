@@ -139,17 +139,40 @@ def whole_token_ids(classifier: SentimentClassifier, texts: Sequence[str]) -> li
     return [np.asarray(encoding.ids, dtype=np.int64) for encoding in encodings]
 
 
-def window_counts(classifier: SentimentClassifier, texts: Sequence[str], overlap: int) -> list[int]:
-    """Windows each text is read in when chunked: the model rows it costs. A text of no more
-    characters than the window has no more tokens than that (a token spans one character at
-    least), so only longer ones are tokenized."""
+@dataclass(frozen=True, slots=True)
+class Tokenized:
+    """A text to be read whole with its every token id: tokenized once, when its cost in
+    windows is counted (``windowed``), not again when ``ChunkedScorer`` scores it."""
+
+    text: str
+    ids: np.ndarray
+
+
+def windowed(
+    classifier: SentimentClassifier, texts: Sequence[str], overlap: int
+) -> tuple[list[str | Tokenized], list[int]]:
+    """The texts as ``ChunkedScorer`` takes them and the windows each is read in when chunked:
+    the model rows it costs. A text of no more characters than the window has no more tokens
+    than that (a token spans one character at least), so only longer ones are tokenized, and
+    they come back ``Tokenized``."""
     window = classifier.manifest.max_length
+    rows: list[str | Tokenized] = list(texts)
     counts = [1] * len(texts)
     long = [index for index, text in enumerate(texts) if len(text) > window]
     token_ids = whole_token_ids(classifier, [texts[index] for index in long]) if long else []
     for index, ids in zip(long, token_ids, strict=True):
+        rows[index] = Tokenized(texts[index], ids)
         counts[index] = len(window_spans(len(ids), window, overlap))
-    return counts
+    return rows, counts
+
+
+def _token_ids(
+    classifier: SentimentClassifier, texts: Sequence[str | Tokenized]
+) -> list[np.ndarray]:
+    """Every token id of each text: those ``windowed`` tokenized as they are, the rest now."""
+    plain = [text for text in texts if not isinstance(text, Tokenized)]
+    fresh = iter(whole_token_ids(classifier, plain) if plain else [])
+    return [text.ids if isinstance(text, Tokenized) else next(fresh) for text in texts]
 
 
 @dataclass(frozen=True)
@@ -160,13 +183,13 @@ class ChunkedScorer:
     classifier: SentimentClassifier
     policy: ChunkPolicy
 
-    def __call__(self, texts: Sequence[str]) -> list[Prediction]:
+    def __call__(self, texts: Sequence[str | Tokenized]) -> list[Prediction]:
         classifier, manifest = self.classifier, self.classifier.manifest
         window = manifest.max_length
         rows: list[np.ndarray] = []
         windows_per_text: list[int] = []
         with stage("tokenize", manifest.name, manifest.version) as tokenized:
-            token_ids = whole_token_ids(classifier, texts)
+            token_ids = _token_ids(classifier, texts)
             tokenized.tokens([len(ids) for ids in token_ids])
         for ids in token_ids:
             spans = window_spans(len(ids), window, self.policy.overlap)

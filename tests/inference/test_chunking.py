@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
 
+from app.inference import chunking
 from app.inference.chunking import (
     POOLING_RULES,
     ChunkedScorer,
     ChunkPolicy,
+    Tokenized,
     pool,
     whole_token_ids,
     window_spans,
+    windowed,
 )
 from app.inference.pipeline import SentimentClassifier
 from tests.conftest import synthetic_reviews
@@ -119,3 +123,29 @@ def test_equal_scorers_are_one_model_to_the_batcher(classifier: SentimentClassif
     assert ChunkedScorer(classifier, policy) == ChunkedScorer(classifier, ChunkPolicy(250, "mean"))
     assert ChunkedScorer(classifier, policy) != ChunkedScorer(classifier, ChunkPolicy(0, "mean"))
     assert ChunkedScorer(classifier, policy) != classifier.predict
+
+
+def test_texts_tokenized_to_count_their_windows_are_not_tokenized_again(
+    classifier: SentimentClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Admission counts a long text's windows by tokenizing it (``windowed``); the scorer then
+    reads those ids instead of tokenizing the text a second time, with the same scores."""
+    policy = ChunkPolicy(100, "mean")
+    texts = [BAD_THEN_GOOD, "short and sweet", "great " * 1700]
+    rows, counts = windowed(classifier, texts, policy.overlap)
+    assert [type(row) for row in rows] == [Tokenized, str, Tokenized]
+    assert counts[1] == 1 and counts[0] == 3 and counts[2] > 3
+    tokenized: list[int] = []
+
+    def counting(classifier: SentimentClassifier, texts: Sequence[str]) -> list[np.ndarray]:
+        tokenized.append(len(texts))
+        return whole_token_ids(classifier, texts)
+
+    monkeypatch.setattr(chunking, "whole_token_ids", counting)
+    once = ChunkedScorer(classifier, policy)(rows)
+    assert tokenized == [1]  # only the short text
+    plain = ChunkedScorer(classifier, policy)(texts)
+    assert tokenized == [1, 3]
+    np.testing.assert_array_equal([p.score for p in once], [p.score for p in plain])
+    assert [p.chunks for p in once] == counts == [p.chunks for p in plain]
+    assert [p.tokens for p in once] == [p.tokens for p in plain]

@@ -104,9 +104,9 @@ async def explain(
         if body.sentences:
             split = await sentences_of(body, texts, settings)
             sentence_rows = sentence_texts(split)
-            costs, kind = await row_costs(sentence_rows, classifier, long_text, settings)
+            rows, costs, kind = await row_costs(sentence_rows, classifier, long_text, settings)
             sentence_predictions = await batcher.predict(
-                scorer(classifier, long_text, settings), sentence_rows, costs, kind
+                scorer(classifier, long_text, settings), rows, costs, kind
             )
     log_predictions(request, classifier, texts, [e.prediction for e in explanations])
     results = [explanation_payload(explanation) for explanation in explanations]

@@ -68,8 +68,8 @@ async def predict(
         split = await sentences_of(body, echoable(texts), settings) if body.sentences else []
         # Sentences are more rows of the same job: they are batched with everything else.
         every_text = [*texts, *sentence_texts(split)]
-        costs, kind = await row_costs(every_text, classifier, long_text, settings)
-        predictions = await batcher.predict(score, every_text, costs, kind)
+        rows, costs, kind = await row_costs(every_text, classifier, long_text, settings)
+        predictions = await batcher.predict(score, rows, costs, kind)
     log_predictions(request, classifier, texts, predictions[: len(texts)])
     results = [prediction_payload(prediction) for prediction in predictions[: len(texts)]]
     if body.sentences:
