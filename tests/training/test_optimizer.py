@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import keras
+import numpy as np
 import pytest
 
 from training.fit.config import TrainConfig
@@ -34,3 +35,63 @@ def test_callbacks_stop_early_and_keep_the_best_epoch_only_when_asked() -> None:
     assert stopping.restore_best_weights and stopping.patience == TINY.epochs
     (stopping,) = fit_callbacks(TINY.replace(early_stopping_patience=1))
     assert not stopping.restore_best_weights and stopping.patience == 1
+
+
+class _RawWeights(keras.callbacks.Callback):
+    """The exponential moving average of the trained weights, kept independently of Keras
+    from the raw weights after each step, and its value at each epoch's end."""
+
+    def __init__(self, momentum: float) -> None:
+        super().__init__()
+        self.momentum = momentum
+        self.average: list[np.ndarray] | None = None
+        self.at_epoch_end: list[list[np.ndarray]] = []
+        self.raw_at_epoch_end: list[list[np.ndarray]] = []
+
+    def on_train_batch_end(self, batch: int, logs: object = None) -> None:
+        raw = [np.array(weight) for weight in self.model.trainable_weights]
+        if self.average is None:
+            self.average = raw
+        else:
+            m = self.momentum
+            self.average = [m * a + (1 - m) * w for a, w in zip(self.average, raw, strict=True)]
+        self._raw = raw
+
+    def on_epoch_end(self, epoch: int, logs: object = None) -> None:
+        assert self.average is not None
+        self.at_epoch_end.append([a.copy() for a in self.average])
+        self.raw_at_epoch_end.append(self._raw)
+
+
+def test_weight_averaging_validates_and_keeps_the_average_of_the_best_epoch() -> None:
+    config = TINY.replace(weight_averaging=0.9, restore_best_epoch=True, epochs=3)
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, 50, size=(64, 12)).astype(np.int32)
+    targets = (ids[:, 0] > 25).astype(np.float32)
+    model = build_model(config, steps_per_epoch=8)
+    recorder = _RawWeights(config.weight_averaging)
+    history = model.fit(
+        ids,
+        targets,
+        batch_size=8,
+        epochs=config.epochs,
+        validation_data=(ids[:16], targets[:16]),
+        shuffle=False,
+        callbacks=[recorder, *fit_callbacks(config)],
+        verbose=0,
+    )
+    best = int(np.argmin(history.history["val_loss"]))
+    kept = [np.array(weight) for weight in model.trainable_weights]
+    for weight, average in zip(kept, recorder.at_epoch_end[best], strict=True):
+        np.testing.assert_allclose(weight, average, rtol=1e-4, atol=1e-6)
+    raw = recorder.raw_at_epoch_end[best]
+    assert any(not np.allclose(weight, w) for weight, w in zip(kept, raw, strict=True))
+    # The validation loss is the averaged weights' own.
+    assert model.evaluate(ids[:16], targets[:16], verbose=0)[0] == pytest.approx(
+        history.history["val_loss"][best], rel=1e-4
+    )
+
+
+def test_weight_averaging_refuses_early_stopping_that_would_end_on_raw_weights() -> None:
+    with pytest.raises(ValueError, match="restore_best_epoch"):
+        TINY.replace(weight_averaging=0.99, early_stopping_patience=1)

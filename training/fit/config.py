@@ -50,6 +50,10 @@ class TrainConfig:
     validation_fraction: float = 0.1  # seeded, stratified hold-out of the training split
     early_stopping_patience: int = 0  # 0 = off; else stop after this many epochs without gain
     restore_best_epoch: bool = False  # keep the weights of the epoch with the best val. loss
+    # 0 = off; else the weights validated, kept and exported are an exponential moving average
+    # of the trained weights with this momentum (Polyak averaging; 0.999 averages about the
+    # last 1,000 steps), which irons out where the last steps happened to land
+    weight_averaging: float = 0.0
     # 0 = off; else this many unlabelled reviews, scored by an n-gram teacher fitted on the
     # training rows (``teacher``), are learnt from with the teacher's soft labels.
     distillation_reviews: int = 0
@@ -100,6 +104,12 @@ class TrainConfig:
                 raise ValueError(f"{name} must be positive")
         if not 0.0 <= self.review_crop_smoothing <= 1.0:
             raise ValueError("review_crop_smoothing must be in [0, 1]")
+        if not 0.0 <= self.weight_averaging < 1.0:
+            raise ValueError("weight_averaging must be in [0, 1)")
+        if self.weight_averaging and self.early_stopping_patience and not self.restore_best_epoch:
+            # Keras swaps the averaged weights in at each epoch's end; a stop before the last
+            # epoch would then end on the raw weights unless the best epoch's are restored.
+            raise ValueError("weight_averaging with early stopping needs restore_best_epoch")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
         if not 0.0 < self.validation_fraction < 0.5:

@@ -208,8 +208,11 @@ def _row_weights(run: RunState) -> np.ndarray | None:
 
 
 def fit_callbacks(config: TrainConfig, verbose: int = 0) -> list[keras.callbacks.Callback]:
-    """Early stopping on validation loss, and/or keeping the best epoch's weights."""
+    """Early stopping on validation loss, and/or keeping the best epoch's weights; with weight
+    averaging, the averaged weights are the ones validated and kept (so the swap comes first)."""
     callbacks: list[keras.callbacks.Callback] = []
+    if config.weight_averaging:
+        callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     if config.early_stopping_patience or config.restore_best_epoch:
         callbacks.append(
             keras.callbacks.EarlyStopping(

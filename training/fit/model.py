@@ -205,4 +205,9 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Op
         rate = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, decay_steps=config.epochs * steps_per_epoch
         )
-    return keras.optimizers.Adam(learning_rate=rate, clipnorm=config.clipnorm or None)
+    return keras.optimizers.Adam(
+        learning_rate=rate,
+        clipnorm=config.clipnorm or None,
+        use_ema=bool(config.weight_averaging),
+        ema_momentum=config.weight_averaging or 0.99,
+    )
