@@ -1,4 +1,4 @@
-"""Temperature scaling, ECE and the validation-chosen threshold."""
+"""Temperature and shift of the logit (Platt scaling), ECE and the validation-chosen threshold."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import keras
 import numpy as np
 
 from training.fit.calibration import (
+    LogitCalibration,
     choose_threshold,
     expected_calibration_error,
-    fit_temperature,
-    fold_temperature,
+    fit_calibration,
+    fold_calibration,
     logits_of,
 )
 from training.fit.config import TrainConfig
@@ -25,11 +26,28 @@ def _overconfident(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.nda
 
 def test_temperature_undoes_overconfidence() -> None:
     scores, labels = _overconfident(np.random.default_rng(0), 20_000)
-    temperature = fit_temperature(scores, labels)
-    assert 2.7 < temperature < 3.3
-    calibrated = 1 / (1 + np.exp(-logits_of(scores) / temperature))
-    assert expected_calibration_error(labels, calibrated) < 0.01
+    fitted = fit_calibration(scores, labels)
+    assert 2.7 < fitted.temperature < 3.3
+    assert abs(fitted.shift) < 0.1  # nothing to move: the scores are centred
+    calibrated = 1 / (1 + np.exp(-(logits_of(scores) / fitted.temperature + fitted.shift)))
+    # 0.01 is about the sampling noise of 15 bins over 20,000 scores
+    assert expected_calibration_error(labels, calibrated) < 0.015
     assert expected_calibration_error(labels, scores) > 0.05
+
+
+def test_shift_undoes_a_displaced_score() -> None:
+    """Scores that claim sigmoid(z + 0.6) when the truth is sigmoid(z), as a network that came
+    out of training leaning positive: no temperature fixes that, the shift does."""
+    rng = np.random.default_rng(2)
+    z = rng.normal(0.0, 2.0, size=20_000)
+    labels = (rng.random(20_000) < 1 / (1 + np.exp(-z))).astype(np.int64)
+    scores = 1 / (1 + np.exp(-(z + 0.6)))
+    fitted = fit_calibration(scores, labels)
+    assert 0.9 < fitted.temperature < 1.1
+    assert -0.7 < fitted.shift < -0.5
+    calibrated = 1 / (1 + np.exp(-(logits_of(scores) / fitted.temperature + fitted.shift)))
+    assert expected_calibration_error(labels, scores) > 0.05
+    assert expected_calibration_error(labels, calibrated) < 0.015
 
 
 def test_ece_of_a_perfect_and_a_wrong_model() -> None:
@@ -50,12 +68,12 @@ def test_threshold_stays_at_half_without_evidence_and_moves_with_it() -> None:
     assert choose_threshold(truth, 1 / (1 + np.exp(-z))) > 0.65
 
 
-def test_folding_the_temperature_scales_the_logit() -> None:
+def test_folding_the_calibration_scales_and_moves_the_logit() -> None:
     config = TrainConfig(vocab_size=50, max_length=10, embedding_dim=4, units=3)
     model = build_model(config)
     ids = np.array([[5, 6, 7, 0], [9, 3, 0, 0]])
     before = model.predict(ids, verbose=0).reshape(-1)
-    fold_temperature(model, 2.0)
+    fold_calibration(model, LogitCalibration(temperature=2.0, shift=-0.3))
     after = model.predict(ids, verbose=0).reshape(-1)
-    np.testing.assert_allclose(logits_of(after), logits_of(before) / 2.0, atol=1e-4)
+    np.testing.assert_allclose(logits_of(after), logits_of(before) / 2.0 - 0.3, atol=1e-4)
     assert isinstance(model, keras.Model)

@@ -16,8 +16,8 @@ from training.fit.batches import batch_count, length_bucketed_batches
 from training.fit.calibration import (
     choose_threshold,
     expected_calibration_error,
-    fit_temperature,
-    fold_temperature,
+    fit_calibration,
+    fold_calibration,
 )
 from training.fit.config import TrainConfig
 from training.fit.data import Split
@@ -245,8 +245,8 @@ def quantize(run: RunState) -> None:
 
 
 def calibrate(run: RunState) -> None:
-    """One temperature fitted on validation, folded into the classifier's weights; then the
-    threshold, also chosen on validation."""
+    """A temperature and a shift of the logit fitted on validation, folded into the classifier's
+    weights; then the threshold, also chosen on validation."""
     if not run.config.calibrate:
         return
     assert run.model is not None and run.validation is not None and run.dataset is not None
@@ -261,12 +261,13 @@ def _calibrated(
     model: keras.Model, validation_ids: np.ndarray | None, validation: Split
 ) -> tuple[dict[str, float], float]:
     before = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
-    temperature = fit_temperature(before, validation.labels)
-    fold_temperature(model, temperature)
+    fitted = fit_calibration(before, validation.labels)
+    fold_calibration(model, fitted)
     after = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
     threshold = choose_threshold(validation.labels, after)
     calibration = {
-        "temperature": temperature,
+        "temperature": fitted.temperature,
+        "shift": fitted.shift,
         "validation_ece_before": expected_calibration_error(validation.labels, before),
         "validation_ece_after": expected_calibration_error(validation.labels, after),
     }

@@ -218,10 +218,19 @@ def calibration(metrics: dict[str, Any]) -> list[str]:
         return []
     lines = ["## Calibration", ""]
     if calibration.get("temperature") is not None:
+        # Runs before 2.4.0 fitted the temperature alone (no "shift" recorded).
+        shift = calibration.get("shift")
+        fitted = (
+            "Temperature scaling fitted on the validation reviews: T ="
+            f" {calibration['temperature']:.3f}"
+            if shift is None
+            else "A temperature and a shift of the logit (Platt scaling) fitted on the validation"
+            f" reviews, score = sigmoid(logit / T + b): T = {calibration['temperature']:.3f},"
+            f" b = {shift:+.3f}"
+        )
         lines.append(
-            f"Temperature scaling fitted on the validation reviews: T ="
-            f" {calibration['temperature']:.3f}, folded into the output layer's weights"
-            f" (validation ECE {calibration['validation_ece_before']:.4f} before,"
+            f"{fitted}, folded into the output layer's weights (validation ECE"
+            f" {calibration['validation_ece_before']:.4f} before,"
             f" {calibration['validation_ece_after']:.4f} after)."
         )
     lines += [
