@@ -66,7 +66,8 @@ _HELP = {
     " seconds",
     "quantize_embeddings": "store the embedding tables as int8 with a scale per row: a quarter"
     " of the bundle's size; a Cast and a Mul per token in serving",
-    "calibrate": "temperature-scale the output on validation and choose the threshold there;"
+    "calibrate": "fit a temperature and a shift of the logit on validation (Platt scaling) and"
+    " choose the threshold there;"
     " seconds",
     "learning_rate_schedule": "cosine decays the learning rate to 0 over all epochs (tried for"
     " the default: 0.8 point lower validation accuracy); costs nothing",

@@ -73,7 +73,7 @@ class TrainConfig:
     everyday_sentences: int = 0
     # store the embedding tables as int8 with one scale per row (4x smaller; training.fit.quantize)
     quantize_embeddings: bool = False
-    calibrate: bool = False  # temperature-scale the output on validation (folded into the graph)
+    calibrate: bool = False  # temperature and shift of the logit from validation (folded in)
     # "balanced": each labelled row weighs (rows / (labels x rows of its label)) in the loss, so
     # every label counts alike however rare; "none": every row weighs 1
     class_weight: ClassWeight = "none"
@@ -175,6 +175,6 @@ PRESETS: dict[str, TrainConfig] = {
         weight_averaging=0.999,  # keep the average of about the last 1,000 steps' weights
         subwords=True,  # words share character n-grams: OOD mean 0.847 against 0.820
         quantize_embeddings=True,  # int8 tables: 5 MB bundle instead of 18.7
-        calibrate=True,  # temperature and threshold from validation
+        calibrate=True,  # temperature, shift and threshold from validation
     ),
 }
