@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from training.fit.config import TrainConfig
-from training.fit.model import build_model
+from training.fit.model import averaging_momentum, build_model
 from training.fit.train import fit_callbacks
 
 TINY = TrainConfig(vocab_size=50, max_length=12, embedding_dim=4, units=3, epochs=2, seed=3)
@@ -69,7 +69,7 @@ def test_weight_averaging_validates_and_keeps_the_average_of_the_best_epoch() ->
     ids = rng.integers(1, 50, size=(64, 12)).astype(np.int32)
     targets = (ids[:, 0] > 25).astype(np.float32)
     model = build_model(config, steps_per_epoch=8)
-    recorder = _RawWeights(config.weight_averaging)
+    recorder = _RawWeights(averaging_momentum(config, steps_per_epoch=8))
     history = model.fit(
         ids,
         targets,
@@ -95,3 +95,10 @@ def test_weight_averaging_validates_and_keeps_the_average_of_the_best_epoch() ->
 def test_weight_averaging_refuses_early_stopping_that_would_end_on_raw_weights() -> None:
     with pytest.raises(ValueError, match="restore_best_epoch"):
         TINY.replace(weight_averaging=0.99, early_stopping_patience=1)
+
+
+def test_the_average_spans_at_most_one_epoch() -> None:
+    config = TINY.replace(weight_averaging=0.999)
+    assert averaging_momentum(config, steps_per_epoch=1343) == 0.999  # the IMDB default's
+    assert averaging_momentum(config, steps_per_epoch=10) == 0.9  # a small data set's
+    assert averaging_momentum(TINY, steps_per_epoch=1343) == 0.0

@@ -62,8 +62,8 @@ _HELP = {
     "everyday_sentences": "complaints, praise and plain statements outside films, written for"
     " training (training/fit/everyday/; 0 = off); seconds",
     "weight_averaging": "validate, keep and export an exponential moving average of the"
-    " weights with this momentum (0 = off; 0.999: about the last 1,000 steps); costs a few"
-    " seconds",
+    " weights with this momentum (0 = off; 0.999: about the last 1,000 steps; at most one"
+    " epoch's steps); costs a few seconds",
     "quantize_embeddings": "store the embedding tables as int8 with a scale per row: a quarter"
     " of the bundle's size; a Cast and a Mul per token in serving",
     "calibrate": "fit a temperature and a shift of the logit on validation (Platt scaling) and"

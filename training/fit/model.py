@@ -205,9 +205,19 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.Op
         rate = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, decay_steps=config.epochs * steps_per_epoch
         )
+    momentum = averaging_momentum(config, steps_per_epoch)
     return keras.optimizers.Adam(
         learning_rate=rate,
         clipnorm=config.clipnorm or None,
-        use_ema=bool(config.weight_averaging),
-        ema_momentum=config.weight_averaging or 0.99,
+        use_ema=momentum > 0,
+        ema_momentum=momentum or 0.99,
     )
+
+
+def averaging_momentum(config: TrainConfig, steps_per_epoch: int) -> float:
+    """The weight average's momentum: the config's, but spanning at most one epoch's steps, so
+    that a run of few steps on a small data set is not an average of its first, untrained
+    weights (0.999 is kept for the IMDB default's 1,343 steps an epoch)."""
+    if not config.weight_averaging:
+        return 0.0
+    return min(config.weight_averaging, 1.0 - 1.0 / max(1, steps_per_epoch))
