@@ -77,7 +77,7 @@ def test_weight_averaging_validates_and_keeps_the_average_of_the_best_epoch() ->
         epochs=config.epochs,
         validation_data=(ids[:16], targets[:16]),
         shuffle=False,
-        callbacks=[recorder, *fit_callbacks(config)],
+        callbacks=[recorder, *fit_callbacks(config, averaged=model.optimizer.use_ema)],
         verbose=0,
     )
     best = int(np.argmin(history.history["val_loss"]))
@@ -102,3 +102,24 @@ def test_the_average_spans_at_most_one_epoch() -> None:
     assert averaging_momentum(config, steps_per_epoch=1343) == 0.999  # the IMDB default's
     assert averaging_momentum(config, steps_per_epoch=10) == 0.9  # a small data set's
     assert averaging_momentum(TINY, steps_per_epoch=1343) == 0.0
+
+
+def test_one_step_an_epoch_trains_without_averaging_or_its_swap() -> None:
+    """One batch an epoch leaves nothing to average: the optimizer does not, and the callbacks
+    must not ask for its average (Keras refuses SwapEMAWeights without one)."""
+    config = TINY.replace(weight_averaging=0.999, restore_best_epoch=True)
+    model = build_model(config, steps_per_epoch=1)
+    assert not model.optimizer.use_ema
+    callbacks = fit_callbacks(config, averaged=model.optimizer.use_ema)
+    assert not any(isinstance(c, keras.callbacks.SwapEMAWeights) for c in callbacks)
+    ids = np.arange(1, 17, dtype=np.int32).reshape(2, 8) % 50
+    targets = np.array([0.0, 1.0], dtype=np.float32)
+    model.fit(
+        ids,
+        targets,
+        batch_size=8,
+        epochs=2,
+        validation_data=(ids, targets),
+        callbacks=callbacks,
+        verbose=0,
+    )

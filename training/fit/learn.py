@@ -142,7 +142,7 @@ def _fit_model(run: RunState, model: keras.Model, seed: int) -> keras.callbacks.
         validation_data=(run.validation_ids, run.validation.labels.astype(np.float32)),
         epochs=config.epochs,
         shuffle=False,  # the batches are shuffled, seeded, by length_bucketed_batches
-        callbacks=fit_callbacks(config, run.verbose),
+        callbacks=fit_callbacks(config, run.verbose, averaged=model.optimizer.use_ema),
         verbose=run.verbose,
     )
 
@@ -207,11 +207,13 @@ def _row_weights(run: RunState) -> np.ndarray | None:
     return weights
 
 
-def fit_callbacks(config: TrainConfig, verbose: int = 0) -> list[keras.callbacks.Callback]:
-    """Early stopping on validation loss, and/or keeping the best epoch's weights; with weight
-    averaging, the averaged weights are the ones validated and kept (so the swap comes first)."""
+def fit_callbacks(
+    config: TrainConfig, verbose: int = 0, averaged: bool = False
+) -> list[keras.callbacks.Callback]:
+    """Early stopping on validation loss, and/or keeping the best epoch's weights; if the
+    optimizer ``averaged`` the weights, the average is what is validated and kept."""
     callbacks: list[keras.callbacks.Callback] = []
-    if config.weight_averaging:
+    if averaged:
         callbacks.append(keras.callbacks.SwapEMAWeights(swap_on_epoch=True))
     if config.early_stopping_patience or config.restore_best_epoch:
         callbacks.append(
