@@ -260,7 +260,8 @@ def test_other_cells_export_with_parity(
 
 def test_short_texts_and_int8_embeddings_export_with_parity(archive: Path, tmp_path: Path) -> None:
     extra = ["--bidirectional", "--pooling", "mean_max", "--bigram-buckets", "97"]
-    short = ["--review-crops", "150", "--everyday-sentences", "90", "--quantize-embeddings"]
+    short = ["--review-crops", "150", "--everyday-sentences", "90", "--plain-statements", "30"]
+    short.append("--quantize-embeddings")
     bundle = train_tiny(archive, tmp_path, "tiny-short", *extra, *short, "--calibrate")
     manifest = read_manifest(bundle)
     parity = manifest.metrics["export_parity"]
@@ -276,7 +277,11 @@ def test_short_texts_and_int8_embeddings_export_with_parity(archive: Path, tmp_p
         if list(i.dims) in shapes and i.data_type != onnx.TensorProto.INT8
     ]
     history = json.loads((tmp_path / "runs" / "tiny-short" / "history.json").read_text())
-    assert history["short_texts"] == {"review_crops": 150, "everyday_sentences": 90}
+    assert history["short_texts"] == {
+        "review_crops": 150,
+        "everyday_sentences": 90,
+        "plain_statements": 30,
+    }
 
 
 def test_evaluate_command_reproduces_the_bundles_test_metrics(

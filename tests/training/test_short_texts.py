@@ -10,6 +10,7 @@ import pytest
 
 from training.fit.crops import MAX_SENTENCES, review_crops, sentences_of
 from training.fit.everyday import COMPLAINTS, NEUTRAL_TARGET, PRAISE, STATEMENTS, everyday_sentences
+from training.fit.everyday.facts import plain_statements
 from training.measure.behaviour.cases import build_cases
 
 REVIEWS = [
@@ -82,4 +83,16 @@ def test_everyday_sentences_are_seeded() -> None:
 def test_no_everyday_sentence_is_a_behavioural_case() -> None:
     suite = {_normalised(text) for case in build_cases() for text in case.texts}
     texts, _ = everyday_sentences(50_000, seed=0)
+    assert not suite & {_normalised(text) for text in texts}
+
+
+def test_plain_statements_are_seeded_varied_and_not_behavioural_cases() -> None:
+    texts = plain_statements(20_000, seed=0)
+    assert len(texts) == 20_000
+    assert plain_statements(50, seed=1) == plain_statements(50, seed=1)
+    assert plain_statements(50, seed=1) != plain_statements(50, seed=2)
+    assert len(set(texts)) > 10_000  # composed, not a list learnt by heart
+    assert all(text[0].isupper() and text.endswith(".") for text in texts)
+    # numbers ignored: a case with another number is the same case
+    suite = {_normalised(text) for case in build_cases() for text in case.texts}
     assert not suite & {_normalised(text) for text in texts}

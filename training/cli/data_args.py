@@ -37,6 +37,7 @@ IMDB_ONLY = (
     "distillation_reviews",
     "review_crops",
     "everyday_sentences",
+    "plain_statements",
     "subwords",
     "quantize_embeddings",
 )

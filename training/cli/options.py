@@ -61,6 +61,8 @@ _HELP = {
     " label); costs nothing",
     "everyday_sentences": "complaints, praise and plain statements outside films, written for"
     " training (training/fit/everyday/; 0 = off); seconds",
+    "plain_statements": "statements of fact composed from templates, with the target 0.5"
+    " (training/fit/everyday/facts.py; 0 = off); seconds",
     "weight_averaging": "validate, keep and export an exponential moving average of the"
     " weights with this momentum (0 = off; 0.999: about the last 1,000 steps; at most one"
     " epoch's steps); costs a few seconds",

@@ -71,6 +71,9 @@ class TrainConfig:
     # 0 = off; else this many everyday complaints, praise and plain statements outside the movie
     # domain, written for training (training.fit.everyday); statements have the target 0.5
     everyday_sentences: int = 0
+    # 0 = off; else this many statements of fact composed from templates (training.fit.everyday
+    # .facts), with the target 0.5: a text that says neither scores near 0.5
+    plain_statements: int = 0
     # store the embedding tables as int8 with one scale per row (4x smaller; training.fit.quantize)
     quantize_embeddings: bool = False
     calibrate: bool = False  # temperature and shift of the logit from validation (folded in)
@@ -123,6 +126,7 @@ class TrainConfig:
             "negation_sentences",
             "review_crops",
             "everyday_sentences",
+            "plain_statements",
         )
         for name in counts:
             if getattr(self, name) < 0:

@@ -16,7 +16,8 @@ from training.fit.augment import negation_sentences, polar_words
 from training.fit.config import TrainConfig
 from training.fit.crops import review_crops
 from training.fit.data import Split, fit_and_validation, load_dataset, load_unlabeled_texts
-from training.fit.everyday import everyday_sentences
+from training.fit.everyday import NEUTRAL_TARGET, everyday_sentences
+from training.fit.everyday.facts import plain_statements
 from training.fit.ngram import positive_scores
 from training.fit.run import CONFIG_FILE, DATA_OPTIONS_FILE, TOKENIZER_FILE, Rows, RunState
 from training.fit.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
@@ -130,7 +131,7 @@ def distil(run: RunState) -> None:
 def add_short_texts(run: RunState) -> None:
     """Crops of the fit rows with their review's label, and everyday sentences."""
     config = run.config
-    if not (config.review_crops or config.everyday_sentences):
+    if not (config.review_crops or config.everyday_sentences or config.plain_statements):
         return
     assert run.fit_split is not None
     _refuse_for_more_labels(run, "review crops and everyday sentences")
@@ -153,6 +154,9 @@ def _short_texts(config: TrainConfig, fit_split: Split) -> dict[str, tuple[list[
         )
     if config.everyday_sentences:
         rows["everyday_sentences"] = everyday_sentences(config.everyday_sentences, config.seed)
+    if config.plain_statements:
+        texts = plain_statements(config.plain_statements, config.seed)
+        rows["plain_statements"] = (texts, np.full(len(texts), NEUTRAL_TARGET, dtype=np.float32))
     return rows
 
 

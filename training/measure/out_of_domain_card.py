@@ -120,6 +120,9 @@ SHORT_TEXT_LINES = {
     " plain statements (target 0.5) about products, deliveries, service, travel, restaurants"
     " and hotels, written for training (`training/fit/everyday/`); none is a case of the"
     " behavioural suite.",
+    "plain_statements": "- Plain statements: {:,} statements of fact (target 0.5) composed from"
+    " templates of dates, places, sizes, people and things (`training/fit/everyday/facts.py`);"
+    " none has the shape of a no-sentiment case of the behavioural suite.",
 }
 
 
