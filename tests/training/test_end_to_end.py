@@ -282,6 +282,31 @@ def test_short_texts_and_int8_embeddings_export_with_parity(archive: Path, tmp_p
         "everyday_sentences": 90,
         "plain_statements": 30,
     }
+    assert "Log" not in {node.op_type for node in graph.node}
+
+
+def test_a_run_calibrated_again_with_the_length_term(archive: Path, tmp_path: Path) -> None:
+    extra = ["--bidirectional", "--pooling", "mean_max", "--calibrate", "--quantize-embeddings"]
+    bundle = train_tiny(archive, tmp_path, "tiny-calibrated", *extra)
+    before = read_manifest(bundle).metrics["calibration"]
+    run, again = tmp_path / "runs" / "tiny-calibrated", tmp_path / "models" / "again"
+    export = ["export", "--run", str(run), "--data", str(archive), "--name", "again"]
+    export += ["--models-dir", str(tmp_path / "models"), "--trials", str(tmp_path / "t.jsonl")]
+    export += ["--recalibrate", "length"]
+    assert main(export) == 0
+    manifest = read_manifest(again)
+    calibration = manifest.metrics["calibration"]
+    assert manifest.config["length_calibration"]
+    # the folded calibration was undone first: the same validation rows give the same fit
+    assert calibration["temperature"] == pytest.approx(before["temperature"], rel=1e-3)
+    assert calibration["shift"] == pytest.approx(before["shift"], abs=1e-3)
+    assert calibration["length"]["crops"] == 2 * manifest.metrics["validation"]["examples"]
+    assert "Log" in {node.op_type for node in onnx.load(again / "model.onnx").graph.node}
+    parity = manifest.metrics["export_parity"]
+    assert parity["keras_onnx_max_abs_diff"] <= 1e-5
+    assert parity["alone_vs_batch_max_abs_diff"] <= 1e-6
+    assert "log tokens - m" in (again / "report" / "model_card.md").read_text()
+    assert main(export) == 1  # the run has its length term now: refused, one clear line
 
 
 def test_evaluate_command_reproduces_the_bundles_test_metrics(

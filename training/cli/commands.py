@@ -108,9 +108,12 @@ def _explore(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     verbosity.import_tensorflow("normal")
+    from training.fit.recalibrate import recalibrate
     from training.fit.train import load_run
     from training.ship.bundle import export_bundle
 
+    if args.recalibrate:
+        recalibrate(args.run, args.data, length_calibration=args.recalibrate == "length")
     run = load_run(args.run, args.data)
     name = args.name or args.run.name
     trials = data_args.trials_path(args, args.run)

@@ -38,6 +38,7 @@ IMDB_ONLY = (
     "review_crops",
     "everyday_sentences",
     "plain_statements",
+    "length_calibration",
     "subwords",
     "quantize_embeddings",
 )

@@ -68,6 +68,9 @@ _HELP = {
     " epoch's steps); costs a few seconds",
     "quantize_embeddings": "store the embedding tables as int8 with a scale per row: a quarter"
     " of the bundle's size; a Cast and a Mul per token in serving",
+    "length_calibration": "with --calibrate, let the shift depend on the text's log length,"
+    " fitted on the validation reviews and crops of them, so that short texts are not displaced"
+    " by what fits long ones (mean_max pooling); seconds",
     "calibrate": "fit a temperature and a shift of the logit on validation (Platt scaling) and"
     " choose the threshold there;"
     " seconds",
@@ -271,6 +274,12 @@ def _add_export(export: argparse.ArgumentParser) -> None:
         "--run", type=Path, required=True, help="run folder, e.g. runs/imdb-sentiment"
     )
     export.add_argument("--preset", default=None, help="preset name to record in the manifest")
+    export.add_argument(
+        "--recalibrate",
+        choices=("plain", "length"),
+        help="first fit the run's calibration again as training does today (training/fit/"
+        "recalibrate.py), with the length term or without; the run's files are rewritten",
+    )
     _add_bundle_flags(export)
     add_table_flags(export)
 

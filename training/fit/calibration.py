@@ -60,6 +60,36 @@ def fit_calibration(probabilities: np.ndarray, labels: np.ndarray) -> LogitCalib
     return LogitCalibration(math.exp(float(result.x[0])), float(result.x[1]))
 
 
+Scored = tuple[np.ndarray, np.ndarray, np.ndarray]  # probabilities, token counts, labels
+
+
+def fit_length_shift(reviews: Scored, crops: Scored) -> tuple[float, float]:
+    """The slope c and centre m of a length term c * (log tokens - m) added to these already
+    calibrated probabilities' logits: m is the reviews' mean log length, c minimises the log-loss
+    over the reviews and the crops together (``training.fit.calibrating``)."""
+    centre = float(np.mean(np.log(np.maximum(reviews[1], 1))))
+    logits, lengths, targets = (
+        np.concatenate(parts)
+        for parts in zip(
+            *(
+                (logits_of(scores), np.log(np.maximum(counts, 1)) - centre, labels)
+                for scores, counts, labels in (reviews, crops)
+            ),
+            strict=True,
+        )
+    )
+    targets = targets.astype(np.float64)
+
+    def log_loss(parameters: np.ndarray) -> float:
+        scaled = logits + parameters[0] * lengths
+        return float(
+            np.mean(targets * np.logaddexp(0, -scaled) + (1 - targets) * np.logaddexp(0, scaled))
+        )
+
+    result = minimize(log_loss, np.zeros(1), method="L-BFGS-B", bounds=[(-2.0, 2.0)])
+    return float(result.x[0]), centre
+
+
 def fold_calibration(model: keras.Model, calibration: LogitCalibration) -> None:
     """Divide the sigmoid layer's weights and bias by the temperature and add the shift to the
     bias: the model now outputs sigmoid(logit / T + b) with no extra op."""

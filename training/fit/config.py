@@ -77,6 +77,9 @@ class TrainConfig:
     # store the embedding tables as int8 with one scale per row (4x smaller; training.fit.quantize)
     quantize_embeddings: bool = False
     calibrate: bool = False  # temperature and shift of the logit from validation (folded in)
+    # with calibrate: the shift also depends on the text's log length, fitted on validation
+    # reviews and crops of them (training.fit.calibrating); two labels and mean_max pooling only
+    length_calibration: bool = False
     # "balanced": each labelled row weighs (rows / (labels x rows of its label)) in the loss, so
     # every label counts alike however rare; "none": every row weighs 1
     class_weight: ClassWeight = "none"
@@ -113,6 +116,8 @@ class TrainConfig:
             # Keras swaps the averaged weights in at each epoch's end; a stop before the last
             # epoch would then end on the raw weights unless the best epoch's are restored.
             raise ValueError("weight_averaging with early stopping needs restore_best_epoch")
+        if self.length_calibration and not (self.calibrate and self.pooling == "mean_max"):
+            raise ValueError("length_calibration needs calibrate and mean_max pooling")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
         if not 0.0 < self.validation_fraction < 0.5:

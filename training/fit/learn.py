@@ -13,14 +13,7 @@ import keras
 import numpy as np
 
 from training.fit.batches import batch_count, length_bucketed_batches
-from training.fit.calibration import (
-    choose_threshold,
-    expected_calibration_error,
-    fit_calibration,
-    fold_calibration,
-)
 from training.fit.config import TrainConfig
-from training.fit.data import Split
 from training.fit.embeddings import pretrain_embeddings
 from training.fit.ensemble import merge
 from training.fit.language_model import pretrain_recurrent
@@ -244,37 +237,6 @@ def quantize(run: RunState) -> None:
         "max_abs_score_change": float(np.max(np.abs(after - before))),
     }
     log.info("embedding tables stored as int8: %s", run.quantization)
-
-
-def calibrate(run: RunState) -> None:
-    """A temperature and a shift of the logit fitted on validation, folded into the classifier's
-    weights; then the threshold, also chosen on validation."""
-    if not run.config.calibrate:
-        return
-    assert run.model is not None and run.validation is not None and run.dataset is not None
-    if not run.dataset.binary:
-        log.info("calibration (temperature and threshold) is for two labels only: skipped")
-        return
-    with run.clock.stage("calibration"):
-        run.calibration, run.threshold = _calibrated(run.model, run.validation_ids, run.validation)
-
-
-def _calibrated(
-    model: keras.Model, validation_ids: np.ndarray | None, validation: Split
-) -> tuple[dict[str, float], float]:
-    before = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
-    fitted = fit_calibration(before, validation.labels)
-    fold_calibration(model, fitted)
-    after = model.predict(validation_ids, batch_size=256, verbose=0).reshape(-1)
-    threshold = choose_threshold(validation.labels, after)
-    calibration = {
-        "temperature": fitted.temperature,
-        "shift": fitted.shift,
-        "validation_ece_before": expected_calibration_error(validation.labels, before),
-        "validation_ece_after": expected_calibration_error(validation.labels, after),
-    }
-    log.info("calibration on validation: %s; threshold %.2f", calibration, threshold)
-    return calibration, threshold
 
 
 def save(run: RunState) -> None:

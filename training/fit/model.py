@@ -22,6 +22,7 @@ from training.fit.subwords import SubwordEmbedding, Subwords
 from training.fit.tokenizer import PAD_ID
 
 INPUT_NAME = "input_ids"
+POOLING_NAME = "mean_max_over_tokens"
 OUTPUT_NAME = "probability"  # two labels: [batch, 1], the probability of the second
 MULTICLASS_OUTPUT_NAME = "probabilities"  # more: [batch, labels], softmax in the labels' order
 CELL_LAYERS = {"lstm": layers.LSTM, "gru": layers.GRU, "rnn": layers.SimpleRNN}
@@ -73,7 +74,15 @@ class HashedBigrams(layers.Layer):
 class MeanMaxOverTokens(layers.Layer):
     """[mean, max] of a sequence over the positions whose input id is not padding; zeros for a
     text with no tokens. The mask comes from the ids themselves, so the exported graph (whose
-    recurrent layer stops at each row's length) computes exactly what the masked model does."""
+    recurrent layer stops at each row's length) computes exactly what the masked model does.
+
+    With ``length_feature``, a last column holds log(tokens) (0 for an empty text): the
+    calibration's length term (``training.fit.length_calibration``) is its weight in the
+    classifier. Training never sees it; calibration adds it."""
+
+    def __init__(self, length_feature: bool = False, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.length_feature = length_feature
 
     def call(self, inputs: list[keras.KerasTensor], mask: object = None) -> object:
         sequence, ids = inputs
@@ -82,7 +91,12 @@ class MeanMaxOverTokens(layers.Layer):
         mean = ops.sum(sequence * keep, axis=1) / ops.maximum(count, 1.0)
         # Padded steps are pushed far below any LSTM output (|h| < 1) before the max.
         largest = ops.max(sequence * keep - (1.0 - keep) * 1e4, axis=1) * ops.minimum(count, 1.0)
+        if self.length_feature:
+            return ops.concatenate([mean, largest, ops.log(ops.maximum(count, 1.0))], axis=-1)
         return ops.concatenate([mean, largest], axis=-1)
+
+    def get_config(self) -> dict[str, object]:
+        return {**super().get_config(), "length_feature": self.length_feature}
 
     def compute_mask(self, inputs: object, mask: object = None) -> None:
         return None
@@ -105,6 +119,12 @@ def predicted(probabilities: np.ndarray) -> np.ndarray:
     return np.argmax(probabilities, axis=-1).astype(np.int64)
 
 
+def has_length_feature(model: keras.Model) -> bool:
+    """Whether calibration gave the classifier the text's length (``MeanMaxOverTokens``)."""
+    names = {layer.name for layer in model.layers}
+    return POOLING_NAME in names and bool(model.get_layer(POOLING_NAME).length_feature)
+
+
 def recurrent_layer_name(cell: str, bidirectional: bool) -> str:
     """The name build_model gives the recurrent layer (the Bidirectional wrapper, if any)."""
     return f"bi_{cell}" if bidirectional else cell
@@ -117,12 +137,16 @@ def build_model(
     mask_padding: bool = True,
     steps_per_epoch: int = 1,
     subwords: Subwords | None = None,
+    length_feature: bool = False,
 ) -> keras.Model:
     """Build (and compile) the classifier for ``classes`` labels.
 
     ``steps_per_epoch`` sizes the cosine learning-rate schedule, if the config asks for one.
     ``subwords`` (training with ``--subwords``) gives the embedding its n-gram rows; without
     them it is the plain table that ``fold_subwords`` fills and the export reads.
+
+    ``length_feature`` gives the classifier the text's log length as one more input (mean_max
+    pooling only; see ``MeanMaxOverTokens``).
 
     ``mask_padding=False`` builds the export twin: the same layers and weights without the
     padding mask, which tf2onnx turns into one fused recurrent op; the exporter then restores
@@ -141,7 +165,7 @@ def build_model(
     if config.pooling == "mean":
         x = MaskedMean(name="mean_over_time")(x)
     elif config.pooling == "mean_max":
-        x = MeanMaxOverTokens(name="mean_max_over_tokens")([x, ids])
+        x = MeanMaxOverTokens(length_feature, name=POOLING_NAME)([x, ids])
     x = layers.Dropout(config.dropout, name="dropout_out")(x)
     if classes == 2:
         output = layers.Dense(1, activation="sigmoid", name=OUTPUT_NAME)(x)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -44,7 +45,7 @@ class TrainedRun:
     train_seconds: float
     unlabeled: dict[str, object] | None = None  # what pretrained the embeddings, if anything
     distillation: dict[str, object] | None = None  # the teacher and what it labelled, if any
-    calibration: dict[str, float] | None = None  # temperature and ECE on validation, if any
+    calibration: dict[str, Any] | None = None  # temperature, shift, ECE on validation, if any
     threshold: float = 0.5  # the positive label's cut, chosen on validation when calibrated
     stages: dict[str, float] | None = None  # wall seconds of each stage so far
     short_texts: dict[str, int] | None = None  # rows of each kind of short text added, if any
@@ -81,7 +82,7 @@ class RunState:
     best_epoch: int = 0
     train_seconds: float = 0.0
     quantization: dict[str, object] | None = None
-    calibration: dict[str, float] | None = None
+    calibration: dict[str, Any] | None = None
     started_from: dict[str, object] | None = None
     language_model: dict[str, object] | None = None  # the recurrent layer's pretraining, if any
     # what the start stages set (a bundle's encoder, word2vec), by layer: every member starts so

@@ -15,7 +15,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ star
 
 import keras
 
-from training.fit import learn, rows
+from training.fit import calibrating, learn, rows
 from training.fit.config import TrainConfig
 from training.fit.data import DataOptions
 from training.fit.learn import fit_callbacks
@@ -37,7 +37,7 @@ STAGES: tuple[Stage, ...] = (
     learn.fit,  # model.fit on length-bucketed batches, validation loss watched
     learn.ensemble,  # more members with the next seeds, merged into one network, if asked
     learn.quantize,  # int8 embedding tables, before anything is measured
-    learn.calibrate,  # temperature and threshold, on validation
+    calibrating.calibrate,  # temperature, shift, length term and threshold, on validation
     learn.save,  # model.keras and history.json
 )
 

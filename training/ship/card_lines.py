@@ -212,39 +212,6 @@ def seeds(config: dict[str, Any], trials: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def calibration(metrics: dict[str, Any]) -> list[str]:
-    calibration = metrics.get("calibration")
-    if not calibration:
-        return []
-    lines = ["## Calibration", ""]
-    if calibration.get("temperature") is not None:
-        # Runs before 2.4.0 fitted the temperature alone (no "shift" recorded).
-        shift = calibration.get("shift")
-        fitted = (
-            "Temperature scaling fitted on the validation reviews: T ="
-            f" {calibration['temperature']:.3f}"
-            if shift is None
-            else "A temperature and a shift of the logit (Platt scaling) fitted on the validation"
-            f" reviews, score = sigmoid(logit / T + b): T = {calibration['temperature']:.3f},"
-            f" b = {shift:+.3f}"
-        )
-        lines.append(
-            f"{fitted}, folded into the output layer's weights (validation ECE"
-            f" {calibration['validation_ece_before']:.4f} before,"
-            f" {calibration['validation_ece_after']:.4f} after)."
-        )
-    lines += [
-        f"Expected calibration error ({calibration['bins']} equal-width bins of the positive"
-        f" score) on test: **{calibration['test_ece']:.4f}**; threshold"
-        f" {calibration['threshold']:.2f}, chosen on validation (the one nearest 0.5 among those"
-        " within one standard error of the best validation accuracy).",
-        "",
-        "![reliability diagram](reliability.png)",
-        "",
-    ]
-    return lines
-
-
 def ablation(trials: list[dict[str, Any]]) -> list[str]:
     """Exploration runs that isolate one technique, on validation only: a run that adds it to
     the run it names, or (``left_out``) the shipped configuration trained without it."""

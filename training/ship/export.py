@@ -27,7 +27,13 @@ from app.inference.bundle import RecurrentLayer
 from app.inference.pipeline import SentimentClassifier
 from training.fit.config import TrainConfig
 from training.fit.ensemble import network_config
-from training.fit.model import INPUT_NAME, build_model, classes_of, output_name
+from training.fit.model import (
+    INPUT_NAME,
+    build_model,
+    classes_of,
+    has_length_feature,
+    output_name,
+)
 from training.fit.quantize import QUANTIZED_LAYERS, quantize_gathers
 from training.measure.metrics import served_probabilities
 
@@ -52,7 +58,12 @@ def to_onnx(
     source = model
     classes = classes_of(model)
     if fused:
-        source = build_model(network_config(config), classes=classes, mask_padding=False)
+        source = build_model(
+            network_config(config),
+            classes=classes,
+            mask_padding=False,
+            length_feature=has_length_feature(model),
+        )
         source.set_weights(model.get_weights())
     signature = (tf.TensorSpec((None, None), tf.int64, name=INPUT_NAME),)
     proto, _ = tf2onnx.convert.from_keras(

@@ -10,7 +10,7 @@ from app.inference.bundle import Manifest
 from training.fit.config import PUBLISHED_RECIPE
 from training.fit.formats import is_table
 from training.measure import out_of_domain_card
-from training.ship import card_lines, class_card
+from training.ship import calibration_card, card_lines, class_card
 from training.ship.measured import section as measured_section
 
 _RECIPE = PUBLISHED_RECIPE.to_dict()
@@ -42,7 +42,7 @@ def render(
         *(class_card.evaluation(metrics) if manifest.multiclass else _evaluation(metrics)),
         *out_of_domain_card.evaluation_lines(metrics),
         *card_lines.seeds(manifest.config, trials),
-        *card_lines.calibration(metrics),
+        *calibration_card.calibration(metrics),
         *[line for section in sections for line in (section, "")],
         *_export(manifest),
         *_trials(trials),
