@@ -1,5 +1,5 @@
 from training.fit.config import PUBLISHED_RECIPE
-from training.ship.card_lines import ablation, seeds, trial_row
+from training.ship.card_lines import ablation, pretraining, seeds, trial_row
 
 
 def _config(**changes: object) -> dict[str, object]:
@@ -104,3 +104,15 @@ def test_a_setting_added_after_a_trial_counts_as_its_default() -> None:
 
 def test_one_run_is_no_spread() -> None:
     assert seeds(_config(seed=42), [_run(42, 0.91)]) == []
+
+
+def test_language_model_line_reads_old_and_new_run_records() -> None:
+    """Runs before the record named its directions called the pass's mean loss final_loss: a
+    re-export of such a run must still write its card."""
+    new = {"directions": ["forward", "backward"], "mean_loss": 5.7}
+    old = {"final_loss": 5.8}
+    for record, loss, backward in ((new, "5.700", True), (old, "5.800", False)):
+        model = {"source": "unsup", "predicted_words": 4000, "tokens": 10, "window": 64}
+        (line,) = pretraining({"language_model": {**model, **record}})
+        assert f"mean loss {loss} nats" in line
+        assert ("and backward the word before" in line) is backward

@@ -64,13 +64,17 @@ def _language_model(data: dict[str, Any]) -> list[str]:
     if not model:
         return []
     text = f"unlabelled reviews (`{model['source']}`) and " if model.get("source") else ""
-    backward = ", and backward the word before" if "backward" in model["directions"] else ""
+    # Runs before 161df56 recorded no directions and called the pass's mean loss final_loss.
+    directions = model.get("directions")
+    backward = ", and backward the word before" if "backward" in (directions or []) else ""
+    if directions is None:
+        backward = " (and backward, for a bidirectional layer)"
+    loss = model.get("mean_loss", model.get("final_loss"))
     return [
         f"- Before fitting, the embedding and recurrent layer learnt as a language model to"
         f" predict the next word{backward} (among the {model['predicted_words']:,} most"
         f" frequent) on {model['tokens']:,} tokens of {text}the training rows, in windows of"
-        f" {model['window']}; mean loss {model['mean_loss']:.3f} nats over the pass. Never on"
-        " test text."
+        f" {model['window']}; mean loss {loss:.3f} nats over the pass. Never on test text."
     ]
 
 
