@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from training.fit.config import TrainConfig
-from training.fit.data import DataOptions
+from training.fit.data import IMDB_TRIALS, DataOptions
 from training.fit.formats import Columns
 from training.fit.labels import parse_fixed
 
@@ -28,7 +28,6 @@ log = logging.getLogger("training")
 
 DEFAULT_UNLABELED = Path("../shared/data/aclImdb_v1_unsup.tar.gz")
 DEFAULT_NAME = "imdb-sentiment"
-IMDB_TRIALS = Path("models/trials.jsonl")
 RUN_TRIALS_FILE = "trials.jsonl"
 # Preset settings that only make sense on the IMDB reviews, or were chosen on them alone (subword
 # vectors and int8 tables, added to the default in 2.3.0); other data gets them when asked.

@@ -19,6 +19,10 @@ STUDIES: dict[str, tuple[str, str]] = {
         "training.studies.out_of_domain",
         "score bundles on the out-of-domain sets beside the yardsticks",
     ),
+    "card": (
+        "training.studies.card",
+        "write a bundle's model card again with the trials logged since its export",
+    ),
     "teacher": (
         "training.studies.teachers",
         "compare the n-gram teachers on k-fold cross-validation",

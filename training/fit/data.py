@@ -47,6 +47,7 @@ _ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 TEST_FRACTION_WITHOUT_SPLIT = 0.2
 # Where the labelled IMDB archive sits on the project's machines: every command's --data default.
 DEFAULT_DATA = Path("../shared/data/aclImdb_v1_labeled.tar.gz")
+IMDB_TRIALS = Path("models/trials.jsonl")  # the IMDB default's tuning history, committed
 # ... and the out-of-domain sets (training.measure.out_of_domain), never committed.
 DEFAULT_OOD_DIR = Path("../shared/data/ood")
 

@@ -122,7 +122,8 @@ def _configuration(config: dict[str, Any]) -> list[str]:
         "|---|---|---|",
     ]
     for key, recipe_value in _RECIPE.items():
-        value = config.get(key)
+        # A setting added after the bundle was trained was off then: the recipe's value.
+        value = config.get(key, recipe_value)
         shown = f"**{value}**" if value != recipe_value else str(value)
         lines.append(f"| {key} | {shown} | {recipe_value} |")
     return lines
