@@ -77,7 +77,7 @@ class MeanMaxOverTokens(layers.Layer):
     recurrent layer stops at each row's length) computes exactly what the masked model does.
 
     With ``length_feature``, a last column holds log(tokens) (0 for an empty text): the
-    calibration's length term (``training.fit.length_calibration``) is its weight in the
+    calibration's length term (``training.fit.calibrating``) is its weight in the
     classifier. Training never sees it; calibration adds it."""
 
     def __init__(self, length_feature: bool = False, **kwargs: object) -> None:

@@ -2,7 +2,7 @@
 today: the calibration folded into its saved model is undone, the stage runs on the run's own
 validation split, and the run's model, config and history are rewritten, ready to export again.
 
-For when the stage gains something (the shift in 2.4.0, the length term in 2.5.0): a run
+For when the stage gains something (the shift for 2.4.0, the length term after it): a run
 trained before need not be trained again to get it, and ends exactly as a run trained with the
 new stage would, given the same trained weights.
 """
