@@ -130,10 +130,9 @@ def _write_report(
     shutil.copyfile(run.run_dir / SUMMARY_FILE, report_dir / SUMMARY_FILE)
     (report_dir / TOKEN_FIXTURES_FILE).write_text(_token_fixtures(run) + "\n", encoding="utf-8")
     trials = record_trial(trials_path, fields, metrics)
-    (report_dir / "trials.json").write_text(json.dumps(trials, indent=2) + "\n")
     manifest = Manifest(**fields, metrics=metrics, files={})
     sections = [] if measured.behaviour is None else [render_markdown(measured.behaviour)]
-    (report_dir / "model_card.md").write_text(model_card.render(manifest, trials, sections))
+    model_card.write(report_dir, manifest, trials, sections)
     return write_manifest(staging, manifest)
 
 

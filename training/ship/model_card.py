@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -11,15 +12,29 @@ from training.fit.config import PUBLISHED_RECIPE
 from training.fit.formats import is_table
 from training.measure import out_of_domain_card
 from training.ship import calibration_card, card_lines, class_card
+from training.ship.measured import CARD_FILE
 from training.ship.measured import section as measured_section
 
 _RECIPE = PUBLISHED_RECIPE.to_dict()
+TRIALS_FILE = "trials.json"  # the trials the card lists, beside it in the report
 _METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 _POOLED = {
     "last": "",
     "mean": " -> mean over the text's tokens",
     "mean_max": " -> mean and max over the text's tokens",
 }
+
+
+def write(
+    report_dir: Path,
+    manifest: Manifest,
+    trials: list[dict[str, Any]],
+    sections: Sequence[str] = (),
+    measured: dict[str, list[str]] | None = None,
+) -> None:
+    """The report's trials.json and the card rendered from them (``render``)."""
+    (report_dir / TRIALS_FILE).write_text(json.dumps(trials, indent=2) + "\n")
+    (report_dir / CARD_FILE).write_text(render(manifest, trials, sections, measured))
 
 
 def render(

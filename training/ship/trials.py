@@ -32,13 +32,16 @@ def record_trial(
     if trials_path is None:
         return [trial]
     trials_path.parent.mkdir(parents=True, exist_ok=True)
-    recorded = []
-    if trials_path.is_file():
-        lines = trials_path.read_text(encoding="utf-8").splitlines()
-        recorded = [json.loads(line) for line in lines if line.strip()]
+    recorded = read_trials(trials_path) if trials_path.is_file() else []
     same_run = ("name", "config", "epochs_run", "train_seconds")
     if not any(all(old.get(key) == trial[key] for key in same_run) for old in recorded):
         with trials_path.open("a", encoding="utf-8") as stream:
             stream.write(json.dumps(trial) + "\n")
         recorded.append(trial)
     return recorded
+
+
+def read_trials(trials_path: Path) -> list[dict[str, Any]]:
+    """Every trial in the log, in the order they were recorded."""
+    lines = trials_path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from app.paths import DEFAULT_BUNDLE
 from training.fit.data import IMDB_TRIALS
-from training.ship.card_refresh import read_trials, refresh_card
+from training.ship.card_refresh import refresh_card
+from training.ship.trials import read_trials
 
 
 def main(argv: Sequence[str] | None = None) -> int:
