@@ -12,6 +12,7 @@ from training.fit.calibration import (
     fit_calibration,
     fold_calibration,
     logits_of,
+    unfold_calibration,
 )
 from training.fit.config import TrainConfig
 from training.fit.model import build_model
@@ -77,3 +78,5 @@ def test_folding_the_calibration_scales_and_moves_the_logit() -> None:
     after = model.predict(ids, verbose=0).reshape(-1)
     np.testing.assert_allclose(logits_of(after), logits_of(before) / 2.0 - 0.3, atol=1e-4)
     assert isinstance(model, keras.Model)
+    unfold_calibration(model, LogitCalibration(temperature=2.0, shift=-0.3))
+    np.testing.assert_allclose(model.predict(ids, verbose=0).reshape(-1), before, atol=1e-6)

@@ -66,9 +66,9 @@ def calibrate(run: RunState) -> None:
         fold_calibration(run.model, fitted)
         run.calibration = {"temperature": fitted.temperature, "shift": fitted.shift}
         if run.config.length_calibration:
-            assert run.tokenizer is not None
+            assert run.tokenizer is not None and ids is not None
             run.model, run.calibration["length"] = _length_calibrated(
-                run.model, run.config, run.tokenizer, validation
+                run.model, run.config, run.tokenizer, validation, ids
             )
         after = _scores(run.model, ids)
         run.threshold = choose_threshold(validation.labels, after)
@@ -86,19 +86,23 @@ def _scores(model: keras.Model, ids: np.ndarray | None) -> np.ndarray:
 
 
 def _length_calibrated(
-    model: keras.Model, config: TrainConfig, tokenizer: Tokenizer, validation: Split
+    model: keras.Model,
+    config: TrainConfig,
+    tokenizer: Tokenizer,
+    validation: Split,
+    ids: np.ndarray,
 ) -> tuple[keras.Model, dict[str, float]]:
-    """The model with the length term fitted on the validation reviews and crops of them."""
+    """The model with the length term fitted on the validation reviews (``ids``, as encoded for
+    training) and crops of them."""
     crops, crop_labels = review_crops(
         validation.texts,
         validation.labels,
         CROPS_PER_REVIEW * len(validation),
         config.seed + _CROP_SEED_OFFSET,
     )
-    reviews = encode(tokenizer, validation.texts, PAD_ID)
     short = encode(tokenizer, crops, PAD_ID)
     shift, centre = fit_length_shift(
-        (_scores(model, reviews.input_ids), reviews.lengths, validation.labels),
+        (_scores(model, ids), np.count_nonzero(ids != PAD_ID, axis=1), validation.labels),
         (_scores(model, short.input_ids), short.lengths, crop_labels),
     )
     record = {"shift_per_log_token": shift, "centre_log_tokens": centre, "crops": len(crops)}

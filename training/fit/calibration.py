@@ -48,16 +48,19 @@ def fit_calibration(probabilities: np.ndarray, labels: np.ndarray) -> LogitCalib
     on these reviews."""
     logits, targets = logits_of(probabilities), labels.astype(np.float64)
 
-    def log_loss(parameters: np.ndarray) -> float:
+    def loss(parameters: np.ndarray) -> float:
         log_temperature, shift = parameters
-        scaled = logits / math.exp(log_temperature) + shift
-        # log(1 + e^-x) and log(1 + e^x), stably
-        return float(
-            np.mean(targets * np.logaddexp(0, -scaled) + (1 - targets) * np.logaddexp(0, scaled))
-        )
+        return _log_loss(logits / math.exp(log_temperature) + shift, targets)
 
-    result = minimize(log_loss, np.zeros(2), method="L-BFGS-B", bounds=[(-3.0, 3.0), (-5.0, 5.0)])
+    result = minimize(loss, np.zeros(2), method="L-BFGS-B", bounds=[(-3.0, 3.0), (-5.0, 5.0)])
     return LogitCalibration(math.exp(float(result.x[0])), float(result.x[1]))
+
+
+def _log_loss(logits: np.ndarray, targets: np.ndarray) -> float:
+    """Mean log-loss of sigmoid(logits): log(1 + e^-x) and log(1 + e^x), stably."""
+    return float(
+        np.mean(targets * np.logaddexp(0, -logits) + (1 - targets) * np.logaddexp(0, logits))
+    )
 
 
 Scored = tuple[np.ndarray, np.ndarray, np.ndarray]  # probabilities, token counts, labels
@@ -68,25 +71,14 @@ def fit_length_shift(reviews: Scored, crops: Scored) -> tuple[float, float]:
     calibrated probabilities' logits: m is the reviews' mean log length, c minimises the log-loss
     over the reviews and the crops together (``training.fit.calibrating``)."""
     centre = float(np.mean(np.log(np.maximum(reviews[1], 1))))
-    logits, lengths, targets = (
-        np.concatenate(parts)
-        for parts in zip(
-            *(
-                (logits_of(scores), np.log(np.maximum(counts, 1)) - centre, labels)
-                for scores, counts, labels in (reviews, crops)
-            ),
-            strict=True,
-        )
-    )
-    targets = targets.astype(np.float64)
+    scores, counts, labels = (np.concatenate(parts) for parts in zip(reviews, crops, strict=True))
+    logits, targets = logits_of(scores), labels.astype(np.float64)
+    lengths = np.log(np.maximum(counts, 1)) - centre
 
-    def log_loss(parameters: np.ndarray) -> float:
-        scaled = logits + parameters[0] * lengths
-        return float(
-            np.mean(targets * np.logaddexp(0, -scaled) + (1 - targets) * np.logaddexp(0, scaled))
-        )
+    def loss(parameters: np.ndarray) -> float:
+        return _log_loss(logits + parameters[0] * lengths, targets)
 
-    result = minimize(log_loss, np.zeros(1), method="L-BFGS-B", bounds=[(-2.0, 2.0)])
+    result = minimize(loss, np.zeros(1), method="L-BFGS-B", bounds=[(-2.0, 2.0)])
     return float(result.x[0]), centre
 
 
@@ -97,6 +89,14 @@ def fold_calibration(model: keras.Model, calibration: LogitCalibration) -> None:
     kernel, bias = layer.get_weights()
     temperature = calibration.temperature
     layer.set_weights([kernel / temperature, bias / temperature + calibration.shift])
+
+
+def unfold_calibration(model: keras.Model, calibration: LogitCalibration) -> None:
+    """Undo ``fold_calibration``: the classifier outputs sigmoid(raw logit) again."""
+    layer = model.get_layer(OUTPUT_NAME)
+    kernel, bias = layer.get_weights()
+    temperature = calibration.temperature
+    layer.set_weights([kernel * temperature, (bias - calibration.shift) * temperature])
 
 
 def reliability_bins(

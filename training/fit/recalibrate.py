@@ -14,11 +14,10 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import keras
-
 from app.inference.pipeline import encode
 from training.fit.calibrating import calibrate
-from training.fit.model import OUTPUT_NAME, has_length_feature
+from training.fit.calibration import LogitCalibration, unfold_calibration
+from training.fit.model import has_length_feature
 from training.fit.run import CONFIG_FILE, HISTORY_FILE, KERAS_FILE, RunState, load_run
 from training.fit.tokenizer import PAD_ID
 
@@ -34,7 +33,10 @@ def recalibrate(run_dir: Path, data_path: Path, length_calibration: bool) -> dic
     if has_length_feature(trained.model):
         raise ValueError(f"{run_dir}: its model already has a length term")
     config = trained.config.replace(calibrate=True, length_calibration=length_calibration)
-    _unfold(trained.model, trained.calibration or {})
+    old = trained.calibration or {}
+    if old.get("temperature") is not None:  # runs before 2.4.0 recorded no shift
+        folded = LogitCalibration(old["temperature"], old.get("shift") or 0.0)
+        unfold_calibration(trained.model, folded)
     run = RunState(config, data_path, run_dir)
     run.dataset, run.validation = trained.dataset, trained.validation
     run.model, run.tokenizer = trained.model, trained.tokenizer
@@ -49,14 +51,3 @@ def recalibrate(run_dir: Path, data_path: Path, length_calibration: bool) -> dic
     (run_dir / HISTORY_FILE).write_text(json.dumps(history, indent=2) + "\n")
     log.info("%s calibrated again: %s", run_dir, run.calibration)
     return dict(run.calibration)
-
-
-def _unfold(model: keras.Model, calibration: dict[str, Any]) -> None:
-    """Undo a folded sigmoid(logit / T + b): the classifier's raw logit again."""
-    temperature = calibration.get("temperature")
-    if temperature is None:
-        return
-    shift = float(calibration.get("shift") or 0.0)
-    layer = model.get_layer(OUTPUT_NAME)
-    kernel, bias = layer.get_weights()
-    layer.set_weights([kernel * temperature, (bias - shift) * temperature])
