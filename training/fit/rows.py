@@ -129,12 +129,12 @@ def distil(run: RunState) -> None:
 
 
 def add_short_texts(run: RunState) -> None:
-    """Crops of the fit rows with their review's label, and everyday sentences."""
+    """Crops of the fit rows with their review's label, everyday sentences and plain statements."""
     config = run.config
     if not (config.review_crops or config.everyday_sentences or config.plain_statements):
         return
     assert run.fit_split is not None
-    _refuse_for_more_labels(run, "review crops and everyday sentences")
+    _refuse_for_more_labels(run, "review crops, everyday sentences and plain statements")
     with run.clock.stage("short texts"):
         for name, (texts, targets) in _short_texts(config, run.fit_split).items():
             _add_rows(run, texts, targets)

@@ -29,7 +29,7 @@ STAGES: tuple[Stage, ...] = (
     rows.read_data,  # labelled reviews; validation held out of train; unlabelled if needed
     rows.vectorise,  # tokenizer fitted on the fit rows, everything encoded as serving does
     rows.distil,  # the teacher's soft labels on unlabelled reviews, and negation sentences
-    rows.add_short_texts,  # review crops and everyday sentences
+    rows.add_short_texts,  # review crops, everyday sentences, plain statements
     learn.build,  # the Keras model
     learn.start_from_bundle,  # a trained bundle's encoder, if asked (--init-from)
     learn.start_embedding,  # word2vec on unlabelled reviews and the fit rows
