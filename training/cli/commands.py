@@ -84,21 +84,29 @@ def _existing_unlabeled(args: argparse.Namespace) -> Path | None:
 
 def _explore(args: argparse.Namespace) -> int:
     verbosity.import_tensorflow(args.verbosity)
-    from training.studies.explore import explore
+    from training.studies.explore import ablation_row, explore
 
     unlabeled = _existing_unlabeled(args)
     config = data_args.for_the_data(_config_from(args), args)
+    trials = data_args.trials_path(args, args.runs_dir / args.name)
     ablation = None
-    if args.technique:
-        ablation = {"technique": args.technique, "against": args.against, "left_out": True}
+    if args.technique:  # checked before training: a misnamed --against-trial fails at once
+        ablation = ablation_row(
+            args.technique,
+            args.against,
+            kept=args.kept,
+            trials=trials,
+            against_trial=args.against_trial,
+        )
     trial = explore(
         config,
         args.data,
         args.runs_dir / args.name,
         unlabeled=unlabeled,
         ood_dir=args.ood_dir,
-        trials=data_args.trials_path(args, args.runs_dir / args.name),
+        trials=trials,
         note=args.note,
+        preset=args.preset,
         ablation=ablation,
         verbose=verbosity.keras_verbose(args.verbosity),
     )

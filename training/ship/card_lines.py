@@ -237,7 +237,7 @@ def ablation(trials: list[dict[str, Any]]) -> list[str]:
     for trial in rows:
         ablation = trial["ablation"]
         imdb = _with_and_without(
-            ablation, trial["validation_accuracy"], ablation["baseline_validation_accuracy"]
+            ablation, trial["validation_accuracy"], ablation.get("baseline_validation_accuracy")
         )
         ood = _with_and_without(
             ablation,
@@ -246,9 +246,12 @@ def ablation(trials: list[dict[str, Any]]) -> list[str]:
         )
         lines.append(
             f"| {ablation['technique']} | {ablation['against']} | {imdb} | {ood} |"
-            f" {'yes' if ablation['kept'] else 'no'} |"
+            f" {_KEPT[ablation.get('kept')]} |"
         )
     return lines
+
+
+_KEPT = {True: "yes", False: "no", None: "-"}  # None: a row logged without saying
 
 
 def _with_and_without(ablation: dict[str, Any], tried: float | None, other: float | None) -> str:

@@ -23,6 +23,7 @@ from training.fit.config import TrainConfig
 from training.fit.tokenizer import PAD_ID
 from training.fit.train import TrainedRun, train
 from training.measure import out_of_domain
+from training.ship.trials import read_trials
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,28 @@ def validation_figures(run: TrainedRun, ood_dir: Path) -> dict[str, Any]:
     return figures
 
 
+def ablation_row(
+    technique: str, against: str, *, kept: bool, trials: Path, against_trial: str | None
+) -> dict[str, Any]:
+    """The ablation table's record of a run that leaves ``technique`` out of ``against``; with
+    ``against_trial``, the latest trial of that name in ``trials`` gives the baseline figures
+    (its IMDB validation accuracy and out-of-domain mean), so the row compares them."""
+    row: dict[str, Any] = {"technique": technique, "against": against, "left_out": True}
+    row["kept"] = kept
+    if against_trial is None:
+        return row
+    logged = read_trials(trials) if trials.exists() else []
+    named = [trial for trial in logged if trial.get("name") == against_trial]
+    if not named:
+        raise ValueError(f"--against-trial {against_trial!r}: no trial of that name in {trials}")
+    baseline = named[-1]
+    row["baseline_validation_accuracy"] = baseline["validation_accuracy"]
+    ood_mean = (baseline.get("out_of_domain") or {}).get("mean_accuracy")
+    if ood_mean is not None:
+        row["baseline_out_of_domain_mean"] = ood_mean
+    return row
+
+
 def explore(
     config: TrainConfig,
     data: Path,
@@ -63,6 +86,7 @@ def explore(
     ood_dir: Path,
     trials: Path,
     note: str,
+    preset: str | None = None,
     ablation: dict[str, Any] | None = None,
     verbose: int = 2,
 ) -> dict[str, Any]:
@@ -70,7 +94,7 @@ def explore(
     trial: dict[str, Any] = {
         "name": run_dir.name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "config": {"preset": None, **run.config.to_dict()},
+        "config": {"preset": preset, **run.config.to_dict()},
         "epochs_run": len(run.history["loss"]),
         "best_epoch": run.best_epoch,
         "train_seconds": round(run.train_seconds, 1),
