@@ -218,6 +218,15 @@ class TensorOut(BaseModel):
     shape: list[int | str]
 
 
+class ChunkingOut(BaseModel):
+    """How a model reads a text longer than its window when asked to chunk it."""
+
+    overlap: int = Field(description="tokens neighbouring windows share")
+    pooling: Literal["mean", "logit_mean", "max_confidence"] = Field(
+        description="how the windows' scores become one"
+    )
+
+
 class ServedModel(BaseModel):
     """One of the served models, as requests address it."""
 
@@ -226,6 +235,11 @@ class ServedModel(BaseModel):
     task: str
     labels: list[str]
     default: bool = Field(description="whether requests that name no model get this one")
+    chunking: ChunkingOut = Field(
+        description="its reading with long_text=chunk: SENTIMENT_CHUNK_OVERLAP and"
+        " SENTIMENT_CHUNK_POOLING where set, else the bundle's own choice (made on validation),"
+        " else overlap 0 and max_confidence"
+    )
 
 
 class ModelInfo(BaseModel):

@@ -19,7 +19,14 @@ from app.api.schemas import PredictRequest
 from app.core.config import Settings
 from app.inference.admission import QueueFullError, WorkKind
 from app.inference.batcher import BatcherClosedError, DynamicBatcher
-from app.inference.chunking import ChunkPolicy, LongText, Reading, Tokenized, windowed
+from app.inference.chunking import (
+    ChunkPolicy,
+    LongText,
+    Reading,
+    Tokenized,
+    served_policy,
+    windowed,
+)
 from app.inference.pipeline import Prediction, SentimentClassifier, encodable
 from app.inference.sentences import Sentence, split_sentences
 
@@ -55,9 +62,10 @@ def log_predictions(
     )
 
 
-def chunk_policy(settings: Settings) -> ChunkPolicy:
-    """The served way of chunking (the lifespan checks it against the model's window)."""
-    return ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
+def chunk_policy(settings: Settings, classifier: SentimentClassifier) -> ChunkPolicy:
+    """How ``classifier``'s texts are chunked: the settings' overlap and rule where set, else
+    the bundle's own choice (the lifespan checks the result against each model's window)."""
+    return served_policy(classifier.manifest, settings.chunk_overlap, settings.chunk_pooling)
 
 
 def echoable(texts: Sequence[str]) -> list[str]:
@@ -72,7 +80,7 @@ def long_text_of(body: PredictRequest, settings: Settings) -> LongText:
 
 def scorer(classifier: SentimentClassifier, long_text: LongText, settings: Settings) -> Scorer:
     """How the classifier scores texts read as ``long_text`` says, with the served chunking."""
-    return Reading(long_text, chunk_policy(settings)).scorer(classifier)
+    return Reading(long_text, chunk_policy(settings, classifier)).scorer(classifier)
 
 
 async def row_costs(
@@ -85,7 +93,8 @@ async def row_costs(
     window = classifier.manifest.max_length
     if long_text != "chunk" or all(len(text) <= window for text in texts):
         return texts, [1] * len(texts), "short"
-    rows, costs = await asyncio.to_thread(windowed, classifier, texts, settings.chunk_overlap)
+    overlap = chunk_policy(settings, classifier).overlap
+    rows, costs = await asyncio.to_thread(windowed, classifier, texts, overlap)
     return rows, costs, "chunk" if any(cost > 1 for cost in costs) else "short"
 
 

@@ -172,17 +172,17 @@ class Settings(BaseSettings):
         " say: 'truncate' (the window the model was trained on) or 'chunk' (overlapping windows,"
         " pooled)",
     )
-    chunk_overlap: int = Field(
-        defaults.CHUNK_OVERLAP,
+    chunk_overlap: int | None = Field(
+        None,
         ge=0,
         le=100_000,
-        description="tokens shared by neighbouring windows of a chunked text (below the model's"
-        " window; chosen on validation by python -m training.long_text)",
+        description="tokens shared by neighbouring windows of a chunked text, below every served"
+        " model's window; unset: each model's own choice (its manifest's chunking), else 0",
     )
-    chunk_pooling: Literal["mean", "logit_mean", "max_confidence"] = Field(
-        defaults.CHUNK_POOLING,
-        description="how window scores of a chunked text become one score (chosen on validation"
-        " by python -m training.long_text)",
+    chunk_pooling: Literal["mean", "logit_mean", "max_confidence"] | None = Field(
+        None,
+        description="how window scores of a chunked text become one score; unset: each model's"
+        " own choice (its manifest's chunking, made on validation), else max_confidence",
     )
     max_explain_tokens: int = Field(
         1000,

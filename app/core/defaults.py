@@ -12,6 +12,3 @@ FORWARD_BATCH_SIZE: Final = 4  # rows per session.run; fastest for this LSTM on 
 # A batch of short texts this small runs on the event loop's thread when nothing else waits.
 INLINE_ROWS: Final = 4
 LONG_TEXT: Final[Literal["truncate", "chunk"]] = "truncate"  # the window the model trained on
-# Chosen on validation by python -m training.long_text (README: Long reviews).
-CHUNK_OVERLAP: Final = 0
-CHUNK_POOLING: Final[Literal["mean", "logit_mean", "max_confidence"]] = "max_confidence"

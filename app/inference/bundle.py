@@ -14,6 +14,11 @@ Two tasks, one input (``input_ids`` int64 ``[batch, sequence]``, post-padded wit
   ``[batch, N]`` (float32, named ``probabilities``, N = the number of labels; the batch axis is
   a name) holding softmax probabilities in the manifest's label order; no ``threshold`` (leave
   it out): the label is the most probable one (the first on a tie).
+
+Optional, ``chunking``: how this model reads a text longer than its window when asked to chunk
+it (``overlap`` tokens, below ``max_length``, and a ``pooling`` rule), as chosen on validation
+by ``python -m training long-text --update-card``. The service uses it unless its settings name
+an overlap or a rule (``app.inference.chunking.served_policy``).
 """
 
 from __future__ import annotations
@@ -47,6 +52,19 @@ class TensorSpec(BaseModel):
     name: str
     dtype: Literal["int32", "int64", "float32"]
     shape: list[int | str]
+
+
+ChunkPooling = Literal["mean", "logit_mean", "max_confidence"]
+
+
+class ChunkReading(BaseModel):
+    """The bundle's own way of reading long texts in windows, chosen on validation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    overlap: int = Field(ge=0)
+    pooling: ChunkPooling
+    chosen_on: str = ""  # where the choice was made, in words, for the reader of /model
 
 
 class RecurrentLayer(BaseModel):
@@ -88,10 +106,16 @@ class Manifest(BaseModel):
     dataset: dict[str, Any]
     libraries: dict[str, str]
     files: dict[str, str]
+    chunking: ChunkReading | None = None
 
     @model_validator(mode="after")
     def _task_rules(self) -> Manifest:
         """Labels, threshold and output shape agree with the task (see the module docstring)."""
+        if self.chunking is not None and self.chunking.overlap >= self.max_length:
+            raise ValueError(
+                f"chunking.overlap {self.chunking.overlap} must be below max_length"
+                f" {self.max_length}"
+            )
         if len(set(self.labels)) != len(self.labels) or not all(self.labels):
             raise ValueError("labels must be distinct, non-empty names")
         last_axis = self.output.shape[-1] if self.output.shape else None

@@ -18,9 +18,11 @@ A text within the window is one window, scored exactly as without chunking. Each
 probability depends only on its own tokens (the model ignores padding), and pooling only on
 the text's own windows, so a text's score does not depend on its batch mates.
 
-The served overlap and rule are settings (``SENTIMENT_CHUNK_OVERLAP``,
-``SENTIMENT_CHUNK_POOLING``); ``python -m training.long_text`` chooses them on validation
-reviews longer than the window and reports test accuracy beside truncation.
+``python -m training long-text`` chooses the overlap and rule on validation reviews longer than
+the window, reports test accuracy beside truncation, and with ``--update-card`` records its
+choice in the bundle's manifest (``chunking``). ``served_policy`` reads a text as the settings
+say (``SENTIMENT_CHUNK_OVERLAP``, ``SENTIMENT_CHUNK_POOLING``), else as the bundle chose, else
+as ``FALLBACK_POLICY``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from app.inference.bundle import ChunkPooling, Manifest
 from app.inference.pipeline import (
     Prediction,
     SentimentClassifier,
@@ -41,7 +44,7 @@ from app.inference.predictions import prediction_of
 from app.observability.tracing import stage
 
 LongText = Literal["truncate", "chunk"]
-Pooling = Literal["mean", "logit_mean", "max_confidence"]
+Pooling = ChunkPooling
 POOLING_RULES: tuple[Pooling, ...] = get_args(Pooling)
 # Log-odds of probabilities clipped here: below 1e-4 a float32 sigmoid output is quantised
 # (2.4e-7 alone, 2.7e-7 in a batch), and log-odds would blow that up into a batch dependence.
@@ -61,6 +64,21 @@ class ChunkPolicy:
                 f"chunk overlap {self.overlap} must be at least 0 and below the model's window"
                 f" of {window} tokens"
             )
+
+
+# For a bundle that did not choose (made before the choice was recorded, or never measured):
+# windows side by side, and the window furthest from 0.5 decides (README: Long reviews).
+FALLBACK_POLICY = ChunkPolicy(0, "max_confidence")
+
+
+def served_policy(manifest: Manifest, overlap: int | None, pooling: Pooling | None) -> ChunkPolicy:
+    """How the service (or bulk scoring) chunks this model's texts: each of ``overlap`` and
+    ``pooling`` as given, else as the bundle chose on validation, else the default."""
+    chosen = manifest.chunking or FALLBACK_POLICY
+    return ChunkPolicy(
+        chosen.overlap if overlap is None else overlap,
+        chosen.pooling if pooling is None else pooling,
+    )
 
 
 @dataclass(frozen=True)

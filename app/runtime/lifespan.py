@@ -10,11 +10,10 @@ from starlette.applications import Starlette
 
 from app.core.config import Settings
 from app.inference.batcher import DynamicBatcher
-from app.inference.chunking import ChunkPolicy
 from app.inference.pipeline import SentimentClassifier
 from app.observability.prediction_log import PredictionLog
 from app.runtime import reload
-from app.runtime.loading import LoadedModels, instrument, load_models
+from app.runtime.loading import LoadedModels, check_chunking, instrument, load_models
 from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
@@ -37,9 +36,8 @@ def service_lifespan(
         state: ServiceState = app.state.service
         _warn_deprecated(settings)
         models = preloaded or load_models(settings, classifier)
-        chunking = ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
-        for _, model in models.values():
-            chunking.check(model.manifest.max_length)  # an overlap a window cannot hold stops here
+        for folder, model in models.values():
+            check_chunking(settings, model, folder)  # a classifier handed in was not checked
             model.warm_up()
             instrument(model, state.metrics)
         loaded = next(iter(models.values()))[1]

@@ -6,19 +6,35 @@ from pathlib import Path
 
 from app.core.config import Settings
 from app.inference.bundle import MANIFEST_FILE, BundleError
+from app.inference.chunking import served_policy
 from app.inference.pipeline import SentimentClassifier
 from app.observability.metrics import ServiceMetrics
 
 
 def load_classifier(settings: Settings, bundle: Path | None = None) -> SentimentClassifier:
     """Load and verify ``bundle`` (default: the configured one) with these settings' session
-    options; raises BundleError naming the file at fault."""
-    return SentimentClassifier.from_bundle(
-        bundle or settings.bundle_path,
+    options, and check that its window holds the chunk overlap it is to be served with (at
+    start-up and on reload alike); raises BundleError naming the file at fault."""
+    folder = bundle or settings.bundle_path
+    classifier = SentimentClassifier.from_bundle(
+        folder,
         intra_op_threads=settings.onnx_intra_op_threads,
         forward_batch_size=settings.forward_batch_size,
         shared_graphs=settings.shared_graphs_dir,
     )
+    check_chunking(settings, classifier, folder)
+    return classifier
+
+
+def check_chunking(settings: Settings, classifier: SentimentClassifier, folder: Path) -> None:
+    """Raise BundleError when the model's window cannot hold the overlap it would be chunked
+    with (SENTIMENT_CHUNK_OVERLAP, else its bundle's own choice)."""
+    manifest = classifier.manifest
+    policy = served_policy(manifest, settings.chunk_overlap, settings.chunk_pooling)
+    try:
+        policy.check(manifest.max_length)
+    except ValueError as error:
+        raise BundleError(f"{folder}: SENTIMENT_CHUNK_OVERLAP: {error}") from None
 
 
 def bundle_folders(settings: Settings) -> list[Path]:

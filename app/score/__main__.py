@@ -32,7 +32,7 @@ from typing import Any
 from app.core import defaults
 from app.core.cpus import usable_cpus
 from app.inference.bundle import MODEL_FILE, BundleError, read_manifest, verify_checksums
-from app.inference.chunking import POOLING_RULES, ChunkPolicy, Reading
+from app.inference.chunking import POOLING_RULES, Reading, served_policy
 from app.paths import DEFAULT_BUNDLE
 from app.score.formats import Format, InputError, Source
 from app.score.job import BadRowError, Job, JobError, JobIdentity
@@ -113,26 +113,16 @@ def _add_reading_options(parser: argparse.ArgumentParser) -> None:
         " 'truncate' reads the window only, 'chunk' reads it whole in windows (and writes"
         " how many); default %(default)s, as the service",
     )
-    for flag, default, kind, what in (
-        (
-            "--chunk-overlap",
-            defaults.CHUNK_OVERLAP,
-            {"type": int},
-            "tokens neighbouring windows share",
-        ),
-        (
-            "--chunk-pooling",
-            defaults.CHUNK_POOLING,
-            {"choices": POOLING_RULES},
-            "how window scores become one",
-        ),
+    for flag, kind, what in (
+        ("--chunk-overlap", {"type": int}, "tokens neighbouring windows share"),
+        ("--chunk-pooling", {"choices": POOLING_RULES}, "how window scores become one"),
     ):
         setting = flag.removeprefix("--").replace("-", "_").upper()
         parser.add_argument(
             flag,
-            default=default,
-            help=f"{what} with --long-text chunk, as the server's SENTIMENT_{setting}"
-            " (default %(default)s)",
+            default=None,
+            help=f"{what} with --long-text chunk, as the server's SENTIMENT_{setting} (default:"
+            " the bundle's own choice, made on validation, as the server's)",
             **kind,
         )
 
@@ -168,7 +158,9 @@ def model_identity(bundle: Path, reading: Reading) -> str:
 
 
 def reading_of(args: argparse.Namespace) -> Reading:
-    return Reading(args.long_text, ChunkPolicy(args.chunk_overlap, args.chunk_pooling))
+    """How texts are read: the options where given, else as the server reads this bundle's."""
+    manifest = read_manifest(args.bundle)
+    return Reading(args.long_text, served_policy(manifest, args.chunk_overlap, args.chunk_pooling))
 
 
 def run(args: argparse.Namespace) -> int:

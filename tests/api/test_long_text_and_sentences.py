@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api.schemas import MIXED_EXAMPLE, POSITIVE_EXAMPLE, PredictResponse
+from app.inference.bundle import BundleError
 from app.main import create_app
 from tests.api.conftest import make_settings
 
@@ -50,7 +51,7 @@ def test_the_default_comes_from_the_setting() -> None:
 
 def test_an_overlap_as_long_as_the_window_stops_start_up() -> None:
     with (
-        pytest.raises(ValueError, match="below the model's window"),
+        pytest.raises(BundleError, match=r"SENTIMENT_CHUNK_OVERLAP: .* below the model's window"),
         TestClient(create_app(make_settings(chunk_overlap=500))),
     ):
         pass

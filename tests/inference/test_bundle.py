@@ -71,7 +71,10 @@ def test_malformed_manifest_is_named(bundle_copy: Path) -> None:
             {"inputs": [{"name": "tokens", "dtype": "int64", "shape": ["b", "s"]}]},
             r"model\.onnx: graph inputs .* do not match",
         ),
-        ({"max_length": 7}, r"tokenizer\.json: truncates at \d+, but the manifest"),
+        (
+            {"max_length": 7, "chunking": None},
+            r"tokenizer\.json: truncates at \d+, but the manifest",
+        ),
     ],
     ids=["another-format-version", "signature-mismatch", "max-length-disagreeing-with-tokenizer"],
 )

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from app.inference import chunking
+from app.inference.bundle import MANIFEST_FILE, BundleError, ChunkReading
 from app.inference.chunking import (
+    FALLBACK_POLICY,
     POOLING_RULES,
     ChunkedScorer,
     ChunkPolicy,
     Tokenized,
     pool,
+    served_policy,
     whole_token_ids,
     window_spans,
     windowed,
@@ -149,3 +154,30 @@ def test_texts_tokenized_to_count_their_windows_are_not_tokenized_again(
     np.testing.assert_array_equal([p.score for p in once], [p.score for p in plain])
     assert [p.chunks for p in once] == counts == [p.chunks for p in plain]
     assert [p.tokens for p in once] == [p.tokens for p in plain]
+
+
+def test_the_served_policy_is_the_setting_else_the_bundles_choice_else_the_fallback(
+    classifier: SentimentClassifier,
+) -> None:
+    unchosen = classifier.manifest.model_copy(update={"chunking": None})
+    chosen = classifier.manifest.model_copy(
+        update={"chunking": ChunkReading(overlap=250, pooling="logit_mean")}
+    )
+    assert served_policy(unchosen, None, None) == FALLBACK_POLICY
+    assert served_policy(chosen, None, None) == ChunkPolicy(250, "logit_mean")
+    assert served_policy(chosen, 100, None) == ChunkPolicy(100, "logit_mean")
+    assert served_policy(chosen, None, "mean") == ChunkPolicy(250, "mean")
+    assert served_policy(unchosen, 0, "mean") == ChunkPolicy(0, "mean")
+
+
+def test_a_manifest_whose_choice_the_window_cannot_hold_is_refused(bundle_copy: Path) -> None:
+    path = bundle_copy / MANIFEST_FILE
+    manifest = json.loads(path.read_text())
+    manifest["chunking"] = {"overlap": manifest["max_length"], "pooling": "mean"}
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=r"chunking\.overlap 500 must be below max_length 500"):
+        SentimentClassifier.from_bundle(bundle_copy)
+    manifest["chunking"] = {"overlap": 10, "pooling": "median"}
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(BundleError, match=r"chunking\.pooling"):
+        SentimentClassifier.from_bundle(bundle_copy)

@@ -96,3 +96,40 @@ def test_the_card_section_is_added_once_and_checksums_stay_true(bundle_copy: Pat
     measured.update_bundle(bundle_copy, "faithfulness", figures, faithfulness.card_lines(figures))
     assert "**90.0%**" in card.read_text() and "**100.0%**" not in card.read_text()
     assert (bundle_copy / "report" / "faithfulness.json").is_file()
+
+
+def test_the_long_text_choice_is_recorded_in_the_manifest_the_server_reads(
+    short_window: SentimentClassifier, bundle_copy: Path
+) -> None:
+    figures = long_text.measure(short_window, split_of(40, seed=1), split_of(60, seed=2))
+    changes = long_text.manifest_chunking(figures)
+    assert changes is not None
+    chosen = figures["validation"]["chosen"]
+    measured.update_bundle(
+        bundle_copy, "long_text", figures, long_text.card_lines(figures), changes
+    )
+    served = SentimentClassifier.from_bundle(bundle_copy)  # checksums still true
+    assert served.manifest.chunking is not None
+    assert (served.manifest.chunking.overlap, served.manifest.chunking.pooling) == (
+        chosen["overlap"],
+        chosen["pooling"],
+    )
+    assert f"on the {figures['validation']['reviews']} validation reviews" in (
+        served.manifest.chunking.chosen_on
+    )
+    # Another study's update keeps it; a choice the bundle's window cannot hold is refused
+    # before anything is written.
+    measured.update_bundle(bundle_copy, "long_text", figures, long_text.card_lines(figures))
+    assert (
+        SentimentClassifier.from_bundle(bundle_copy).manifest.chunking == served.manifest.chunking
+    )
+    before = (bundle_copy / "manifest.json").read_text()
+    too_long = {"chunking": {"overlap": served.manifest.max_length, "pooling": "mean"}}
+    with pytest.raises(ValueError, match=r"chunking\.overlap \d+ must be below max_length"):
+        measured.update_bundle(bundle_copy, "long_text", figures, [], too_long)
+    assert (bundle_copy / "manifest.json").read_text() == before
+
+
+def test_no_long_validation_review_means_no_choice_is_recorded() -> None:
+    figures = {"validation": {"reviews": 0, "grid": [], "chosen": None}}
+    assert long_text.manifest_chunking(figures) is None

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from app.inference.bundle import read_manifest
+from app.inference.bundle import Manifest, read_manifest
 from app.paths import DEFAULT_BUNDLE
 from training.fit.data import DEFAULT_DATA
 from training.ship.manifest import write_manifest
@@ -36,13 +36,21 @@ def add_options(parser: argparse.ArgumentParser, out: bool = True) -> None:
     )
 
 
-def publish(args: argparse.Namespace, name: str, figures: dict[str, Any], lines: list[str]) -> None:
+def publish(
+    args: argparse.Namespace,
+    name: str,
+    figures: dict[str, Any],
+    lines: list[str],
+    manifest_changes: dict[str, Any] | None = None,
+) -> None:
     """Write a study's figures where ``add_options``' options say: into --out (by default the
-    bundle's report folder), and with --update-card into the bundle and its card."""
+    bundle's report folder), and with --update-card into the bundle and its card, with
+    ``manifest_changes`` (fields the server reads, such as the chosen chunking) in its
+    manifest."""
     if args.out is not None or not args.update_card:
         write(args.out or args.bundle / REPORT_DIR, name, figures, lines)
     if args.update_card:  # writes them into the report folder too
-        update_bundle(args.bundle, name, figures, lines)
+        update_bundle(args.bundle, name, figures, lines, manifest_changes)
 
 
 def write(out_dir: Path, name: str, figures: dict[str, Any], lines: list[str]) -> None:
@@ -61,16 +69,26 @@ def read_sections(report_dir: Path) -> dict[str, list[str]]:
     }
 
 
-def update_bundle(bundle_dir: Path, name: str, figures: dict[str, Any], lines: list[str]) -> None:
+def update_bundle(
+    bundle_dir: Path,
+    name: str,
+    figures: dict[str, Any],
+    lines: list[str],
+    manifest_changes: dict[str, Any] | None = None,
+) -> None:
     """Store a study's ``figures`` and its Markdown ``lines`` in the bundle's report, put every
-    study's lines into its model card, and record the new checksums in its manifest (the server
-    verifies them)."""
+    study's lines into its model card, and record the new checksums and ``manifest_changes`` in
+    its manifest (validated as the server reads it; the server verifies the checksums)."""
     report_dir = bundle_dir / REPORT_DIR
+    manifest = read_manifest(bundle_dir)
+    if manifest_changes:  # checked before anything is written
+        changed = manifest.model_dump(exclude_unset=True) | manifest_changes
+        manifest = Manifest.model_validate(changed)
     write(report_dir, name, figures, lines)
     card_path = report_dir / CARD_FILE
     card = card_path.read_text()
     card_path.write_text(with_measured_section(card, read_sections(report_dir)))
-    write_manifest(bundle_dir, read_manifest(bundle_dir))
+    write_manifest(bundle_dir, manifest)
     log.info("model card and checksums of %s updated", bundle_dir)
 
 

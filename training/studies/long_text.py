@@ -166,6 +166,28 @@ def measure(classifier: SentimentClassifier, validation: Split, test: Split) -> 
     }
 
 
+def manifest_chunking(figures: dict[str, Any]) -> dict[str, Any] | None:
+    """The manifest's ``chunking``: the overlap and pooling chosen on validation, which the
+    service then chunks this model's texts with unless its settings say otherwise (None when
+    no validation review was longer than the window: nothing was chosen)."""
+    validation = figures["validation"]
+    if validation["chosen"] is None:
+        return None
+    accuracy = next(
+        row["accuracy"]
+        for row in validation["grid"]
+        if (row["overlap"], row["pooling"])
+        == (validation["chosen"]["overlap"], validation["chosen"]["pooling"])
+    )
+    return {
+        "chunking": {
+            **validation["chosen"],
+            "chosen_on": f"accuracy {accuracy:.4f} on the {validation['reviews']} validation"
+            " reviews longer than the window (python -m training long-text)",
+        }
+    }
+
+
 def card_lines(figures: dict[str, Any]) -> list[str]:
     """The long-review comparison (``training.studies.long_text``) as Markdown lines."""
     window, validation, test = figures["window"], figures["validation"], figures["test"]
@@ -180,8 +202,9 @@ def card_lines(figures: dict[str, Any]) -> list[str]:
     lines += [
         "",
         f"Chunking chosen on validation: overlap {chosen['overlap']} tokens, pooling"
-        f" `{chosen['pooling']}` (service settings `SENTIMENT_CHUNK_OVERLAP`,"
-        " `SENTIMENT_CHUNK_POOLING`):",
+        f" `{chosen['pooling']}`. With `--update-card` it is recorded in the manifest"
+        " (`chunking`), and the service chunks this model's texts so unless its settings"
+        " `SENTIMENT_CHUNK_OVERLAP` or `SENTIMENT_CHUNK_POOLING` say otherwise:",
         "",
         "| overlap | pooling | validation accuracy (long reviews) | windows per review |",
         "|---|---|---|---|",
@@ -231,5 +254,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         dataset.train, config.get("validation_fraction", 0.1), config.get("seed", 42)
     )
     figures = measure(classifier, validation, dataset.test)
-    measured.publish(args, "long_text", figures, card_lines(figures))
+    measured.publish(args, "long_text", figures, card_lines(figures), manifest_chunking(figures))
     return 0

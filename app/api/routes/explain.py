@@ -89,7 +89,7 @@ async def explain(
     texts = echoable(body.all_texts)  # tokens and sentences quote them
     note_texts(request, texts, settings)
     long_text = long_text_of(body, settings)
-    explainer = Explainer(classifier, long_text, chunk_policy(settings))
+    explainer = Explainer(classifier, long_text, chunk_policy(settings, classifier))
     async with answered_in_time(settings, batcher, len(texts)):
         plans = await asyncio.to_thread(explainer.plan, texts)
         tokens = sum(len(plan.ids) for plan in plans)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter
 
 from app.api.deps import ServingDep
-from app.api.schemas import ErrorOut, ModelInfo, ServedModel
+from app.api.schemas import ChunkingOut, ErrorOut, ModelInfo, ServedModel
+from app.api.scoring import chunk_policy
 
 router = APIRouter(prefix="/model", tags=["model"])
 
@@ -25,6 +28,7 @@ async def describe_model(serving: ServingDep) -> ModelInfo:
             task=model.manifest.task,
             labels=model.manifest.labels,
             default=model is classifier,
+            chunking=ChunkingOut(**asdict(chunk_policy(serving.settings, model))),
         )
         for name, model in (state.models or {manifest.name: classifier}).items()
     ]
