@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.config import Settings
-from app.inference.chunking import ChunkedScorer, ChunkPolicy, whole_token_ids
+from app.inference.chunking import ChunkedScorer, served_policy, whole_token_ids
 from app.inference.explain import Explainer
 from app.inference.pipeline import SentimentClassifier
 from app.paths import DEFAULT_BUNDLE, REPOSITORY
@@ -79,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings(bundle_path=args.bundle)
     classifier = SentimentClassifier.from_bundle(args.bundle)
     classifier.warm_up()
-    policy = ChunkPolicy(settings.chunk_overlap, settings.chunk_pooling)
+    # As the service chunks this model: its settings where set, else the bundle's own choice.
+    policy = served_policy(classifier.manifest, settings.chunk_overlap, settings.chunk_pooling)
     chunked = ChunkedScorer(classifier, policy)
     workload = from_dataset(args.data, args.bundle, args.reviews, seed=0)
     window = classifier.manifest.max_length
