@@ -13,7 +13,7 @@ from app.inference.batcher import DynamicBatcher
 from app.inference.pipeline import SentimentClassifier
 from app.observability.prediction_log import PredictionLog
 from app.runtime import reload
-from app.runtime.loading import LoadedModels, check_chunking, instrument, load_models
+from app.runtime.loading import LoadedModels, instrument, load_models
 from app.runtime.state import ServiceState
 
 log = logging.getLogger("app")
@@ -36,8 +36,7 @@ def service_lifespan(
         state: ServiceState = app.state.service
         _warn_deprecated(settings)
         models = preloaded or load_models(settings, classifier)
-        for folder, model in models.values():
-            check_chunking(settings, model, folder)  # a classifier handed in was not checked
+        for _, model in models.values():
             model.warm_up()
             instrument(model, state.metrics)
         loaded = next(iter(models.values()))[1]

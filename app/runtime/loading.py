@@ -64,8 +64,11 @@ def load_models(settings: Settings, default: SentimentClassifier | None = None) 
     or two bundles with one name: names are what requests address models by."""
     models: LoadedModels = {}
     for index, folder in enumerate(bundle_folders(settings)):
-        preloaded = default if index == 0 else None
-        loaded = preloaded or load_classifier(settings, folder)
+        if index == 0 and default is not None:  # handed in, so not checked by load_classifier
+            check_chunking(settings, default, folder)
+            loaded = default
+        else:
+            loaded = load_classifier(settings, folder)
         name = loaded.manifest.name
         if name in models:
             raise BundleError(
