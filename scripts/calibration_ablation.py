@@ -29,6 +29,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPOSITORY))
 
 from app.inference.pipeline import SentimentClassifier  # noqa: E402
+from training.fit.calibration import logits_of  # noqa: E402
 from training.fit.data import (  # noqa: E402
     DEFAULT_DATA,
     DEFAULT_OOD_DIR,
@@ -40,30 +41,25 @@ from training.measure import out_of_domain  # noqa: E402
 
 
 def uncalibrated(scores: np.ndarray, calibration: dict[str, Any]) -> np.ndarray:
-    """The probabilities before the folded calibration (float64; served scores are clipped
-    away from 0 and 1 first, so their logits are finite)."""
-    served = np.clip(scores.astype(np.float64), 1e-7, 1 - 1e-7)
-    logits = (np.log(served / (1 - served)) - calibration.get("shift", 0.0)) * calibration[
-        "temperature"
-    ]
+    """The probabilities before the folded calibration (float64; ``logits_of`` clips the
+    served scores away from 0 and 1 first, so their logits are finite)."""
+    logits = (logits_of(scores) - calibration.get("shift", 0.0)) * calibration["temperature"]
     return 1.0 / (1.0 + np.exp(-logits))
 
 
-def figures(scores: dict[str, np.ndarray], splits: dict[str, Split], cut: float) -> dict[str, Any]:
-    """IMDB validation accuracy and the out-of-domain summary with the cut at ``cut``."""
+def figures(
+    scores: dict[str, np.ndarray], splits: dict[str, Split], threshold: float
+) -> dict[str, Any]:
+    """IMDB validation accuracy and the out-of-domain summary with the cut at ``threshold``."""
     validation = splits["validation"]
-    ood: dict[str, Any] = {
-        name: out_of_domain.set_metrics(split.labels, scores[name], cut)
-        for name, split in splits.items()
-        if name != "validation"
-    }
-    accuracies = [ood[name]["accuracy"] for name in out_of_domain.OOD_FILES]
-    ood["mean_accuracy"] = float(np.mean(accuracies))
+    sets = {name: split for name, split in splits.items() if name != "validation"}
     return {
         "validation_accuracy": round(
-            float(np.mean((scores["validation"] >= cut) == validation.labels)), 4
+            float(np.mean((scores["validation"] >= threshold) == validation.labels)), 4
         ),
-        "out_of_domain": out_of_domain.summary(ood),
+        "out_of_domain": out_of_domain.summary(
+            out_of_domain.evaluate_scores(scores, sets, threshold)
+        ),
     }
 
 

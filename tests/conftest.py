@@ -3,11 +3,13 @@ here (nothing here reads the real IMDB archive)."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import random
 import shutil
 import tarfile
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,6 +23,17 @@ if TYPE_CHECKING:
 SHIPPED_BUNDLE = DEFAULT_BUNDLE
 # The shipped bundle's version, read from its manifest, so shipping a new bundle edits no test.
 SHIPPED_VERSION = read_manifest(SHIPPED_BUNDLE).version
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def load_script(name: str) -> ModuleType:
+    """``scripts/NAME.py`` imported as a module (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
 
 POSITIVE = ["great", "wonderful", "brilliant", "loved", "fantastic", "superb", "moving", "fun"]
 NEGATIVE = ["awful", "boring", "terrible", "hated", "dull", "worst", "waste", "bad"]

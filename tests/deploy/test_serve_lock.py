@@ -1,22 +1,19 @@
 """The serving image's lock file matches pyproject.toml (scripts/serve_lock.py --check)."""
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
+from tests.conftest import SCRIPTS, load_script
+
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "serve_lock.py"
+SCRIPT = SCRIPTS / "serve_lock.py"
 
 
 def _serve_lock() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("serve_lock", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("serve_lock")
 
 
 def test_the_committed_lock_matches_pyproject() -> None:

@@ -1,25 +1,18 @@
 """scripts/calibration_ablation.py: the served probabilities with the folded calibration undone
 are the raw model's, and the ablation row compares them with the bundle as served."""
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
+from tests.conftest import load_script
 from training.fit.data import Split
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "calibration_ablation.py"
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("calibration_ablation", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("calibration_ablation")
 
 
 def _sigmoid(logits: np.ndarray) -> np.ndarray:

@@ -70,8 +70,16 @@ def set_metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dic
 
 def evaluate(score: Scorer, sets: Mapping[str, Split], threshold: float = 0.5) -> dict[str, Any]:
     """Metrics of one scorer on every set, and the mean accuracy over the sets."""
+    scores = {name: score(data.texts) for name, data in sets.items()}
+    return evaluate_scores(scores, sets, threshold)
+
+
+def evaluate_scores(
+    scores: Mapping[str, np.ndarray], sets: Mapping[str, Split], threshold: float = 0.5
+) -> dict[str, Any]:
+    """``evaluate`` of scores already computed, by set name."""
     result: dict[str, Any] = {
-        name: set_metrics(data.labels, score(data.texts), threshold) for name, data in sets.items()
+        name: set_metrics(data.labels, scores[name], threshold) for name, data in sets.items()
     }
     result["mean_accuracy"] = float(np.mean([result[name]["accuracy"] for name in sets]))
     return result
