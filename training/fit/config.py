@@ -164,8 +164,9 @@ PRESETS: dict[str, TrainConfig] = {
         embedding_dim=64,  # with the pair table the bundle stays under 20 MB
         embedding_pretraining_epochs=5,  # word2vec on the 50,000 unlabelled reviews first
         # Word pairs ("not good") as units, no extra LSTM work; 3.4 MB of the int8 bundle. Without
-        # them: level on validation over six seeds, but that make train bundle failed the
-        # everyday cases (README: "2.5.0 without the pairs: trained, not shipped").
+        # them: level on validation over six runs (seeds 42, 1 and 2, twice), but that make
+        # train bundle failed the everyday cases (README: "2.5.0 without the pairs: trained, not
+        # shipped").
         bigram_buckets=50_000,
         max_length=500,  # 90% of reviews fit whole, so keeping the first tokens loses little
         bidirectional=True,  # one direction ends at the review's end, the other at its start
