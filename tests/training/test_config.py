@@ -36,6 +36,7 @@ def test_default_keeps_the_first_tokens() -> None:
         ({"truncation": "middle"}, "truncation must be one of"),
         ({"units": 0}, "units must be positive"),
         ({"dropout": 1.0}, "dropout must be in"),
+        ({"word_dropout": -0.1}, "word_dropout must be in"),
         ({"validation_fraction": 0.0}, "validation_fraction"),
         ({"clipnorm": -1.0}, "clipnorm"),
         ({"learning_rate_schedule": "step"}, "learning_rate_schedule must be one of"),

@@ -28,6 +28,9 @@ HYPERPARAMETER_HELP = {
     " training (training/fit/everyday/; 0 = off); seconds",
     "plain_statements": "statements of fact composed from templates, with the target 0.5"
     " (training/fit/everyday/facts.py; 0 = off); seconds",
+    "word_dropout": "replace each real token of a training batch by the unknown id with this"
+    " probability, drawn afresh every epoch (0 = off), so no few cue words decide a text; costs"
+    " nothing",
     "weight_averaging": "validate, keep and export an exponential moving average of the"
     " weights with this momentum (0 = off; 0.999: about the last 1,000 steps; at most one"
     " epoch's steps); costs a few seconds",

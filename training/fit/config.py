@@ -41,6 +41,9 @@ class TrainConfig:
     bidirectional: bool = False
     pooling: Pooling = "last"  # the last state, or the mean (and max) over all time steps
     dropout: float = 0.2  # before and after the recurrent layer
+    # 0 = off; else each real token of a training batch becomes the unknown id with this
+    # probability, drawn afresh every epoch (training.fit.batches)
+    word_dropout: float = 0.0
     batch_size: int = 32
     epochs: int = 5
     learning_rate: float = 1e-3  # Adam's default
@@ -118,8 +121,9 @@ class TrainConfig:
             raise ValueError("weight_averaging with early stopping needs restore_best_epoch")
         if self.length_calibration and not (self.calibrate and self.pooling == "mean_max"):
             raise ValueError("length_calibration needs calibrate and mean_max pooling")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError("dropout must be in [0, 1)")
+        for name in ("dropout", "word_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1)")
         if not 0.0 < self.validation_fraction < 0.5:
             raise ValueError("validation_fraction must be in (0, 0.5)")
         counts = (

@@ -128,7 +128,13 @@ def _fit_model(run: RunState, model: keras.Model, seed: int) -> keras.callbacks.
     config = run.config
     ids, targets, lengths = run.rows[0], run.rows[2], run.rows[1]
     batches = length_bucketed_batches(
-        ids, targets, lengths, config.batch_size, seed, weights=_row_weights(run)
+        ids,
+        targets,
+        lengths,
+        config.batch_size,
+        seed,
+        weights=_row_weights(run),
+        word_dropout=config.word_dropout,
     )
     return model.fit(
         batches,
