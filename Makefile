@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 SERVE_VENV := .venv-serve
 DATA ?= ../shared/data/aclImdb_v1_labeled.tar.gz
 PRESET ?= default
-VERSION ?= 2.4.0
+VERSION ?= 2.5.0
 
 .PHONY: help serve train measure references test bench lock protos clean
 .DEFAULT_GOAL := help

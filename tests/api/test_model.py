@@ -15,7 +15,7 @@ def test_model_description(client: TestClient) -> None:
     info = response.json()
     assert info["name"] == "imdb-sentiment" and info["version"] == SHIPPED_VERSION
     assert info["labels"] == ["negative", "positive"]
-    assert info["threshold"] == read_manifest(SHIPPED_BUNDLE).threshold  # 0.50 for 2.4.0
+    assert info["threshold"] == read_manifest(SHIPPED_BUNDLE).threshold  # 0.50 for 2.5.0
     tokenizer = Tokenizer.from_file(str(SHIPPED_BUNDLE / "tokenizer.json"))
     assert info["vocab_size"] == tokenizer.get_vocab_size() and info["pad_id"] == 0
     assert info["max_length"] > 0 and info["truncation"] == "first"
