@@ -337,9 +337,10 @@ def test_own_csv_leaves_the_imdb_only_parts_out(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The default preset on a user's CSV: no negation sentences, distillation, review crops or
-    everyday sentences (all about IMDB reviews), nor subword vectors and int8 tables (chosen on
-    IMDB alone); word2vec on the training rows alone, the rest (pair embeddings,
-    mean+max pooling, calibration) as usual; the card says what was used."""
+    everyday sentences (all about IMDB reviews), nor subword vectors, int8 tables, weight
+    averaging and word dropout (chosen on IMDB alone); word2vec on the training rows alone, the
+    rest (pair embeddings, mean+max pooling, calibration) as usual; the card says what was
+    used."""
     import csv
 
     from tests.conftest import synthetic_reviews
@@ -373,6 +374,7 @@ def test_own_csv_leaves_the_imdb_only_parts_out(
     for chosen_on_imdb in ("review_crops", "everyday_sentences"):
         assert manifest.config[chosen_on_imdb] == 0
     assert not manifest.config["subwords"] and not manifest.config["quantize_embeddings"]
+    assert manifest.config["weight_averaging"] == 0 and manifest.config["word_dropout"] == 0
     assert manifest.config["embedding_pretraining_epochs"] == 5
     assert manifest.dataset["unlabeled_for_embeddings"]["source"] is None
     assert manifest.metrics["extras"]["negation_sentences"] == 0
