@@ -29,7 +29,7 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from app.inference.pipeline import encode
-from training.fit.batches import length_bucketed_batches
+from training.fit.batches import batch_count, length_bucketed_batches
 from training.fit.config import PRESETS, TrainConfig
 from training.fit.data import load_dataset
 from training.fit.language_model import pretrain_recurrent
@@ -104,10 +104,10 @@ def _fold(
         sized = config.replace(vocab_size=tokenizer.get_vocab_size())
         start.update(pretrain_recurrent(tokenizer, fit_texts, sized, start)[0])
     total = np.zeros((len(held), classes))
+    steps = batch_count(len(fit_texts), config.batch_size)  # sizes the weight average, as in train
     for seed in seeds:
         keras.utils.set_random_seed(seed)
         sized = config.replace(vocab_size=tokenizer.get_vocab_size(), seed=seed)
-        steps = -(-len(fit_texts) // config.batch_size)  # sizes the weight average, as in train
         model = build_model(sized, classes=classes, subwords=subwords, steps_per_epoch=steps)
         set_layer_weights(model, start)
         batches = length_bucketed_batches(
