@@ -1,20 +1,33 @@
 """The n-gram teachers: the naive Bayes scaling, what each kind learns, and the weights the
-negation sentences' words are picked by."""
+negation sentences' words are picked by; a bundle as a second teacher."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 from scipy import sparse
 
-from tests.conftest import write_aclimdb_tree
+from app.inference.bundle import read_manifest
+from tests.conftest import SHIPPED_BUNDLE, write_aclimdb_tree, write_archive, write_unlabeled_tree
+from tests.training.test_end_to_end import train_tiny
 from training.fit.augment import polar_words
+from training.fit.config import TrainConfig
 from training.fit.data import Split, load_dataset
 from training.fit.ngram import positive_scores
-from training.fit.teacher import NaiveBayesScaling, feature_weights, fit_teacher
+from training.fit.teacher import (
+    NaiveBayesScaling,
+    bundle_scores,
+    feature_weights,
+    fit_teacher,
+    mean_scores,
+)
 from training.studies.teachers import cross_validate, main
+
+if TYPE_CHECKING:
+    from app.inference.pipeline import SentimentClassifier
 
 
 def test_naive_bayes_ratio_is_the_smoothed_log_count_ratio() -> None:
@@ -76,3 +89,45 @@ def test_the_command_prints_one_row_per_teacher(
     out = capsys.readouterr().out
     assert "2-fold cross-validation on 80 training reviews" in out
     assert out.count("| tfidf:") == 1 and out.count("| nb:") == 1
+
+
+def test_a_bundle_teacher_scores_texts_as_the_service_does(
+    classifier: SentimentClassifier,
+) -> None:
+    texts = ["A wonderful film.", "Dull, and far too long.", "word " * 900]  # the last truncated
+    scores = bundle_scores(SHIPPED_BUNDLE, texts, threads=1)
+    assert scores.dtype == np.float32
+    served = [prediction.score for prediction in classifier.predict(texts)]
+    np.testing.assert_allclose(scores, served, atol=1e-6)
+
+
+def test_a_bundle_with_more_labels_is_no_teacher(multiclass_bundle: Path) -> None:
+    with pytest.raises(ValueError, match="two labels"):
+        bundle_scores(multiclass_bundle, ["fine"])
+
+
+def test_the_teachers_are_averaged_row_by_row() -> None:
+    mean = mean_scores(np.array([0.2, 0.9]), np.array([0.4, 0.5], dtype=np.float32))
+    np.testing.assert_allclose(mean, [0.3, 0.7], rtol=1e-6)
+    assert mean.dtype == np.float32
+
+
+def test_a_teacher_bundle_without_distillation_reviews_is_refused() -> None:
+    with pytest.raises(ValueError, match="teacher_bundle scores the distillation reviews"):
+        TrainConfig(teacher_bundle=str(SHIPPED_BUNDLE))
+
+
+def test_a_run_taught_by_a_bundle_too_records_both_teachers(tmp_path: Path) -> None:
+    archive = write_archive(write_aclimdb_tree(tmp_path / "l", per_class=60), tmp_path / "l.tgz")
+    unlabeled = write_archive(write_unlabeled_tree(tmp_path / "u"), tmp_path / "u.tar.gz")
+    taught = ["--distillation-reviews", "40", "--unlabeled-data", str(unlabeled)]
+    bundle = train_tiny(
+        archive, tmp_path, "tiny-taught", *taught, "--teacher-bundle", str(SHIPPED_BUNDLE)
+    )
+    distillation = read_manifest(bundle).metrics["distillation"]
+    assert distillation["reviews"] == 40
+    assert str(SHIPPED_BUNDLE) in distillation["teacher"]
+    for teacher in ("teacher", "bundle", "teachers"):
+        assert 0.5 <= distillation[f"{teacher}_validation_accuracy"] <= 1.0
+    card = (bundle / "report" / "model_card.md").read_text()
+    assert f"the mean's {distillation['teachers_validation_accuracy']:.2%}" in card

@@ -18,6 +18,9 @@ HYPERPARAMETER_HELP = {
     "teacher": "the n-gram model fitted on the training rows that labels the distillation reviews"
     " and picks the negation sentences' words: tfidf (the yardstick's TF-IDF 1-2 grams, about"
     " 40 s) or nb (naive-Bayes-scaled 1-3 grams, about 60 s; a point more accurate)",
+    "teacher_bundle": "a bundle folder whose scores on the distillation reviews are averaged"
+    " with the n-gram teacher's (self-distillation from a model trained before; off when"
+    " empty); about 20 s to score 25,000 reviews",
     "negation_sentences": "short synthetic sentences that teach negation (training/fit/augment.py;"
     " 0 = off); seconds of training",
     "review_crops": "crops of 1-3 sentences of the training rows with their review's label"

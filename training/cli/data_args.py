@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from app.inference.bundle import MANIFEST_FILE
 from training.fit.config import TrainConfig
 from training.fit.data import IMDB_TRIALS, DataOptions
 from training.fit.formats import Columns
@@ -36,6 +37,7 @@ RUN_TRIALS_FILE = "trials.jsonl"
 IMDB_ONLY = (
     "negation_sentences",
     "distillation_reviews",
+    "teacher_bundle",
     "review_crops",
     "everyday_sentences",
     "plain_statements",
@@ -103,7 +105,8 @@ def unlabeled_path(args: argparse.Namespace) -> Path | None:
 def for_the_data(config: TrainConfig, args: argparse.Namespace) -> TrainConfig:
     """The preset without its IMDB-only parts for other data, unless the command line set them;
     without unlabelled reviews (none given, or the default archive absent), no distillation,
-    and word2vec learns from the training rows alone."""
+    and word2vec learns from the training rows alone; without the preset's teacher bundle
+    (``make references`` not run), the n-gram teacher alone."""
     changes: dict[str, Any] = {}
     if not is_imdb(args.data):
         changes = {
@@ -115,6 +118,8 @@ def for_the_data(config: TrainConfig, args: argparse.Namespace) -> TrainConfig:
     missing = unlabeled is None or not unlabeled.exists()
     if config.distillation_reviews and missing and args.distillation_reviews is None:
         changes["distillation_reviews"] = 0
+    if changes.get("distillation_reviews") == 0 and args.teacher_bundle is None:
+        changes["teacher_bundle"] = ""  # it labels the distillation reviews only
     if changes:
         log.warning(
             "%s is not the IMDB data (or lacks unlabelled reviews): left out %s;"
@@ -122,4 +127,18 @@ def for_the_data(config: TrainConfig, args: argparse.Namespace) -> TrainConfig:
             args.data,
             ", ".join(f"{name} ({getattr(config, name)})" for name in changes),
         )
-    return config.replace(**changes)
+    return _without_a_missing_teacher(config.replace(**changes), args)
+
+
+def _without_a_missing_teacher(config: TrainConfig, args: argparse.Namespace) -> TrainConfig:
+    """The preset's teacher bundle is left out where it is not (a fresh clone before ``make
+    references``); one given on the command line is kept, and a missing one is an error."""
+    teacher = config.teacher_bundle
+    if not teacher or args.teacher_bundle is not None or (Path(teacher) / MANIFEST_FILE).is_file():
+        return config
+    log.warning(
+        "teacher bundle %s not found (make references unpacks it from git history): the n-gram"
+        " teacher labels the unlabelled reviews alone",
+        teacher,
+    )
+    return config.replace(teacher_bundle="")

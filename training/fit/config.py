@@ -63,6 +63,11 @@ class TrainConfig:
     # the n-gram model that labels them and picks the negation sentences' words: "tfidf" (the
     # yardstick's recipe) or "nb" (naive-Bayes-scaled 1-3 grams; see training.fit.teacher)
     teacher: Teacher = "tfidf"
+    # "" = off; else a bundle folder (a model trained before, e.g. the last shipped one) whose
+    # scores on the distillation reviews are averaged with the n-gram teacher's: two teachers
+    # that err differently, one of them this network's own kind (self-distillation, Furlanello et
+    # al. 2018). Read with onnxruntime, as served.
+    teacher_bundle: str = ""
     # 0 = off; else this many short synthetic sentences that teach negation (training.fit.augment)
     negation_sentences: int = 0
     # 0 = off; else this many crops (1-3 sentences) of the fit rows with their review's label
@@ -144,6 +149,8 @@ class TrainConfig:
             raise ValueError("ensemble must be >= 1")
         if self.ensemble > 1 and self.cell != "lstm":
             raise ValueError("ensemble members are merged into one LSTM: cell must be lstm")
+        if self.teacher_bundle and not self.distillation_reviews:
+            raise ValueError("teacher_bundle scores the distillation reviews: set those too")
         if self.init_from and self.embedding_pretraining_epochs:
             raise ValueError("init_from starts the embedding from a bundle: word2vec must be off")
 

@@ -21,7 +21,7 @@ from training.fit.everyday.facts import plain_statements
 from training.fit.ngram import positive_scores
 from training.fit.run import CONFIG_FILE, DATA_OPTIONS_FILE, TOKENIZER_FILE, Rows, RunState
 from training.fit.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
-from training.fit.teacher import fit_teacher
+from training.fit.teacher import bundle_scores, fit_teacher, mean_scores
 from training.fit.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
 from training.fit.transfer import SourceBundle, extended_tokenizer
 
@@ -103,7 +103,7 @@ def distil(run: RunState) -> None:
         teacher = fit_teacher(config.teacher, run.fit_split, config.seed)
         validation_scores = positive_scores(teacher, run.validation.texts)
         run.distillation = {
-            "teacher": f"{TEACHER_DESCRIPTIONS[config.teacher]}, fitted on the fit rows",
+            "teacher": _teacher_description(config),
             "teacher_validation_accuracy": float(
                 np.mean((validation_scores >= 0.5) == run.validation.labels)
             ),
@@ -112,7 +112,10 @@ def distil(run: RunState) -> None:
         if config.distillation_reviews:
             order = np.random.default_rng(config.seed).permutation(len(run.extra))
             taught = [run.extra[i] for i in order[: config.distillation_reviews]]
-            _add_rows(run, taught, positive_scores(teacher, taught))
+            scores = positive_scores(teacher, taught)
+            if config.teacher_bundle:
+                scores = _with_bundle_teacher(run, taught, scores, validation_scores)
+            _add_rows(run, taught, scores)
             run.distillation["reviews"] = len(taught)
         if config.negation_sentences:
             positive, negative = polar_words(teacher, run.fit_split.texts)
@@ -126,6 +129,29 @@ def distil(run: RunState) -> None:
                 "negative_words": negative,
             }
     log.info("teacher: %s", run.distillation)
+
+
+def _teacher_description(config: TrainConfig) -> str:
+    about = f"{TEACHER_DESCRIPTIONS[config.teacher]}, fitted on the fit rows"
+    if config.teacher_bundle and config.distillation_reviews:
+        about += f"; on the reviews, its mean with the bundle {config.teacher_bundle}"
+    return about
+
+
+def _with_bundle_teacher(
+    run: RunState, taught: list[str], scores: np.ndarray, validation_scores: np.ndarray
+) -> np.ndarray:
+    """The n-gram teacher's scores averaged with the teacher bundle's; the card gets each
+    teacher's validation accuracy and the pair's."""
+    assert run.validation is not None and run.distillation is not None
+    bundle = Path(run.config.teacher_bundle)
+    on_validation = bundle_scores(bundle, run.validation.texts)
+    both = mean_scores(validation_scores, on_validation)
+    labels = run.validation.labels
+    accuracy = {"bundle": on_validation, "teachers": both}
+    for name, scored in accuracy.items():
+        run.distillation[f"{name}_validation_accuracy"] = float(np.mean((scored >= 0.5) == labels))
+    return mean_scores(scores, bundle_scores(bundle, taught))
 
 
 def add_short_texts(run: RunState) -> None:

@@ -2,6 +2,12 @@
 network learns from (``distillation_reviews``), and whose most polar words the negation sentences
 use. It is never part of a bundle.
 
+With ``TrainConfig.teacher_bundle``, a model trained before (a bundle, scored with onnxruntime as
+served) labels the same reviews too, and the network learns from the mean of the two teachers'
+probabilities (``mean_scores``): the n-gram model reads a review's words and phrases, the bundle
+reads it in order; they err on different reviews, so their mean is right more often than
+either.
+
 Two kinds (``TrainConfig.teacher``):
 
 - ``tfidf``: the yardstick's own recipe (``training.fit.ngram``), TF-IDF word 1-2 grams + logistic
@@ -14,7 +20,8 @@ Two kinds (``TrainConfig.teacher``):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +31,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from app.inference.pipeline import SentimentClassifier
 from training.fit.config import TEACHERS, Teacher
 from training.fit.data import Split
 from training.fit.ngram import clean, fit_ngram_model
@@ -76,3 +84,25 @@ def feature_weights(teacher: Pipeline) -> tuple[Mapping[str, int], np.ndarray]:
         if scale is not None:
             weights = weights * scale
     return teacher[0].vocabulary_, weights
+
+
+_BUNDLE_BATCH = 64
+
+
+def bundle_scores(bundle: Path, texts: Sequence[str], threads: int = 2) -> np.ndarray:
+    """A bundle's positive probability for each text, as the service computes it (a text longer
+    than the bundle's ``max_length`` is truncated, not chunked: the network sees it that way)."""
+    classifier = SentimentClassifier.from_bundle(bundle, intra_op_threads=threads)
+    if classifier.manifest.multiclass:
+        raise ValueError(f"{bundle}: a teacher bundle must have two labels")
+    scores = [
+        prediction.score
+        for start in range(0, len(texts), _BUNDLE_BATCH)
+        for prediction in classifier.predict(texts[start : start + _BUNDLE_BATCH])
+    ]
+    return np.asarray(scores, dtype=np.float32)
+
+
+def mean_scores(*scores: np.ndarray) -> np.ndarray:
+    """The teachers' mean probability of positive, row by row."""
+    return np.mean(np.stack(scores), axis=0).astype(np.float32)

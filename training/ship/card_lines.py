@@ -154,11 +154,16 @@ def distillation(metrics: dict[str, Any]) -> list[str]:
         return []
     lines = []
     if distillation["reviews"]:
+        accuracy = f"validation accuracy {distillation['teacher_validation_accuracy']:.2%}"
+        if "teachers_validation_accuracy" in distillation:
+            accuracy += (
+                f"; the bundle's {distillation['bundle_validation_accuracy']:.2%}, the mean's"
+                f" {distillation['teachers_validation_accuracy']:.2%}"
+            )
         lines.append(
             f"- Distillation: {distillation['reviews']:,} unlabelled reviews were labelled with"
-            f" the soft scores of a teacher ({distillation['teacher']}; validation accuracy"
-            f" {distillation['teacher_validation_accuracy']:.2%}) and learnt from beside the"
-            " labelled rows. The teacher is not part of the bundle."
+            f" the soft scores of a teacher ({distillation['teacher']}; {accuracy}) and learnt"
+            " from beside the labelled rows. The teacher is not part of the bundle."
         )
     negation = distillation.get("negation_sentences")
     if negation and negation["count"]:
