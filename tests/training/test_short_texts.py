@@ -1,5 +1,6 @@
-"""Short training texts: review crops keep their review's label, everyday sentences have the
-targets their kind implies, both are seeded, and no everyday sentence is a behavioural case."""
+"""Short training texts: review crops keep their review's label (or mix in the teacher's score
+of the crop), everyday sentences have the targets their kind implies, both are seeded, and no
+everyday sentence is a behavioural case."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import re
 import numpy as np
 import pytest
 
+from training.fit.config import TrainConfig
 from training.fit.crops import MAX_SENTENCES, review_crops, sentences_of
+from training.fit.data import Split
 from training.fit.everyday import COMPLAINTS, NEUTRAL_TARGET, PRAISE, STATEMENTS, everyday_sentences
 from training.fit.everyday.facts import plain_statements
+from training.fit.rows import _short_texts
 from training.measure.behaviour.cases import build_cases
 
 REVIEWS = [
@@ -96,3 +100,30 @@ def test_plain_statements_are_seeded_varied_and_not_behavioural_cases() -> None:
     # numbers ignored: a case with another number is the same case
     suite = {_normalised(text) for case in build_cases() for text in case.texts}
     assert not suite & {_normalised(text) for text in texts}
+
+
+class _ScoresByWord:
+    """A stand-in teacher: 0.9 for a text with "superb", 0.1 with "awful", else 0.5."""
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        positive = [0.9 if "superb" in t else 0.1 if "awful" in t else 0.5 for t in texts]
+        return np.column_stack([1 - np.array(positive), positive])
+
+
+@pytest.mark.parametrize("share", [0.5, 1.0])
+def test_the_teacher_share_mixes_its_score_of_each_crop_into_the_target(share: float) -> None:
+    config = TrainConfig(review_crops=200, review_crop_teacher=share, negation_sentences=10)
+    crops, targets = _short_texts(config, Split(REVIEWS, LABELS), _ScoresByWord())["review_crops"]
+    plain_crops, labels = review_crops(REVIEWS, LABELS, 200, config.seed)
+    assert crops == plain_crops and targets.dtype == np.float32
+    teacher = _ScoresByWord().predict_proba(crops)[:, 1]
+    np.testing.assert_allclose(targets, (1 - share) * labels + share * teacher, rtol=1e-6)
+    neutral = [i for i, crop in enumerate(crops) if teacher[i] == 0.5]
+    assert neutral and all(abs(targets[i] - 0.5) <= (1 - share) / 2 + 1e-6 for i in neutral)
+
+
+def test_a_teacher_share_needs_a_teacher_and_a_share() -> None:
+    with pytest.raises(ValueError, match="needs the teacher"):
+        TrainConfig(review_crops=10, review_crop_teacher=0.5)
+    with pytest.raises(ValueError, match="review_crop_teacher must be in"):
+        TrainConfig(review_crop_teacher=1.5, distillation_reviews=10)

@@ -27,6 +27,9 @@ HYPERPARAMETER_HELP = {
     " (0 = off): short texts with labels; under a minute per epoch for 20,000",
     "review_crop_smoothing": "pull each crop's target toward 0.5 by this much (0 = the review's"
     " label); costs nothing",
+    "review_crop_teacher": "mix the n-gram teacher's score of each crop into its target with this"
+    " weight (0 = the review's label alone), so a passage the teacher finds neither positive nor"
+    " negative is not taught its review's label; needs the teacher; seconds",
     "everyday_sentences": "complaints, praise and plain statements outside films, written for"
     " training (training/fit/everyday/; 0 = off); seconds",
     "plain_statements": "statements of fact composed from templates, with the target 0.5"

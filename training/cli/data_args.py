@@ -39,6 +39,7 @@ IMDB_ONLY = (
     "distillation_reviews",
     "teacher_bundle",
     "review_crops",
+    "review_crop_teacher",
     "everyday_sentences",
     "plain_statements",
     "length_calibration",

@@ -76,6 +76,10 @@ class TrainConfig:
     # a crop's target: its review's label pulled toward 0.5 by this much (0 = the label itself),
     # since a passage says less than the whole review
     review_crop_smoothing: float = 0.0
+    # 0 = off; else a crop's target is (1 - this) x that and this x the n-gram teacher's score of
+    # the crop itself: a passage with no polar words, which the teacher scores near 0.5, is
+    # not taught its review's label (needs the teacher: distillation or negation sentences)
+    review_crop_teacher: float = 0.0
     # 0 = off; else this many everyday complaints, praise and plain statements outside the movie
     # domain, written for training (training.fit.everyday); statements have the target 0.5
     everyday_sentences: int = 0
@@ -116,8 +120,11 @@ class TrainConfig:
         for name in ("vocab_size", "max_length", "embedding_dim", "units", "batch_size", "epochs"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
-        if not 0.0 <= self.review_crop_smoothing <= 1.0:
-            raise ValueError("review_crop_smoothing must be in [0, 1]")
+        for name in ("review_crop_smoothing", "review_crop_teacher"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1]")
+        if self.review_crop_teacher and not (self.distillation_reviews or self.negation_sentences):
+            raise ValueError("review_crop_teacher needs the teacher: distillation or negation")
         if not 0.0 <= self.weight_averaging < 1.0:
             raise ValueError("weight_averaging must be in [0, 1)")
         if self.weight_averaging and self.early_stopping_patience and not self.restore_best_epoch:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tokenizers import Tokenizer
@@ -100,7 +101,7 @@ def distil(run: RunState) -> None:
     assert run.fit_split is not None and run.validation is not None
     _refuse_for_more_labels(run, "distillation and negation sentences")
     with run.clock.stage("teacher"):
-        teacher = fit_teacher(config.teacher, run.fit_split, config.seed)
+        teacher = run.teacher = fit_teacher(config.teacher, run.fit_split, config.seed)
         validation_scores = positive_scores(teacher, run.validation.texts)
         run.distillation = {
             "teacher": _teacher_description(config),
@@ -162,22 +163,28 @@ def add_short_texts(run: RunState) -> None:
     assert run.fit_split is not None
     _refuse_for_more_labels(run, "review crops, everyday sentences and plain statements")
     with run.clock.stage("short texts"):
-        for name, (texts, targets) in _short_texts(config, run.fit_split).items():
+        for name, (texts, targets) in _short_texts(config, run.fit_split, run.teacher).items():
             _add_rows(run, texts, targets)
             run.short_texts[name] = len(texts)
 
 
-def _short_texts(config: TrainConfig, fit_split: Split) -> dict[str, tuple[list[str], np.ndarray]]:
+def _short_texts(
+    config: TrainConfig, fit_split: Split, teacher: Any
+) -> dict[str, tuple[list[str], np.ndarray]]:
     """Review crops and everyday sentences the config asks for, with their targets."""
     rows: dict[str, tuple[list[str], np.ndarray]] = {}
     if config.review_crops:
-        rows["review_crops"] = review_crops(
+        crops, targets = review_crops(
             fit_split.texts,
             fit_split.labels,
             config.review_crops,
             config.seed,
             config.review_crop_smoothing,
         )
+        if config.review_crop_teacher:
+            share = config.review_crop_teacher
+            targets = (1.0 - share) * targets + share * positive_scores(teacher, crops)
+        rows["review_crops"] = (crops, targets.astype(np.float32))
     if config.everyday_sentences:
         rows["everyday_sentences"] = everyday_sentences(config.everyday_sentences, config.seed)
     if config.plain_statements:

@@ -74,6 +74,7 @@ class RunState:
     validation_ids: np.ndarray | None = None
     rows: Rows | None = None
     distillation: dict[str, object] | None = None
+    teacher: Any = None  # the fitted n-gram teacher (a scikit-learn pipeline), if one was
     short_texts: dict[str, int] = field(default_factory=dict)
     subwords: Subwords | None = None  # the vocabulary's n-grams, if trained with subwords
     model: keras.Model | None = None
