@@ -16,6 +16,7 @@ from training.fit.everyday import COMPLAINTS, NEUTRAL_TARGET, PRAISE, STATEMENTS
 from training.fit.everyday.facts import plain_statements
 from training.fit.rows import _short_texts
 from training.measure.behaviour.cases import build_cases
+from training.measure.out_of_domain_card import short_text_lines
 
 REVIEWS = [
     "A wonderful film.<br /><br />The cast is superb! I laughed a lot. Go and see it.",
@@ -127,3 +128,12 @@ def test_a_teacher_share_needs_a_teacher_and_a_share() -> None:
         TrainConfig(review_crops=10, review_crop_teacher=0.5)
     with pytest.raises(ValueError, match="review_crop_teacher must be in"):
         TrainConfig(review_crop_teacher=1.5, distillation_reviews=10)
+
+
+def test_the_card_says_how_crop_targets_were_made() -> None:
+    metrics = {"short_texts": {"review_crops": 20_000, "everyday_sentences": 90}}
+    plain = short_text_lines(metrics, {"review_crop_teacher": 0.0})
+    assert "20,000 crops" in plain[0] and "teacher" not in plain[0] and len(plain) == 2
+    taught = short_text_lines(metrics, {"review_crop_teacher": 1.0})
+    assert "0% its review's label and 100% the n-gram teacher's score" in taught[0]
+    assert short_text_lines({"short_texts": {"everyday_sentences": 9}}, {"review_crop_teacher": 1})

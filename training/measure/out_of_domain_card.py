@@ -126,9 +126,20 @@ SHORT_TEXT_LINES = {
 }
 
 
-def short_text_lines(metrics: dict[str, Any]) -> list[str]:
+CROP_TEACHER_LINE = (
+    " Each crop's target is {keep:.0%} its review's label and {share:.0%} the n-gram teacher's"
+    " score of the crop itself (`review_crop_teacher`), so a passage with no polar words is"
+    " not taught its review's label."
+)
+
+
+def short_text_lines(metrics: dict[str, Any], config: dict[str, Any]) -> list[str]:
     short = metrics.get("short_texts") or {}
-    return [line.format(short[kind]) for kind, line in SHORT_TEXT_LINES.items() if short.get(kind)]
+    lines = [line.format(short[kind]) for kind, line in SHORT_TEXT_LINES.items() if short.get(kind)]
+    share = config.get("review_crop_teacher", 0.0)
+    if share and short.get("review_crops"):
+        lines[0] += CROP_TEACHER_LINE.format(keep=1.0 - share, share=share)
+    return lines
 
 
 QUANTIZATION_LINE = (

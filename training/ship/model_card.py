@@ -118,7 +118,7 @@ def _data(manifest: Manifest) -> list[str]:
         *card_lines.pretraining(data),
         *class_card.started_from(data),
         *card_lines.distillation(metrics),
-        *out_of_domain_card.short_text_lines(metrics),
+        *out_of_domain_card.short_text_lines(metrics, manifest.config),
         *out_of_domain_card.quantization_lines(metrics),
         *class_card.balance(data),
         *class_card.left_out(data),
