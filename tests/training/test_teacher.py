@@ -23,6 +23,7 @@ from training.fit.teacher import (
     feature_weights,
     fit_teacher,
     mean_scores,
+    teacher_bundle,
 )
 from training.studies.teachers import cross_validate, main
 
@@ -95,7 +96,7 @@ def test_a_bundle_teacher_scores_texts_as_the_service_does(
     classifier: SentimentClassifier,
 ) -> None:
     texts = ["A wonderful film.", "Dull, and far too long.", "word " * 900]  # the last truncated
-    scores = bundle_scores(SHIPPED_BUNDLE, texts, threads=1)
+    scores = bundle_scores(teacher_bundle(SHIPPED_BUNDLE, threads=1), texts)
     assert scores.dtype == np.float32
     served = [prediction.score for prediction in classifier.predict(texts)]
     np.testing.assert_allclose(scores, served, atol=1e-6)
@@ -103,7 +104,7 @@ def test_a_bundle_teacher_scores_texts_as_the_service_does(
 
 def test_a_bundle_with_more_labels_is_no_teacher(multiclass_bundle: Path) -> None:
     with pytest.raises(ValueError, match="two labels"):
-        bundle_scores(multiclass_bundle, ["fine"])
+        teacher_bundle(multiclass_bundle)
 
 
 def test_the_teachers_are_averaged_row_by_row() -> None:

@@ -22,7 +22,7 @@ from training.fit.everyday.facts import plain_statements
 from training.fit.ngram import positive_scores
 from training.fit.run import CONFIG_FILE, DATA_OPTIONS_FILE, TOKENIZER_FILE, Rows, RunState
 from training.fit.teacher import DESCRIPTIONS as TEACHER_DESCRIPTIONS
-from training.fit.teacher import bundle_scores, fit_teacher, mean_scores
+from training.fit.teacher import bundle_scores, fit_teacher, mean_scores, teacher_bundle
 from training.fit.tokenizer import PAD_ID, UNK_ID, fit_tokenizer
 from training.fit.transfer import SourceBundle, extended_tokenizer
 
@@ -134,7 +134,7 @@ def distil(run: RunState) -> None:
 
 def _teacher_description(config: TrainConfig) -> str:
     about = f"{TEACHER_DESCRIPTIONS[config.teacher]}, fitted on the fit rows"
-    if config.teacher_bundle and config.distillation_reviews:
+    if config.teacher_bundle:  # it needs distillation reviews (TrainConfig)
         about += f"; on the reviews, its mean with the bundle {config.teacher_bundle}"
     return about
 
@@ -145,7 +145,7 @@ def _with_bundle_teacher(
     """The n-gram teacher's scores averaged with the teacher bundle's; the card gets each
     teacher's validation accuracy and the pair's."""
     assert run.validation is not None and run.distillation is not None
-    bundle = Path(run.config.teacher_bundle)
+    bundle = teacher_bundle(Path(run.config.teacher_bundle))  # loaded once, for both sets
     on_validation = bundle_scores(bundle, run.validation.texts)
     both = mean_scores(validation_scores, on_validation)
     labels = run.validation.labels

@@ -89,12 +89,18 @@ def feature_weights(teacher: Pipeline) -> tuple[Mapping[str, int], np.ndarray]:
 _BUNDLE_BATCH = 64
 
 
-def bundle_scores(bundle: Path, texts: Sequence[str], threads: int = 2) -> np.ndarray:
-    """A bundle's positive probability for each text, as the service computes it (a text longer
-    than the bundle's ``max_length`` is truncated, not chunked: the network sees it that way)."""
+def teacher_bundle(bundle: Path, threads: int = 2) -> SentimentClassifier:
+    """A bundle loaded and verified as the service loads it, to score texts as a teacher."""
     classifier = SentimentClassifier.from_bundle(bundle, intra_op_threads=threads)
     if classifier.manifest.multiclass:
         raise ValueError(f"{bundle}: a teacher bundle must have two labels")
+    return classifier
+
+
+def bundle_scores(classifier: SentimentClassifier, texts: Sequence[str]) -> np.ndarray:
+    """The bundle's positive probability for each text, as the service computes it (a text
+    longer than the bundle's ``max_length`` is truncated, not chunked: the network sees it that
+    way). ``training.measure.metrics.score_split`` does the same for a split, a layer up."""
     scores = [
         prediction.score
         for start in range(0, len(texts), _BUNDLE_BATCH)
